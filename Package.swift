@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "medprep",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "medprep", targets: ["medprep"]),
+        .library(name: "MedPrepCore", targets: ["MedPrepCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Tensor, scan geometry, errors, limits, atomic file output.
+        .target(name: "MedPrepCore"),
+        .executableTarget(
+            name: "medprep",
+            dependencies: [
+                "MedPrepCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MedPrepCoreTests", dependencies: ["MedPrepCore"]),
+    ]
+)

@@ -1,0 +1,85 @@
+import Foundation
+
+/// Writes files so that no partial file is ever visible under its final name.
+///
+/// The bytes go to a uniquely named temporary file in the destination's directory, are flushed to disk
+/// with `fsync`, and the file is then renamed over the destination (atomic on POSIX file systems).
+public enum AtomicFile {
+    /// Writes `bytes` to `path` atomically, creating the parent directory if needed.
+    public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
+        try write(to: path) { handle in
+            try bytes.withContiguousStorageIfAvailable { try handle.write(UnsafeRawBufferPointer($0)) }
+                ?? Array(bytes).withUnsafeBytes { try handle.write($0) }
+        }
+    }
+
+    /// Writes `text` as UTF-8 to `path` atomically.
+    public static func write(text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+
+    /// Opens a temporary file beside `path`, lets `body` fill it, then fsyncs and renames it into place.
+    /// On any error the temporary file is removed and the destination is untouched.
+    public static func write(to path: String, _ body: (FileSink) throws -> Void) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw MedPrepError(.io, path: path, reason: "cannot create directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        let name = (path as NSString).lastPathComponent
+        let template = (directory.isEmpty ? "." : directory) + "/.\(name).tmp-XXXXXX"
+        var templateBytes = Array(template.utf8CString)
+        let fd = templateBytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw MedPrepError(.io, path: path, reason: "cannot create a temporary file: \(String(cString: strerror(errno)))")
+        }
+        let temporary = String(cString: templateBytes)
+        let sink = FileSink(descriptor: fd, path: path)
+        do {
+            try body(sink)
+            guard fchmod(fd, 0o644) == 0, fsync(fd) == 0 else {
+                throw MedPrepError(.io, path: path, reason: "cannot flush: \(String(cString: strerror(errno)))")
+            }
+            close(fd)
+            guard rename(temporary, path) == 0 else {
+                throw MedPrepError(.io, path: path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+    }
+}
+
+/// An open output file that accepts byte buffers; writes are retried until complete.
+public final class FileSink {
+    let descriptor: Int32
+    let path: String
+
+    init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    /// Writes all of `bytes`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw MedPrepError(.io, path: path, reason: "write failed: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+
+    /// Writes all of `bytes`.
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import MedPrepCore
+
+@Suite struct TensorTests {
+    @Test func offsetsAreRowMajorNCDHW() {
+        let shape = TensorShape(n: 2, c: 3, d: 4, h: 5, w: 6)
+        #expect(shape.offset(n: 0, c: 0, d: 0, h: 0, w: 1) == 1)
+        #expect(shape.offset(n: 0, c: 0, d: 0, h: 1, w: 0) == 6)
+        #expect(shape.offset(n: 0, c: 0, d: 1, h: 0, w: 0) == 30)
+        #expect(shape.offset(n: 0, c: 1, d: 0, h: 0, w: 0) == 120)
+        #expect(shape.offset(n: 1, c: 0, d: 0, h: 0, w: 0) == 360)
+        #expect(shape.count == 720)
+        #expect(shape.outputDimensions == [2, 3, 4, 5, 6])
+        #expect(TensorShape(c: 1, h: 5, w: 6).outputDimensions == [1, 1, 5, 6])
+    }
+
+    @Test func stackingConcatenatesSamples() throws {
+        let a = Tensor(shape: TensorShape(c: 1, h: 1, w: 2), storage: [1, 2])
+        let b = Tensor(shape: TensorShape(c: 1, h: 1, w: 2), storage: [3, 4])
+        let batch = try Tensor.stacking([a, b])
+        #expect(batch.shape.n == 2)
+        #expect(batch.storage == [1, 2, 3, 4])
+        #expect(batch.sample(1) == b)
+        let c = Tensor(shape: TensorShape(c: 2, h: 1, w: 1), storage: [5, 6])
+        #expect(throws: MedPrepError.self) { try Tensor.stacking([a, c]) }
+    }
+
+    @Test func limitsRefuseOverflowAndCap() {
+        let limits = DecodeLimits(maxVoxels: 1000)
+        #expect(throws: MedPrepError.self) { try limits.checkedElementCount([10, 10, 11], path: "x") }
+        #expect(throws: MedPrepError.self) { try limits.checkedElementCount([0, 10], path: "x") }
+        #expect(throws: MedPrepError.self) { try DecodeLimits().checkedElementCount([Int.max / 2, 3], path: "x") }
+        #expect((try? limits.checkedElementCount([10, 10, 10], path: "x")) == 1000)
+    }
+
+    @Test func atomicWriteReplacesWholeFileAndLeavesNoTemporary() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medprep-atomic-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("out.bin").path
+        try AtomicFile.write([1, 2, 3], to: path)
+        try AtomicFile.write([4, 5], to: path)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([4, 5]))
+        struct Failure: Error {}
+        #expect(throws: Failure.self) {
+            try AtomicFile.write(to: path) { sink in
+                try sink.write([9, 9, 9])
+                throw Failure()
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([4, 5]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.bin"])
+    }
+}
