@@ -1,0 +1,43 @@
+# medprep — the two commands a new machine needs: `make demo` and `make test`.
+SWIFT        ?= swift
+APT_PACKAGES := libpng-dev libtiff-dev libnifti-dev libdeflate-dev libsqlite3-dev zlib1g-dev pkg-config
+PY_PACKAGES  := numpy nibabel
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN  := .build/release/medprep
+
+.PHONY: deps pydeps build demo test sample-data fixtures bench clean
+
+## Install the Debian packages medprep links against, when any is missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## Python reference packages used by the optional cross-checks in the tests (nibabel opening medprep output).
+pydeps:
+	@python3 -c "import numpy, nibabel" 2>/dev/null || python3 -m pip install -q $(PY_PACKAGES) || \
+	  echo "note: nibabel not installed; the nibabel cross-checks will be skipped"
+
+build: deps
+	$(SWIFT) build -c release
+
+## Build release and run the quickstart pipeline on SampleData/.
+demo: build
+	$(RELEASE_BIN) run pipelines/quickstart.yaml
+
+## Run the whole test suite (Swift Testing).
+test: deps pydeps
+	$(SWIFT) test --disable-xctest
+
+## Regenerate SampleData/ (deterministic; needs numpy, nibabel, pillow, tifffile).
+sample-data:
+	python3 Scripts/make_sample_data.py
+
+## Regenerate the test fixtures and their reference values from numpy / nibabel / pillow / tifffile / torch.
+fixtures:
+	for script in Scripts/fixtures/make_*_fixtures.py; do python3 $$script || exit 1; done
+
+clean:
+	rm -rf .build
