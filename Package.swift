@@ -22,5 +22,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MedPrepCoreTests", dependencies: ["MedPrepCore"]),
+        // Spatial/intensity transforms (clip, resample, crop-or-pad, channel selection) and batch assembly.
+        .target(name: "MedPrepBatch", dependencies: ["MedPrepCore"]),
+        .testTarget(name: "MedPrepBatchTests", dependencies: ["MedPrepBatch"]),
     ]
 )

@@ -1,0 +1,189 @@
+import MedPrepCore
+
+/// Resamples a scan to a new voxel spacing: trilinear for images, nearest neighbour for label maps.
+///
+/// Spacing is given in `(i, j, k)` = `(W, H, D)` order, like `ScanGeometry.spacing`. Per axis with input size
+/// `n`, spacing `s` and target spacing `s'`:
+/// - output size `n' = max(1, round(n · s / s'))` (round half away from zero);
+/// - output index `p` samples the input at index `x = p · (s'/s)` — origin-aligned: output voxel 0 is input
+///   voxel 0, and voxel centres keep the affine's meaning (the affine maps a voxel centre to the world);
+/// - positions past the last voxel are clamped to it (clamp-to-edge), as `scipy.ndimage.map_coordinates`
+///   with `mode='nearest'`.
+/// Images: `y = Σ w·x` over the 8 neighbours with weights `(1−fₖ|fₖ)(1−fⱼ|fⱼ)(1−fᵢ|fᵢ)`, `f = x − ⌊x⌋`,
+/// accumulated in Double (`map_coordinates(order=1)`); a neighbour of weight 0 is never read, so NaN spreads
+/// only to outputs that really interpolate it. Labels: `y = x[⌊x + ½⌋]` per axis (`map_coordinates(order=0)`).
+///
+/// Geometry: `spacing = s'`, affine columns scaled by `s'/s` with the translation unchanged (`A' = A·diag(s'/s, 1)`);
+/// qform and sform are mapped the same way, codes kept.
+///
+/// 2D images (`D = 1`) are resampled in-plane only: give 2 entries `[i, j]`, or 3 with `k` equal to the current
+/// `k` spacing; a different `k` spacing is an `.invalidArgument` error. A 2-entry spacing on a 3D scan is one too.
+public struct Resample: ScanTransform {
+    /// Target spacing `[i, j]` or `[i, j, k]`.
+    public let spacing: [Double]
+    /// Cap on the output size.
+    public let limits: DecodeLimits
+
+    /// Throws `.invalidArgument` unless `spacing` has 2 or 3 finite positive entries.
+    public init(spacing: [Double], limits: DecodeLimits = .default) throws {
+        guard spacing.count == 2 || spacing.count == 3, spacing.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw MedPrepError(.invalidArgument, path: nil, reason: "resample needs 2 or 3 finite positive spacings, got \(spacing)")
+        }
+        self.spacing = spacing
+        self.limits = limits
+    }
+
+    public var name: String { "resample" }
+
+    public func apply(to scan: Scan, role: ScanRole) throws -> Scan {
+        let shape = scan.tensor.shape
+        let source = scan.geometry.spacingIJK
+        guard source.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw MedPrepError(.malformed, path: scan.path, reason: "cannot resample: voxel spacing \(scan.geometry.spacing) is not finite and positive")
+        }
+        let target = try targetSpacing(source: source, shape: shape, path: scan.path)
+        let sizes = shape.sizeIJK
+        var outSizes = [Int]()
+        for axis in 0 ..< 3 {
+            let exact = (Double(sizes[axis]) * source[axis] / target[axis]).rounded()
+            guard exact <= Double(limits.maxVoxels) else {
+                throw MedPrepError(.tooLarge, path: scan.path,
+                    reason: "resampling to spacing \(target) gives \(exact) voxels along axis \(axis), over the cap of \(limits.maxVoxels)")
+            }
+            outSizes.append(max(1, Int(exact)))
+        }
+        let ratios = (0 ..< 3).map { target[$0] / source[$0] }
+        var outShape = shape
+        (outShape.w, outShape.h, outShape.d) = (outSizes[0], outSizes[1], outSizes[2])
+        _ = try limits.checkedElementCount(outShape.dimensions, path: scan.path)
+
+        var result = scan
+        let spacingCount = min(3, max(scan.geometry.spacing.count, spacing.count))
+        result.geometry = scan.geometry.reindexed(scale: ratios, offset: [0, 0, 0])
+        result.geometry.spacing = Array(target.prefix(spacingCount))
+        if outSizes == sizes && ratios.allSatisfy({ $0 == 1 }) { return result }
+
+        let axes = (0 ..< 3).map { SampleAxis(inputSize: sizes[$0], outputSize: outSizes[$0], ratio: ratios[$0]) }
+        result.tensor = Tensor(shape: outShape, storage: role == .label
+            ? Self.nearest(scan.tensor, outShape: outShape, axes: axes)
+            : Self.trilinear(scan.tensor, outShape: outShape, axes: axes))
+        return result
+    }
+
+    /// The full `(i, j, k)` target spacing after the 2D rules.
+    private func targetSpacing(source: [Double], shape: TensorShape, path: String) throws -> [Double] {
+        if spacing.count == 2 {
+            guard shape.d == 1 else {
+                throw MedPrepError(.invalidArgument, path: path,
+                    reason: "resample spacing \(spacing) has 2 entries but the scan is 3D (D = \(shape.d)); give [i, j, k]")
+            }
+            return spacing + [source[2]]
+        }
+        if shape.d == 1 && abs(spacing[2] - source[2]) > 1e-9 * max(spacing[2], source[2]) {
+            throw MedPrepError(.invalidArgument, path: path,
+                reason: "a 2D image (D = 1) cannot be resampled along k (spacing \(source[2]) → \(spacing[2])); give [i, j] only")
+        }
+        return spacing
+    }
+
+    /// Trilinear interpolation of every channel plane; weights and sums in Double.
+    private static func trilinear(_ tensor: Tensor, outShape: TensorShape, axes: [SampleAxis]) -> [Float] {
+        let (x, y, z) = (axes[0], axes[1], axes[2])
+        let inShape = tensor.shape
+        let inPlane = inShape.spatialCount
+        let rowLength = inShape.w
+        return [Float](unsafeUninitializedCapacity: outShape.count) { output, initialized in
+            tensor.storage.withUnsafeBufferPointer { input in
+                var target = 0
+                for plane in 0 ..< inShape.n * inShape.c {
+                    let base = plane * inPlane
+                    for oz in 0 ..< outShape.d {
+                        let (z0, z1, fz) = (z.lower[oz], z.upper[oz], z.fraction[oz])
+                        for oy in 0 ..< outShape.h {
+                            let (y0, y1, fy) = (y.lower[oy], y.upper[oy], y.fraction[oy])
+                            let r00 = base + (z0 * inShape.h + y0) * rowLength
+                            let r01 = base + (z0 * inShape.h + y1) * rowLength
+                            let r10 = base + (z1 * inShape.h + y0) * rowLength
+                            let r11 = base + (z1 * inShape.h + y1) * rowLength
+                            let w00 = (1 - fz) * (1 - fy), w01 = (1 - fz) * fy
+                            let w10 = fz * (1 - fy), w11 = fz * fy
+                            for ox in 0 ..< outShape.w {
+                                let (x0, x1, fx) = (x.lower[ox], x.upper[ox], x.fraction[ox])
+                                let gx = 1 - fx
+                                var sum = w00 * (gx * Double(input[r00 + x0]) + fx * Double(input[r00 + x1]))
+                                if fy != 0 { sum += w01 * (gx * Double(input[r01 + x0]) + fx * Double(input[r01 + x1])) }
+                                if fz != 0 {
+                                    sum += w10 * (gx * Double(input[r10 + x0]) + fx * Double(input[r10 + x1]))
+                                    if fy != 0 { sum += w11 * (gx * Double(input[r11 + x0]) + fx * Double(input[r11 + x1])) }
+                                }
+                                output[target] = Float(sum)
+                                target += 1
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = outShape.count
+        }
+    }
+
+    /// Nearest-neighbour sampling of every channel plane.
+    private static func nearest(_ tensor: Tensor, outShape: TensorShape, axes: [SampleAxis]) -> [Float] {
+        let (x, y, z) = (axes[0], axes[1], axes[2])
+        let inShape = tensor.shape
+        let inPlane = inShape.spatialCount
+        return [Float](unsafeUninitializedCapacity: outShape.count) { output, initialized in
+            tensor.storage.withUnsafeBufferPointer { input in
+                var target = 0
+                for plane in 0 ..< inShape.n * inShape.c {
+                    let base = plane * inPlane
+                    for oz in 0 ..< outShape.d {
+                        for oy in 0 ..< outShape.h {
+                            let row = base + (z.nearest[oz] * inShape.h + y.nearest[oy]) * inShape.w
+                            for ox in 0 ..< outShape.w {
+                                output[target] = input[row + x.nearest[ox]]
+                                target += 1
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = outShape.count
+        }
+    }
+}
+
+/// Per-axis sampling table: for output index `p`, `x = min(p · ratio, n − 1)`, the two neighbours
+/// `⌊x⌋`, `min(⌊x⌋ + 1, n − 1)` (equal when the fraction is 0), the fraction `x − ⌊x⌋`, and the nearest index
+/// `min(⌊x + ½⌋, n − 1)`.
+struct SampleAxis {
+    var lower: [Int] = []
+    var upper: [Int] = []
+    var fraction: [Double] = []
+    var nearest: [Int] = []
+
+    init(inputSize n: Int, outputSize: Int, ratio: Double) {
+        lower.reserveCapacity(outputSize)
+        upper.reserveCapacity(outputSize)
+        fraction.reserveCapacity(outputSize)
+        nearest.reserveCapacity(outputSize)
+        let last = Double(n - 1)
+        for p in 0 ..< outputSize {
+            let position = Double(p) * ratio
+            let clamped = min(position, last)
+            let floorIndex = clamped.rounded(.down)
+            let f = clamped - floorIndex
+            let i0 = Int(floorIndex)
+            lower.append(i0)
+            upper.append(f == 0 ? i0 : min(i0 + 1, n - 1))
+            fraction.append(f)
+            nearest.append(min(Int((position + 0.5).rounded(.down).clamped(to: 0 ... last)), n - 1))
+        }
+    }
+}
+
+extension Double {
+    fileprivate func clamped(to range: ClosedRange<Double>) -> Double {
+        Swift.min(Swift.max(self, range.lowerBound), range.upperBound)
+    }
+}

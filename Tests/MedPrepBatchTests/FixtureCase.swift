@@ -1,0 +1,59 @@
+import Foundation
+import MedPrepCore
+@testable import MedPrepBatch
+
+/// One case written by `Scripts/fixtures/make_batch_fixtures.py` into `Tests/Fixtures/batch/`.
+struct FixtureCase: Decodable {
+    struct Parameters: Decodable {
+        var spacing: [Double]?
+        var shape: [Int]?
+        var padValue: Float?
+        var min: Float?
+        var max: Float?
+    }
+
+    struct Volume: Decodable {
+        /// `[C, D, H, W]`.
+        var shape: [Int]
+        var values: [Double]
+        var spacing: [Double]
+        var affine: [Double]
+        var qform: [Double]
+        var sform: [Double]
+        var offsets: [Int]?
+
+        var tensorShape: TensorShape { TensorShape(c: shape[0], d: shape[1], h: shape[2], w: shape[3]) }
+    }
+
+    var kind: String
+    var role: String
+    var parameters: Parameters
+    var input: Volume
+    var expected: Volume
+
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/batch")
+
+    static func load(_ name: String) throws -> FixtureCase {
+        let data = try Data(contentsOf: directory.appendingPathComponent(name + ".json"))
+        return try JSONDecoder().decode(FixtureCase.self, from: data)
+    }
+
+    var scanRole: ScanRole { role == "label" ? .label : .image }
+
+    /// The input as a NIfTI-like scan with qform code 1 and sform code 2.
+    var inputScan: Scan {
+        let geometry = ScanGeometry(spacing: input.spacing, affine: Affine(values: input.affine), affineSource: .sform,
+                                    qformCode: 1, qform: Affine(values: input.qform),
+                                    sformCode: 2, sform: Affine(values: input.sform), xyztUnits: 10)
+        return Scan(path: "fixture/\(kind).nii.gz",
+                    header: ScanHeader(format: .nifti1, dataType: "float32", bitsPerSample: 32),
+                    tensor: Tensor(shape: input.tensorShape, storage: input.values.map { Float($0) }),
+                    geometry: geometry)
+    }
+}
+
+func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
+    zip(a, b).map { abs($0 - $1) }.max() ?? 0
+}
