@@ -1,3 +1,5 @@
+import Foundation
+
 /// The on-disk formats medprep decodes, recognised from magic bytes.
 public enum ScanFormat: String, Sendable, Codable {
     case png
@@ -48,5 +50,31 @@ public struct Scan: Sendable {
         self.header = header
         self.tensor = tensor
         self.geometry = geometry
+    }
+}
+
+extension ScanHeader {
+    /// The value range the stored integer type can hold, after scaling: `0…255` for uint8, `0…2^b−1` for
+    /// sub-byte PNG gray, `−32768…32767` for int16 (mapped through `scaling` when present); nil for float data.
+    /// This is the range torchvision's `ToTensor` maps to [0, 1] (the ImageNet preset uses it).
+    public var storedValueRange: ClosedRange<Double>? {
+        let bits: Int
+        let signed: Bool
+        switch dataType {
+        case "uint8", "rgb24": bits = format == .png ? bitsPerSample : 8; signed = false
+        case "uint16": bits = 16; signed = false
+        case "uint32": bits = 32; signed = false
+        case "uint64": bits = 64; signed = false
+        case "int8": bits = 8; signed = true
+        case "int16": bits = 16; signed = true
+        case "int32": bits = 32; signed = true
+        case "int64": bits = 64; signed = true
+        default: return nil
+        }
+        let lower = signed ? -pow(2, Double(bits - 1)) : 0
+        let upper = signed ? pow(2, Double(bits - 1)) - 1 : pow(2, Double(bits)) - 1
+        guard let scaling else { return lower ... upper }
+        let a = scaling.slope * lower + scaling.intercept, b = scaling.slope * upper + scaling.intercept
+        return Swift.min(a, b) ... Swift.max(a, b)
     }
 }
