@@ -34,7 +34,7 @@ let package = Package(
         ),
         // Writers: NIfTI-1 float32 (.nii, .nii.gz) and .npy.
         .target(name: "MedPrepWrite", dependencies: ["MedPrepCore", "MedPrepDecode"]),
-        .testTarget(name: "MedPrepDecodeTests", dependencies: ["MedPrepDecode"]),
+        .testTarget(name: "MedPrepDecodeTests", dependencies: ["MedPrepDecode"], exclude: ["Fixtures"]),
         .testTarget(name: "MedPrepWriteTests", dependencies: ["MedPrepWrite", "MedPrepDecode"]),
     ]
 )

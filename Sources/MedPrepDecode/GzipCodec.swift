@@ -21,7 +21,10 @@ public enum GzipCodec {
                 throw MedPrepError(.tooLarge, path: path, reason: "gzip stream inflates to more than \(maxOutputBytes) bytes")
             }
             output.append(contentsOf: chunk[..<got])
-            if got < chunk.count { return output }
+            if got < chunk.count {
+                try inflater.throwIfDamaged()
+                return output
+            }
         }
     }
 

@@ -16,6 +16,7 @@ package final class GzipInflater {
     private let path: String?
     private var consumed = 0
     private var atEnd = false
+    private var pendingError: MedPrepError?
 
     /// Bytes produced so far.
     package private(set) var produced = 0
@@ -43,11 +44,19 @@ package final class GzipInflater {
         stream.deallocate()
     }
 
-    /// Inflates into `buffer`; returns the bytes written, fewer than `buffer.count` only at the end of the stream.
+    /// Inflates into `buffer`; returns the bytes written, fewer than `buffer.count` only at the end of the stream
+    /// or before damage.
+    /// A damaged stream still delivers the bytes inflated before the damage; the error comes with the next call.
     package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let pendingError { throw pendingError }
         var written = 0
         while written < buffer.count, !atEnd {
-            written += try step(output: UnsafeMutableRawBufferPointer(rebasing: buffer[written...]))
+            do {
+                written += try step(output: UnsafeMutableRawBufferPointer(rebasing: buffer[written...]))
+            } catch let error as MedPrepError where written > 0 {
+                pendingError = error
+                break
+            }
         }
         produced += written
         return written
@@ -60,10 +69,18 @@ package final class GzipInflater {
         while remaining > 0 {
             let chunk = min(remaining, scratch.count)
             let got = try scratch.withUnsafeMutableBytes { try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<chunk])) }
-            if got < chunk { return false }
+            if got < chunk {
+                try throwIfDamaged()
+                return false
+            }
             remaining -= chunk
         }
         return true
+    }
+
+    /// Throws the error that cut the last `read` short, if any.
+    package func throwIfDamaged() throws {
+        if let pendingError { throw pendingError }
     }
 
     /// Inflates and discards the rest of the stream so that every member's checksum is verified.

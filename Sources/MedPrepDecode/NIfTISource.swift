@@ -90,7 +90,9 @@ final class NIfTISource {
                 throw MedPrepError(.malformed, path: path, reason: "data offset \(offset) lies inside the header")
             }
             guard try inflater.skip(offset - inflater.produced) else { return 0 }
-            return try inflater.read(into: buffer)
+            let got = try inflater.read(into: buffer)
+            if got < buffer.count { try inflater.throwIfDamaged() }
+            return got
         }
     }
 
