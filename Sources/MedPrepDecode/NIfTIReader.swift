@@ -20,14 +20,14 @@ public enum NIfTIReader {
             return try decodeData(header: header, source: imageSource, scanPath: path, limits: limits)
         }
         let source = try NIfTISource(path: path)
-        let header = try readHeader(source)
+        let header = try singleFileHeader(source)
         return try decodeData(header: header, source: source, scanPath: path, limits: limits)
     }
 
     /// Decodes a single-file `.nii` or `.nii.gz` held in memory; `path` is used for errors and `Scan.path`.
     public static func decode(bytes: [UInt8], path: String, limits: DecodeLimits = .default) throws -> Scan {
         let source = try NIfTISource(bytes: bytes, path: path)
-        let header = try readHeader(source)
+        let header = try singleFileHeader(source)
         return try decodeData(header: header, source: source, scanPath: path, limits: limits)
     }
 
@@ -75,6 +75,16 @@ public enum NIfTIReader {
             raw += try source.bytes(at: raw.count, count: NIfTIHeader.size(version: 2) - raw.count)
         }
         return try NIfTIHeader(raw: raw, path: source.path)
+    }
+
+    /// The header of a `.nii`: its magic must say `n+1`/`n+2` (data in the same file).
+    private static func singleFileHeader(_ source: NIfTISource) throws -> NIfTIHeader {
+        let header = try readHeader(source)
+        guard header.singleFile else {
+            throw MedPrepError(.malformed, path: source.path,
+                reason: "magic ni\(header.version) marks the header of a .hdr/.img pair, not a single-file NIfTI")
+        }
+        return header
     }
 
     /// Checks the declared data against the limits and the file, then reads and converts it.
