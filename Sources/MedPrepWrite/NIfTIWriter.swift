@@ -93,9 +93,12 @@ public enum NIfTIWriter {
     }
 
     static func appendLittleEndian(_ values: [Float], to bytes: inout [UInt8]) {
+        if 1.littleEndian == 1 {
+            values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            return
+        }
         for value in values {
-            let bits = value.bitPattern.littleEndian
-            withUnsafeBytes(of: bits) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
         }
     }
 }
