@@ -25,5 +25,19 @@ let package = Package(
         // Spatial/intensity transforms (clip, resample, crop-or-pad, channel selection) and batch assembly.
         .target(name: "MedPrepBatch", dependencies: ["MedPrepCore"]),
         .testTarget(name: "MedPrepBatchTests", dependencies: ["MedPrepBatch"]),
+        // libnifti (nifti2_io.h only; its <znzlib.h> include needs -I/usr/include/nifti in importing targets), zlib, libdeflate.
+        .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
+        // Decoders: NIfTI-1/2 (+ gzip).
+        .target(
+            name: "MedPrepDecode",
+            dependencies: ["MedPrepCore", "CNIfTI", "CZlib", "CDeflate"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+        ),
+        // Writers: NIfTI-1 float32 (.nii, .nii.gz) and .npy.
+        .target(name: "MedPrepWrite", dependencies: ["MedPrepCore", "MedPrepDecode"]),
+        .testTarget(name: "MedPrepDecodeTests", dependencies: ["MedPrepDecode"], exclude: ["Fixtures"]),
+        .testTarget(name: "MedPrepWriteTests", dependencies: ["MedPrepWrite", "MedPrepDecode"]),
     ]
 )

@@ -42,7 +42,7 @@ public enum AffineSource: String, Sendable, Codable {
     case sform
     /// The NIfTI qform quaternion (`qform_code > 0`, `sform_code == 0`).
     case qform
-    /// NIfTI pixdim only (both codes 0): `diag(pixdim[1…3])`.
+    /// NIfTI pixdim only (both codes 0): nibabel's base affine, `diag(−pixdim[1], pixdim[2], pixdim[3])` centred on the volume.
     case pixdim
     /// A raster image (PNG, TIFF) without world coordinates: `diag(spacing)`, spacing 1 unless stated.
     case pixel

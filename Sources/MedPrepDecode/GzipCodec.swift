@@ -1,0 +1,56 @@
+internal import CDeflate
+import MedPrepCore
+
+/// gzip (RFC 1952) detection, decompression (zlib, streaming, multi-member) and compression (libdeflate).
+public enum GzipCodec {
+    /// Whether `prefix` starts with the gzip magic bytes `1f 8b`.
+    public static func isGzip(_ prefix: [UInt8]) -> Bool {
+        prefix.count >= 2 && prefix[0] == 0x1f && prefix[1] == 0x8b
+    }
+
+    /// Inflates a whole gzip file (all members), verifying every CRC.
+    ///
+    /// Throws `.tooLarge` if the output would exceed `maxOutputBytes`, `.corrupt`/`.truncated` for a damaged stream.
+    public static func inflate(_ compressed: [UInt8], path: String? = nil, maxOutputBytes: Int = Int.max) throws -> [UInt8] {
+        let inflater = try GzipInflater(compressed: compressed, path: path)
+        var output = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let got = try chunk.withUnsafeMutableBytes { try inflater.read(into: $0) }
+            guard output.count + got <= maxOutputBytes else {
+                throw MedPrepError(.tooLarge, path: path, reason: "gzip stream inflates to more than \(maxOutputBytes) bytes")
+            }
+            output.append(contentsOf: chunk[..<got])
+            if got < chunk.count {
+                try inflater.throwIfDamaged()
+                return output
+            }
+        }
+    }
+
+    /// Compresses `bytes` into one standard gzip member (libdeflate; level 1 is fastest, 12 smallest).
+    public static func deflate(_ bytes: UnsafeRawBufferPointer, level: Int = 1, path: String? = nil) throws -> [UInt8] {
+        guard (0 ... 12).contains(level) else {
+            throw MedPrepError(.invalidArgument, path: path, reason: "gzip level \(level) is outside 0…12")
+        }
+        guard let compressor = libdeflate_alloc_compressor(Int32(level)) else {
+            throw MedPrepError(.io, path: path, reason: "cannot allocate a gzip compressor")
+        }
+        defer { libdeflate_free_compressor(compressor) }
+        let bound = libdeflate_gzip_compress_bound(compressor, bytes.count)
+        var output = [UInt8](repeating: 0, count: bound)
+        let written = output.withUnsafeMutableBytes { out in
+            libdeflate_gzip_compress(compressor, bytes.baseAddress, bytes.count, out.baseAddress, out.count)
+        }
+        guard written > 0 else {
+            throw MedPrepError(.io, path: path, reason: "gzip compression of \(bytes.count) bytes failed")
+        }
+        output.removeSubrange(written...)
+        return output
+    }
+
+    /// Compresses `bytes` into one standard gzip member.
+    public static func deflate(_ bytes: [UInt8], level: Int = 1, path: String? = nil) throws -> [UInt8] {
+        try bytes.withUnsafeBytes { try deflate($0, level: level, path: path) }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import MedPrepCore
+
+/// The bytes of one NIfTI file (.nii, .hdr, .img, possibly gzip-compressed), read at increasing offsets.
+///
+/// Plain files are read with `pread` only where asked (the header, then the data region), so their size bounds
+/// every allocation exactly. Gzip files are held compressed in memory and inflated as a stream, so the header is
+/// inspected before the data buffer exists; their inflated size is bounded by `compressed size · 1032`.
+final class NIfTISource {
+    let path: String
+    private enum Storage {
+        case memory([UInt8])
+        case file(descriptor: Int32, size: Int)
+        case gzip(GzipInflater)
+    }
+    private let storage: Storage
+
+    /// Opens `path`; gzip is recognised by its magic bytes, not by the name.
+    init(path: String) throws {
+        self.path = path
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw MedPrepError(.io, path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            close(descriptor)
+            throw MedPrepError(.io, path: path, reason: "not a regular file")
+        }
+        let size = Int(status.st_size)
+        var magic = [UInt8](repeating: 0, count: 2)
+        let got = magic.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 2, 0) }
+        if got == 2, GzipCodec.isGzip(magic) {
+            defer { close(descriptor) }
+            var compressed = [UInt8](repeating: 0, count: size)
+            try compressed.withUnsafeMutableBytes { try Self.readFully(descriptor, into: $0, at: 0, path: path) }
+            storage = .gzip(try GzipInflater(compressed: compressed, path: path))
+        } else {
+            storage = .file(descriptor: descriptor, size: size)
+        }
+    }
+
+    /// Wraps in-memory file bytes (plain or gzip).
+    init(bytes: [UInt8], path: String) throws {
+        self.path = path
+        storage = GzipCodec.isGzip(bytes) ? .gzip(try GzipInflater(compressed: bytes, path: path)) : .memory(bytes)
+    }
+
+    deinit {
+        if case .file(let descriptor, _) = storage { close(descriptor) }
+    }
+
+    var isCompressed: Bool {
+        if case .gzip = storage { return true }
+        return false
+    }
+
+    /// The exact length of a plain file, or the most a gzip stream can inflate to.
+    var lengthBound: Int {
+        switch storage {
+        case .memory(let bytes): bytes.count
+        case .file(_, let size): size
+        case .gzip(let inflater): inflater.capacity
+        }
+    }
+
+    /// Up to `count` bytes starting at `offset` (fewer only at the end of the file).
+    /// For gzip, `offset` must not precede the bytes already read.
+    func bytes(at offset: Int, count: Int) throws -> [UInt8] {
+        let available = max(0, min(count, lengthBound - offset))
+        var buffer = [UInt8](repeating: 0, count: available)
+        let got = try buffer.withUnsafeMutableBytes { try read(at: offset, into: $0) }
+        return Array(buffer.prefix(got))
+    }
+
+    /// Fills as much of `buffer` as the file holds from `offset` on; returns the bytes read.
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        switch storage {
+        case .memory(let bytes):
+            let end = min(bytes.count, offset + buffer.count)
+            guard offset < end else { return 0 }
+            bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset ..< end])) }
+            return end - offset
+        case .file(let descriptor, let size):
+            let count = max(0, min(buffer.count, size - offset))
+            try Self.readFully(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<count]), at: offset, path: path)
+            return count
+        case .gzip(let inflater):
+            guard offset >= inflater.produced else {
+                throw MedPrepError(.malformed, path: path, reason: "data offset \(offset) lies inside the header")
+            }
+            guard try inflater.skip(offset - inflater.produced) else { return 0 }
+            let got = try inflater.read(into: buffer)
+            if got < buffer.count { try inflater.throwIfDamaged() }
+            return got
+        }
+    }
+
+    /// Verifies the rest of a gzip stream (checksums); nothing to do for plain files.
+    func finish() throws {
+        if case .gzip(let inflater) = storage { try inflater.finish() }
+    }
+
+    private static func readFully(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int,
+                                  path: String) throws {
+        var done = 0
+        while done < buffer.count {
+            let got = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if got < 0, errno == EINTR { continue }
+            guard got > 0 else {
+                let reason = got < 0 ? String(cString: strerror(errno)) : "file shrank while reading"
+                throw MedPrepError(.io, path: path, reason: "read failed at byte \(offset + done): \(reason)")
+            }
+            done += got
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import MedPrepCore
+import MedPrepDecode
+
+/// Writes a single-sample tensor as a NIfTI-1 float32 volume: `.nii.gz` (gzip, libdeflate level 1) when the path
+/// ends in `.gz`, else `.nii`. Output goes through `AtomicFile`.
+///
+/// Header: datatype 16 (float32), bitpix 32, vox_offset 352, scl_slope 1, scl_inter 0, little-endian;
+/// `dim = [3, W, H, D, 1…]`, or `[4, W, H, D, C, 1…]` when `C > 1` (a 2D image has `dim[3] = 1`);
+/// `pixdim[1…3]` = spacing, `pixdim[4]` = time step; `xyzt_units` from the geometry.
+///
+/// Orientation, chosen so that nibabel's `img.affine` equals `geometry.affine`:
+/// - source `.sform`: sform (its code) = affine; qform as in the input (its code and matrix, code 0 if none);
+/// - source `.qform`: sform code 0; qform (its code) = affine, and `pixdim[1…3]` are the quaternion's voxel sizes;
+/// - source `.pixdim` / `.pixel` (no world frame in the input): sform and qform code 2 (aligned) = affine.
+public enum NIfTIWriter {
+    /// NIfTI-1 header (348 bytes) + 4-byte extension flag.
+    static let voxOffset = 352
+
+    /// Writes `tensor` (`shape.n == 1`, else `.invalidArgument`) with `geometry` to `path`.
+    public static func write(_ tensor: Tensor, geometry: ScanGeometry, to path: String) throws {
+        let shape = tensor.shape
+        guard shape.n == 1 else {
+            throw MedPrepError(.invalidArgument, path: path, reason: "a NIfTI file holds one sample, the tensor has N = \(shape.n)")
+        }
+        let header = try header(shape: shape, geometry: geometry, path: path)
+        if path.hasSuffix(".gz") {
+            var bytes = header
+            bytes.reserveCapacity(header.count + shape.count * 4)
+            appendLittleEndian(tensor.storage, to: &bytes)
+            try AtomicFile.write(try GzipCodec.deflate(bytes, level: 1, path: path), to: path)
+        } else {
+            try AtomicFile.write(to: path) { sink in
+                try sink.write(header)
+                if 1.littleEndian == 1 {
+                    try tensor.storage.withUnsafeBytes { try sink.write($0) }
+                } else {
+                    var bytes = [UInt8]()
+                    appendLittleEndian(tensor.storage, to: &bytes)
+                    try sink.write(bytes)
+                }
+            }
+        }
+    }
+
+    /// The 352 header bytes (header + zero extension flag) for `shape` and `geometry`.
+    static func header(shape: TensorShape, geometry: ScanGeometry, path: String) throws -> [UInt8] {
+        let extent = [shape.w, shape.h, shape.d] + (shape.c > 1 ? [shape.c] : [])
+        guard let largest = extent.max(), largest <= Int(Int16.max) else {
+            throw MedPrepError(.invalidArgument, path: path, reason: "shape \(shape) exceeds NIfTI-1's 32767 voxels per axis")
+        }
+        var sformCode = 0, qformCode = 0
+        var sform = geometry.affine, qform = geometry.affine
+        switch geometry.affineSource {
+        case .sform:
+            sformCode = geometry.sformCode > 0 ? geometry.sformCode : 2
+            qformCode = geometry.qformCode
+            qform = geometry.qform ?? geometry.affine
+        case .qform:
+            qformCode = geometry.qformCode > 0 ? geometry.qformCode : 2
+            sform = geometry.affine
+        case .pixdim, .pixel:
+            sformCode = 2
+            qformCode = 2
+        }
+        let quaternion = NIfTILibrary.quaternion(of: qform)
+        let padded = geometry.spacing + Array(repeating: 1, count: max(0, 3 - geometry.spacing.count))
+        var spacing = Array(padded.prefix(3))
+        if geometry.affineSource == .qform { spacing = [quaternion.dx, quaternion.dy, quaternion.dz] }
+
+        var header = HeaderBytes(count: voxOffset)
+        header.int32(348, at: 0)
+        header.bytes[38] = UInt8(ascii: "r")
+        let dim = [extent.count] + extent + Array(repeating: 1, count: 7 - extent.count)
+        for (index, value) in dim.enumerated() { header.int16(value, at: 40 + 2 * index) }
+        header.int16(16, at: 70)
+        header.int16(32, at: 72)
+        let pixdim = [quaternion.qfac] + spacing + [shape.c > 1 ? geometry.timeStep : 1, 1, 1, 1]
+        for (index, value) in pixdim.enumerated() { header.float32(value, at: 76 + 4 * index) }
+        header.float32(Double(voxOffset), at: 108)
+        header.float32(1, at: 112)
+        header.float32(0, at: 116)
+        header.bytes[123] = UInt8(truncatingIfNeeded: geometry.xyztUnits)
+        for (index, byte) in "medprep".utf8.enumerated() { header.bytes[148 + index] = byte }
+        header.int16(qformCode, at: 252)
+        header.int16(sformCode, at: 254)
+        let qfields = [quaternion.b, quaternion.c, quaternion.d, qform[0, 3], qform[1, 3], qform[2, 3]]
+        for (index, value) in qfields.enumerated() { header.float32(value, at: 256 + 4 * index) }
+        for row in 0 ..< 3 {
+            for column in 0 ..< 4 { header.float32(sform[row, column], at: 280 + 16 * row + 4 * column) }
+        }
+        for (index, byte) in "n+1".utf8.enumerated() { header.bytes[344 + index] = byte }
+        return header.bytes
+    }
+
+    static func appendLittleEndian(_ values: [Float], to bytes: inout [UInt8]) {
+        if 1.littleEndian == 1 {
+            values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            return
+        }
+        for value in values {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+    }
+}
+
+/// A zero-filled little-endian header being assembled at fixed offsets.
+private struct HeaderBytes {
+    var bytes: [UInt8]
+
+    init(count: Int) { bytes = [UInt8](repeating: 0, count: count) }
+
+    private mutating func store(_ value: UInt64, size: Int, at offset: Int) {
+        for index in 0 ..< size { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * index)) }
+    }
+
+    mutating func int16(_ value: Int, at offset: Int) { store(UInt64(UInt16(truncatingIfNeeded: value)), size: 2, at: offset) }
+    mutating func int32(_ value: Int, at offset: Int) { store(UInt64(UInt32(truncatingIfNeeded: value)), size: 4, at: offset) }
+    mutating func float32(_ value: Double, at offset: Int) { store(UInt64(Float(value).bitPattern), size: 4, at: offset) }
+}

@@ -1,0 +1,31 @@
+import MedPrepCore
+
+/// Writes a tensor as a NumPy `.npy` file (format 1.0, dtype `<f4`, C order) of shape `shape.outputDimensions`
+/// (`[N, C, H, W]` for 2D images, `[N, C, D, H, W]` otherwise), through `AtomicFile`.
+///
+/// Layout: magic `\x93NUMPY`, version `01 00`, header length (uint16 little-endian), an ASCII dict padded with
+/// spaces and a final `\n` so that the data starts at a multiple of 64 bytes, then the float32 data.
+public enum NPYWriter {
+    public static func write(_ tensor: Tensor, to path: String) throws {
+        let header = self.header(shape: tensor.shape.outputDimensions)
+        try AtomicFile.write(to: path) { sink in
+            try sink.write(header)
+            if 1.littleEndian == 1 {
+                try tensor.storage.withUnsafeBytes { try sink.write($0) }
+            } else {
+                try sink.write(tensor.storage.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) })
+            }
+        }
+    }
+
+    /// The magic, version, length and padded dict preceding the data.
+    static func header(shape: [Int]) -> [UInt8] {
+        let dimensions = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': \(dimensions), }"
+        let preamble = 10
+        let unpadded = preamble + dict.utf8.count + 1
+        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        let length = UInt16(dict.utf8.count)
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xff), UInt8(length >> 8)] + Array(dict.utf8)
+    }
+}
