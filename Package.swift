@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "medprep", targets: ["medprep"]),
         .library(name: "MedPrepCore", targets: ["MedPrepCore"]),
+        .library(name: "MedPrepNormalize", targets: ["MedPrepNormalize"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,5 +23,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MedPrepCoreTests", dependencies: ["MedPrepCore"]),
+        // GroupNorm, dataset statistics and normalizers over tensors (no file I/O).
+        .target(name: "MedPrepNormalize", dependencies: ["MedPrepCore"]),
+        .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore"]),
     ]
 )
