@@ -2,8 +2,9 @@
 ///
 /// - `variance = m2 / count` (biased, ddof 0), `std = √variance`.
 /// - Float buffers are consumed in fixed chunks of `chunkLength` values; per chunk a corrected two-pass
-///   algorithm runs on SIMD16<Float> partial sums (promoted to Double every 32 terms per lane): `c = Float(Σx / n)`, `d = x − c`,
-///   `mean = c + Σd / n`, `m2 = Σd² − (Σd)² / n` (the correction in Double).
+///   algorithm: pass 1 takes `Σx`, min and max with SIMD16<Float>, giving the shift `c = Σx / n`; pass 2
+///   accumulates `d = Double(x) − c` and `d²` in SIMD8<Double> (`d` is exact), then
+///   `mean = c + Σd / n`, `m2 = Σd² − (Σd)² / n`.
 /// - Chunks and any other partial results are combined with Chan's parallel formula:
 ///   `δ = μ_b − μ_a`, `n = n_a + n_b`, `μ = μ_a + δ·n_b / n`, `m2 = m2_a + m2_b + δ²·n_a·n_b / n`.
 ///   The result depends only on the order of merges, never on the thread that computed a part.
@@ -22,8 +23,6 @@ public struct Moments: Sendable, Equatable {
 
     /// Values per chunk of the two-pass kernel (16 KiB of Float, L1-resident between the passes).
     public static let chunkLength = 4096
-    /// SIMD16 vectors summed in Float before the 16 lane sums are promoted to Double (32 terms per lane).
-    static let vectorsPerPromotion = 32
 
     /// The empty set.
     public init() {
@@ -125,31 +124,22 @@ public struct Moments: Sendable, Equatable {
         }
         let floatSum = sum.sum() + tailSum
         guard floatSum.isFinite else { return scalar(values, nonFinite: policy) }
-        let center = Float(Double(floatSum) / Double(n))
-        let c = SIMD16<Float>(repeating: center)
-        var sumD: Double = 0, sumD2: Double = 0
-        var block = 0
-        while block < vectors {
-            let blockEnd = Swift.min(block + vectorsPerPromotion, vectors)
-            var sd = SIMD16<Float>(), sd2 = SIMD16<Float>()
-            for v in block ..< blockEnd {
-                let d = raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self) - c
-                sd += d
-                sd2 += d * d
-            }
-            for lane in 0 ..< 16 {
-                sumD += Double(sd[lane])
-                sumD2 += Double(sd2[lane])
-            }
-            block = blockEnd
+        let center = Double(floatSum) / Double(n)
+        let c = SIMD8<Double>(repeating: center)
+        var sd = SIMD8<Double>(), sd2 = SIMD8<Double>()
+        for v in 0 ..< n / 8 {
+            let d = SIMD8<Double>(raw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)) - c
+            sd += d
+            sd2 += d * d
         }
-        for i in vectors * 16 ..< n {
-            let d = Double(base[i] - center)
+        var sumD = sd.sum(), sumD2 = sd2.sum()
+        for i in n / 8 * 8 ..< n {
+            let d = Double(base[i]) - center
             sumD += d
             sumD2 += d * d
         }
         let count = Double(n)
-        return Moments(count: n, mean: Double(center) + sumD / count,
+        return Moments(count: n, mean: center + sumD / count,
                        m2: Swift.max(sumD2 - sumD * sumD / count, 0),
                        min: Double(Swift.min(low.min(), tailLow)), max: Double(Swift.max(high.max(), tailHigh)))
     }
