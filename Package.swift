@@ -26,5 +26,7 @@ let package = Package(
         // GroupNorm, dataset statistics and normalizers over tensors (no file I/O).
         .target(name: "MedPrepNormalize", dependencies: ["MedPrepCore"]),
         .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore"]),
+        .executableTarget(name: "NormalizeBenchmark", dependencies: ["MedPrepNormalize", "MedPrepCore"],
+                          path: "Benchmarks/NormalizeBenchmark"),
     ]
 )

@@ -66,19 +66,10 @@ public struct GroupNorm: Sendable {
             throw MedPrepError(.invalidArgument, path: paths(0),
                 reason: "GroupNorm groups \(groups) do not divide the channel count \(c)")
         }
-        for (name, values) in [("gamma", gamma), ("beta", beta)] {
-            if let values, values.count != c {
-                throw MedPrepError(.invalidArgument, path: paths(0),
-                    reason: "GroupNorm \(name) has \(values.count) values for \(c) channels")
-            }
-        }
+        try checkAffine(channels: c, path: paths(0))
         let perGroup = c / groups
         let spatial = shape.spatialCount
-        let moments = tensor.storage.withUnsafeBufferPointer {
-            SegmentMoments.compute($0, segmentLength: perGroup * spatial, segments: shape.n * groups,
-                                   nonFinite: policy, threads: threads)
-        }
-        try policy.check(moments, segmentsPerSample: groups, path: paths)
+        let moments = try groupMoments(tensor, nonFinite: policy, paths: paths)
         var statistics = [GroupStatistics]()
         var maps = [ChannelAffine]()
         var flagged = [Bool]()
@@ -102,5 +93,41 @@ public struct GroupNorm: Sendable {
                                 nonFinite: policy, threads: threads)
         }
         return statistics
+    }
+
+    /// The input statistics per (sample, group) without normalizing: the first pass of `apply`.
+    public func statistics(of tensor: Tensor, nonFinite policy: NonFinitePolicy = .error,
+                           path: String? = nil) throws -> [GroupStatistics] {
+        let moments = try groupMoments(tensor, nonFinite: policy, paths: { _ in path })
+        let perGroup = tensor.shape.c / groups
+        return moments.enumerated().map { index, m in
+            let g = index % groups
+            return GroupStatistics(sample: index / groups, group: g, channels: g * perGroup ..< (g + 1) * perGroup,
+                                   moments: m, eps: eps)
+        }
+    }
+
+    /// Moments per (sample, group), sample-major, after checking the shape and the non-finite policy.
+    func groupMoments(_ tensor: Tensor, nonFinite policy: NonFinitePolicy, paths: (Int) -> String?) throws -> [Moments] {
+        let shape = tensor.shape
+        guard shape.c % groups == 0 else {
+            throw MedPrepError(.invalidArgument, path: paths(0),
+                reason: "GroupNorm groups \(groups) do not divide the channel count \(shape.c)")
+        }
+        let moments = tensor.storage.withUnsafeBufferPointer {
+            SegmentMoments.compute($0, segmentLength: shape.c / groups * shape.spatialCount, segments: shape.n * groups,
+                                   nonFinite: policy, threads: threads)
+        }
+        try policy.check(moments, segmentsPerSample: groups, path: paths)
+        return moments
+    }
+
+    private func checkAffine(channels c: Int, path: String?) throws {
+        for (name, values) in [("gamma", gamma), ("beta", beta)] {
+            if let values, values.count != c {
+                throw MedPrepError(.invalidArgument, path: path,
+                    reason: "GroupNorm \(name) has \(values.count) values for \(c) channels")
+            }
+        }
     }
 }

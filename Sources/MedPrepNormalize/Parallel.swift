@@ -1,14 +1,10 @@
 import Dispatch
-import Foundation
 
 /// Runs independent tasks on up to `threads` workers with `DispatchQueue.concurrentPerform`.
 ///
 /// Each worker takes a contiguous range of task indices. Callers write every task's result to its own slot,
 /// so results never depend on the number of workers or on scheduling.
 enum Parallel {
-    /// The default worker count: the active processor count.
-    static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
-
     static func forEach(tasks: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
         guard tasks > 0 else { return }
         let workers = Swift.max(1, Swift.min(threads, tasks))

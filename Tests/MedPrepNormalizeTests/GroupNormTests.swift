@@ -102,9 +102,11 @@ import MedPrepCore
         }
     }
 
-    @Test func statisticsAreCodable() throws {
+    @Test func statisticsPassEqualsApplyAndIsCodable() throws {
         var tensor = Self.randomBatch(n: 1, seed: 3)
+        let before = try GroupNorm(groups: 2).statistics(of: tensor)
         let stats = try GroupNorm(groups: 2).apply(to: &tensor)
+        #expect(before == stats)
         let decoded = try JSONDecoder().decode([GroupStatistics].self, from: JSONEncoder().encode(stats))
         #expect(decoded == stats)
     }
