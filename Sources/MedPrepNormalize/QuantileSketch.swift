@@ -132,7 +132,7 @@ public struct QuantileSketch: Sendable, Codable {
         zeroCount = try container.decode(Int.self, forKey: .zero)
         for (key, isPositive) in [(CodingKeys.negative, false), (.positive, true)] {
             for pair in try container.decode([[Int]].self, forKey: key) {
-                guard pair.count == 2, pair[1] >= 0, abs(pair[0]) < 20_000 else {
+                guard pair.count == 2, pair[1] >= 0, pair[1] < 1 << 40, abs(pair[0]) < 20_000 else {
                     throw DecodingError.dataCorruptedError(forKey: key, in: container,
                         debugDescription: "sketch bucket \(pair) is not [index, count] with a valid index")
                 }
