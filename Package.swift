@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "medprep", targets: ["medprep"]),
         .library(name: "MedPrepCore", targets: ["MedPrepCore"]),
+        .library(name: "MedPrepNormalize", targets: ["MedPrepNormalize"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,5 +40,10 @@ let package = Package(
         .target(name: "MedPrepWrite", dependencies: ["MedPrepCore", "MedPrepDecode"]),
         .testTarget(name: "MedPrepDecodeTests", dependencies: ["MedPrepDecode"], exclude: ["Fixtures"]),
         .testTarget(name: "MedPrepWriteTests", dependencies: ["MedPrepWrite", "MedPrepDecode"]),
+        // GroupNorm, dataset statistics and normalizers over tensors (no file I/O).
+        .target(name: "MedPrepNormalize", dependencies: ["MedPrepCore"]),
+        .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore"]),
+        .executableTarget(name: "NormalizeBenchmark", dependencies: ["MedPrepNormalize", "MedPrepCore"],
+                          path: "Benchmarks/NormalizeBenchmark"),
     ]
 )
