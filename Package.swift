@@ -45,5 +45,8 @@ let package = Package(
         .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore"]),
         .executableTarget(name: "NormalizeBenchmark", dependencies: ["MedPrepNormalize", "MedPrepCore"],
                           path: "Benchmarks/NormalizeBenchmark"),
+        // Reports: groups.csv, run report JSON, the normalization comparison (JSON, CSV, HTML).
+        .target(name: "MedPrepReport", dependencies: ["MedPrepCore", "MedPrepNormalize"]),
+        .testTarget(name: "MedPrepReportTests", dependencies: ["MedPrepReport", "MedPrepNormalize", "MedPrepCore"]),
     ]
 )

@@ -33,12 +33,17 @@ public struct RunningBatchNorm: Sendable, Equatable {
         try checkChannels(c, path: context.path(0))
         let perSample = try context.channelMoments(batch)
         let statistics = try BatchStatistics(eps: eps, gamma: gamma, beta: beta).normalize(&batch, context: context)
-        for (channel, m) in BatchStatistics.channelMoments(perSample, channels: c).enumerated() {
+        update(with: BatchStatistics.channelMoments(perSample, channels: c))
+        return statistics
+    }
+
+    /// Running-statistics update from one training batch's per-channel moments (over all `N·S` values).
+    public mutating func update(with batchMoments: [Moments]) {
+        for (channel, m) in batchMoments.enumerated() where channel < runningMean.count {
             runningMean[channel] = (1 - momentum) * runningMean[channel] + momentum * m.mean
             runningVar[channel] = (1 - momentum) * runningVar[channel] + momentum * m.unbiasedVariance
         }
         batchesTracked += 1
-        return statistics
     }
 
     /// Eval step: `y = (x − runningMean_c) / √(runningVar_c + eps) · γ_c + β_c`.

@@ -1,0 +1,157 @@
+import Foundation
+import MedPrepCore
+import MedPrepNormalize
+
+/// The parameters a normalization ran with, as the JSON report records them.
+public struct NormalizationParameters: Sendable, Equatable, Codable {
+    public var method: String
+    public var groups: Int?
+    public var eps: Double?
+    public var gamma: [Float]?
+    public var beta: [Float]?
+    public var nonFinite: String
+    /// How statistics were estimated.
+    public var estimator: String
+    /// The floating-point type statistics were accumulated in.
+    public var accumulation: String
+
+    public init(method: String, groups: Int? = nil, eps: Double? = nil, gamma: [Float]? = nil, beta: [Float]? = nil,
+                nonFinite: NonFinitePolicy) {
+        self.method = method
+        self.groups = groups
+        self.eps = eps
+        self.gamma = gamma
+        self.beta = beta
+        self.nonFinite = nonFinite.rawValue
+        estimator = "mean and biased variance (ddof 0); chunked two-pass moments merged with Chan's formula"
+        accumulation = "Double"
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, groups, eps, gamma, beta, estimator, accumulation
+        case nonFinite = "nonfinite"
+    }
+}
+
+/// What happened to one input of a run.
+public struct FileOutcome: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
+        /// Decoded, normalized and written in this run.
+        case processed
+        /// Unchanged since a previous run; its outputs were kept.
+        case upToDate = "up_to_date"
+        /// Could not be processed; `error` says why.
+        case failed
+        /// Recorded by an earlier run but no longer present in the input directory.
+        case removed
+    }
+
+    public var input: String
+    public var status: Status
+    public var outputs: [String]
+    public var groups: [GroupStatistics]
+    public var error: String?
+    public var errorKind: String?
+
+    public init(input: String, status: Status, outputs: [String] = [], groups: [GroupStatistics] = [],
+                error: MedPrepError? = nil) {
+        self.input = input
+        self.status = status
+        self.outputs = outputs
+        self.groups = groups
+        self.error = error?.description
+        self.errorKind = error?.kind.rawValue
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case input, status, outputs, groups, error
+        case errorKind = "error_kind"
+    }
+}
+
+/// The JSON report of a `normalize` or `run`: parameters, per-file per-group statistics, dataset statistics
+/// used, and per-file errors. Keys are sorted and no timestamp is written, so equal runs give equal bytes.
+public struct RunReport: Sendable, Encodable {
+    public var medprepVersion: String
+    public var parameters: NormalizationParameters
+    /// The pipeline as resolved (absolute paths, defaults filled in), for pipeline runs.
+    public var pipeline: String?
+    public var pipelineHash: String?
+    public var statisticsSource: String?
+    public var datasetStatistics: DatasetStatistics?
+    public var files: [FileOutcome]
+    /// Free-form notes: skipped inputs, stale outputs redone, statistics decisions.
+    public var notes: [String]
+
+    public init(medprepVersion: String, parameters: NormalizationParameters, pipeline: String? = nil,
+                pipelineHash: String? = nil, statisticsSource: String? = nil, datasetStatistics: DatasetStatistics? = nil,
+                files: [FileOutcome], notes: [String] = []) {
+        self.medprepVersion = medprepVersion
+        self.parameters = parameters
+        self.pipeline = pipeline
+        self.pipelineHash = pipelineHash
+        self.statisticsSource = statisticsSource
+        self.datasetStatistics = datasetStatistics
+        self.files = files
+        self.notes = notes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case medprepVersion = "medprep_version"
+        case parameters, pipeline
+        case pipelineHash = "pipeline_hash"
+        case statisticsSource = "statistics_source"
+        case datasetStatistics = "dataset_statistics"
+        case files, notes, summary
+    }
+
+    struct Summary: Encodable {
+        var processed = 0, upToDate = 0, failed = 0, removed = 0
+        enum CodingKeys: String, CodingKey {
+            case processed, failed, removed
+            case upToDate = "up_to_date"
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(medprepVersion, forKey: .medprepVersion)
+        try container.encode(parameters, forKey: .parameters)
+        try container.encodeIfPresent(pipeline, forKey: .pipeline)
+        try container.encodeIfPresent(pipelineHash, forKey: .pipelineHash)
+        try container.encodeIfPresent(statisticsSource, forKey: .statisticsSource)
+        try container.encodeIfPresent(datasetStatistics, forKey: .datasetStatistics)
+        try container.encode(files, forKey: .files)
+        try container.encode(notes, forKey: .notes)
+        var summary = Summary()
+        for file in files {
+            switch file.status {
+            case .processed: summary.processed += 1
+            case .upToDate: summary.upToDate += 1
+            case .failed: summary.failed += 1
+            case .removed: summary.removed += 1
+            }
+        }
+        try container.encode(summary, forKey: .summary)
+    }
+
+    /// The report as pretty-printed JSON with sorted keys; non-finite numbers are written as strings.
+    public func jsonData() throws -> Data {
+        try ReportJSON.encoder().encode(self)
+    }
+
+    /// All per-group rows of the report, in file order.
+    public var groupRows: [GroupRow] {
+        files.flatMap { file in file.groups.map { GroupRow(file: file.input, statistics: $0) } }
+    }
+}
+
+/// The JSON encoder every report uses.
+public enum ReportJSON {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+}
