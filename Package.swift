@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Tensor, scan geometry, errors, limits, atomic file output.
@@ -22,5 +24,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MedPrepCoreTests", dependencies: ["MedPrepCore"]),
+        // Pipeline files (YAML), input discovery, incremental state (SQLite), run lock, SHA-256.
+        .target(
+            name: "MedPrepPipeline",
+            dependencies: [
+                "MedPrepCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(name: "MedPrepPipelineTests", dependencies: ["MedPrepPipeline"]),
     ]
 )
