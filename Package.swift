@@ -33,6 +33,6 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .testTarget(name: "MedPrepPipelineTests", dependencies: ["MedPrepPipeline"]),
+        .testTarget(name: "MedPrepPipelineTests", dependencies: ["MedPrepPipeline"], exclude: ["Fixtures"]),
     ]
 )
