@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Tensor, scan geometry, errors, limits, atomic file output.
@@ -48,5 +50,15 @@ let package = Package(
         // Reports: groups.csv, run report JSON, the normalization comparison (JSON, CSV, HTML).
         .target(name: "MedPrepReport", dependencies: ["MedPrepCore", "MedPrepNormalize"]),
         .testTarget(name: "MedPrepReportTests", dependencies: ["MedPrepReport", "MedPrepNormalize", "MedPrepCore"]),
+        // Pipeline files (YAML), input discovery, incremental state (SQLite), run lock, SHA-256.
+        .target(
+            name: "MedPrepPipeline",
+            dependencies: [
+                "MedPrepCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(name: "MedPrepPipelineTests", dependencies: ["MedPrepPipeline"], exclude: ["Fixtures"]),
     ]
 )

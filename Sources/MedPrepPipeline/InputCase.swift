@@ -1,0 +1,77 @@
+/// One unit of work: a scan made of one file per channel (usually one file), optionally with a label map.
+public struct InputCase: Hashable, Sendable {
+    /// Relative case id without extension (`sub/case01`); outputs mirror it (`<output>/sub/case01.nii.gz`).
+    public var id: String
+    /// Channel files relative to the input directory, in channel order.
+    public var relativePaths: [String]
+    /// Channel files as absolute paths, in channel order.
+    public var paths: [String]
+    /// Channel numbers from the channel pattern (`[0]` for single-file cases).
+    public var channelNumbers: [Int]
+    /// Absolute path of the label map, when the pipeline declares a label pattern.
+    public var labelPath: String?
+
+    public init(id: String, relativePaths: [String], paths: [String], channelNumbers: [Int], labelPath: String? = nil) {
+        self.id = id
+        self.relativePaths = relativePaths
+        self.paths = paths
+        self.channelNumbers = channelNumbers
+        self.labelPath = labelPath
+    }
+}
+
+/// A file or directory discovery left out, with why. Hidden entries and files the include patterns do not
+/// match are left out silently and never appear here.
+public struct SkippedInput: Hashable, Sendable, CustomStringConvertible {
+    public enum Reason: String, Hashable, Sendable, Codable {
+        case fifo
+        case socket
+        case device
+        /// A symbolic link whose target lies outside the input directory.
+        case symlinkOutside = "symlink_outside"
+        /// A symbolic link leading back to a directory being walked, or a chain of links without end.
+        case symlinkLoop = "symlink_loop"
+        case danglingSymlink = "dangling_symlink"
+        /// A directory reached a second time through a symbolic link.
+        case alreadyVisited = "already_visited"
+        /// A name that is not valid UTF-8 (such paths cannot be mirrored into the output tree).
+        case nonUTF8Name = "non_utf8_name"
+        case unreadable
+        /// A file the channel pattern does not match.
+        case channelPatternMismatch = "channel_pattern_mismatch"
+        /// A case lacking some channel that other cases have, or with a channel twice.
+        case missingChannel = "missing_channel"
+        case duplicateChannel = "duplicate_channel"
+        /// A case whose label map does not exist or is not a regular file.
+        case missingLabel = "missing_label"
+        /// A second file mapping to an already taken case id (`a.nii` beside `a.nii.gz`).
+        case duplicateCase = "duplicate_case"
+    }
+
+    /// Path relative to the input directory (absolute for label maps); undecodable bytes shown as U+FFFD.
+    public var path: String
+    public var reason: Reason
+    /// A human-readable detail.
+    public var detail: String
+
+    public init(path: String, reason: Reason, detail: String) {
+        self.path = path
+        self.reason = reason
+        self.detail = detail
+    }
+
+    public var description: String { "\(path): skipped (\(reason.rawValue)): \(detail)" }
+}
+
+/// What `InputDiscovery.discover` found.
+public struct DiscoveryResult: Hashable, Sendable {
+    /// Cases sorted by id (UTF-8 byte order).
+    public var cases: [InputCase]
+    /// Notes, sorted by path.
+    public var skipped: [SkippedInput]
+
+    public init(cases: [InputCase], skipped: [SkippedInput]) {
+        self.cases = cases
+        self.skipped = skipped
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import MedPrepCore
+
+/// Finds the input cases under a directory.
+///
+/// The walk uses `lstat`/`stat` only and opens nothing but directories, so FIFOs, sockets and devices are
+/// noted and never read. Hidden entries (names starting with `.`) are skipped silently. Symbolic links are
+/// followed only when their target lies inside the input directory (compared after `realpath`); links out of
+/// the tree, dangling links, links back to a directory being walked and names that are not UTF-8 are noted.
+/// Results are sorted by UTF-8 bytes, so the order does not depend on the file system or locale.
+public struct InputDiscovery: Sendable {
+    public var directory: String
+    public var include: [GlobPattern]
+    public var exclude: [GlobPattern]
+    public var channels: ChannelPattern?
+    /// Absolute label path pattern with one `{case}`.
+    public var labels: String?
+
+    public init(directory: String, include: [GlobPattern], exclude: [GlobPattern] = [],
+                channels: ChannelPattern? = nil, labels: String? = nil) {
+        self.directory = directory
+        self.include = include
+        self.exclude = exclude
+        self.channels = channels
+        self.labels = labels
+    }
+
+    /// Discovery as a resolved pipeline declares it.
+    /// - Throws: `MedPrepError(.invalidArgument)` if a pattern does not compile (the parser rejects those first).
+    public init(_ pipeline: ResolvedPipeline) throws {
+        func compile(_ text: String) throws -> GlobPattern {
+            guard let pattern = GlobPattern(text) else {
+                throw MedPrepError(.invalidArgument, path: pipeline.file, reason: "invalid glob pattern '\(text)'")
+            }
+            return pattern
+        }
+        var channels: ChannelPattern?
+        if let text = pipeline.channelPattern {
+            guard let pattern = ChannelPattern(text) else {
+                throw MedPrepError(.invalidArgument, path: pipeline.file, reason: "invalid channel pattern '\(text)'")
+            }
+            channels = pattern
+        }
+        self.init(directory: pipeline.inputDirectory, include: try pipeline.include.map(compile),
+                  exclude: try pipeline.exclude.map(compile), channels: channels, labels: pipeline.labelPattern)
+    }
+
+    /// Walks the input directory.
+    /// - Throws: `MedPrepError(.io)` if the input directory itself cannot be read.
+    public func discover() throws -> DiscoveryResult {
+        guard let root = realpath(directory) else {
+            throw MedPrepError(.io, path: directory, reason: "cannot open input directory: \(String(cString: strerror(errno)))")
+        }
+        var walk = Walk(root: root, rootPath: directory, discovery: self)
+        var info = stat()
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw MedPrepError(.io, path: directory, reason: "input is not a directory")
+        }
+        guard walk.visit(directoryPath: directory, relative: "", identity: FileIdentity(info)) else {
+            throw MedPrepError(.io, path: directory, reason: "cannot read input directory: \(String(cString: strerror(errno)))")
+        }
+        var skipped = walk.skipped
+        let cases = group(walk.files, skipped: &skipped)
+        return DiscoveryResult(cases: cases.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) },
+                               skipped: skipped.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) })
+    }
+
+    /// Whether a relative file path is selected by the include and exclude patterns.
+    public func selects(_ relative: String) -> Bool {
+        include.contains { $0.matches(relative) } && !exclude.contains { $0.matches(relative) }
+    }
+
+    /// The case id of a single-file input: its relative path without `.nii.gz` or its last extension.
+    public static func caseID(forRelativePath relative: String) -> String {
+        if relative.hasSuffix(".nii.gz") { return String(relative.dropLast(".nii.gz".count)) }
+        let name = (relative as NSString).lastPathComponent
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return relative }
+        return String(relative.dropLast(name.distance(from: dot, to: name.endIndex)))
+    }
+
+    /// Turns selected files into cases: one per file, or grouped by the channel pattern; attaches labels.
+    private func group(_ files: [String], skipped: inout [SkippedInput]) -> [InputCase] {
+        var cases = [InputCase]()
+        if let channels {
+            var groups = [String: [(channel: Int, relative: String)]]()
+            for relative in files {
+                let name = (relative as NSString).lastPathComponent
+                let parent = (relative as NSString).deletingLastPathComponent
+                guard let (caseName, channel) = channels.match(name) else {
+                    skipped.append(SkippedInput(path: relative, reason: .channelPatternMismatch,
+                                                detail: "name does not match the channel pattern \(channels.text)"))
+                    continue
+                }
+                groups[parent.isEmpty ? caseName : parent + "/" + caseName, default: []].append((channel, relative))
+            }
+            let expected = Set(groups.values.flatMap { $0.map(\.channel) }).sorted()
+            for (id, members) in groups {
+                let numbers = members.map(\.channel)
+                if Set(numbers).count != numbers.count {
+                    skipped.append(SkippedInput(path: id, reason: .duplicateChannel,
+                                                detail: "a channel number appears twice in \(members.map(\.relative).sorted())"))
+                    continue
+                }
+                let missing = expected.filter { !numbers.contains($0) }
+                guard missing.isEmpty else {
+                    skipped.append(SkippedInput(path: id, reason: .missingChannel,
+                                                detail: "case lacks channel(s) \(missing) that other cases have"))
+                    continue
+                }
+                let ordered = members.sorted { $0.channel < $1.channel }
+                cases.append(InputCase(id: id, relativePaths: ordered.map(\.relative),
+                                       paths: ordered.map { directory + "/" + $0.relative }, channelNumbers: ordered.map(\.channel)))
+            }
+        } else {
+            var taken = Set<String>()
+            for relative in files {
+                let id = Self.caseID(forRelativePath: relative)
+                guard taken.insert(id).inserted else {
+                    skipped.append(SkippedInput(path: relative, reason: .duplicateCase, detail: "case id \(id) is already taken by another file"))
+                    continue
+                }
+                cases.append(InputCase(id: id, relativePaths: [relative], paths: [directory + "/" + relative], channelNumbers: [0]))
+            }
+        }
+        guard let labels else { return cases }
+        return cases.compactMap { item in
+            var item = item
+            let path = labels.replacingOccurrences(of: "{case}", with: item.id)
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                skipped.append(SkippedInput(path: path, reason: .missingLabel, detail: "no regular label file for case \(item.id)"))
+                return nil
+            }
+            item.labelPath = path
+            return item
+        }
+    }
+}
+
+/// Device and inode of a directory, to recognise it when a link leads back to it.
+struct FileIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+
+    init(_ info: stat) {
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+    }
+}
+
+/// `realpath(3)` as a String, nil on failure.
+func realpath(_ path: String) -> String? {
+    guard let resolved = Foundation.realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+}

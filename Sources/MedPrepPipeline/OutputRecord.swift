@@ -1,0 +1,90 @@
+import Foundation
+import MedPrepCore
+
+/// Size, modification time and content hash of one input file when it was processed.
+public struct InputFingerprint: Hashable, Sendable {
+    /// Absolute path as discovery reported it.
+    public var path: String
+    public var size: Int64
+    /// Modification time in nanoseconds since the Unix epoch (`st_mtim`).
+    public var modifiedNanoseconds: Int64
+    /// SHA-256 (hex) of the contents.
+    public var sha256: String
+
+    public init(path: String, size: Int64, modifiedNanoseconds: Int64, sha256: String) {
+        self.path = path
+        self.size = size
+        self.modifiedNanoseconds = modifiedNanoseconds
+        self.sha256 = sha256
+    }
+
+    /// `stat(2)` of `path`: size and modification time (following symbolic links).
+    /// - Throws: `MedPrepError(.io)` if the file cannot be stat'ed or is not a regular file.
+    public static func status(of path: String) throws -> (size: Int64, modifiedNanoseconds: Int64) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw MedPrepError(.io, path: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw MedPrepError(.io, path: path, reason: "not a regular file")
+        }
+        return (Int64(info.st_size), Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    }
+}
+
+/// One written output file.
+public struct OutputFile: Hashable, Sendable {
+    /// Path relative to the output directory.
+    public var path: String
+    public var size: Int64
+    /// SHA-256 (hex) of the contents.
+    public var sha256: String
+
+    public init(path: String, size: Int64, sha256: String) {
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+    }
+}
+
+/// What the state store keeps for one processed case.
+public struct OutputRecord: Hashable, Sendable {
+    /// Case id (`InputCase.id`).
+    public var caseID: String
+    /// Input files (channels, then the label map if any), in order.
+    public var inputs: [InputFingerprint]
+    /// The pipeline hash the outputs were made with (`ResolvedPipeline.processingHash`).
+    public var pipelineHash: String
+    /// Hash of the dataset statistics used, if any.
+    public var statisticsHash: String?
+    public var medprepVersion: String
+    public var outputs: [OutputFile]
+    public var recordedAt: Date
+
+    public init(caseID: String, inputs: [InputFingerprint], pipelineHash: String, statisticsHash: String?,
+                medprepVersion: String, outputs: [OutputFile], recordedAt: Date = Date()) {
+        self.caseID = caseID
+        self.inputs = inputs
+        self.pipelineHash = pipelineHash
+        self.statisticsHash = statisticsHash
+        self.medprepVersion = medprepVersion
+        self.outputs = outputs
+        self.recordedAt = recordedAt
+    }
+}
+
+/// Whether a case needs processing.
+public enum InputDecision: Hashable, Sendable {
+    /// No record for this case.
+    case new
+    /// A record exists but something differs; the reason says what.
+    case changed(String)
+    /// The record matches the inputs, pipeline, statistics, version, and the outputs are in place.
+    case upToDate
+}
+
+/// A decision plus the current fingerprints of the case's inputs, to pass on to `StateStore.record`.
+public struct InputAssessment: Hashable, Sendable {
+    public var decision: InputDecision
+    public var inputs: [InputFingerprint]
+}

@@ -1,0 +1,222 @@
+import Foundation
+import MedPrepCore
+import Yams
+
+/// Reads pipeline files (YAML, format version 1) into `PipelineSpec`, reporting every problem with its position.
+///
+/// Only data is read: stage and method names come from closed registries, YAML tags are not interpreted, and
+/// relative paths resolve against the pipeline file's directory.
+public enum PipelineParser {
+    static let topLevelKeys = ["version", "name", "input", "stages", "batch", "output", "limits"]
+    static let inputKeys = ["directory", "include", "exclude", "channels", "labels"]
+    static let outputKeys = ["directory", "volumes", "compression", "batches", "reports"]
+
+    /// Reads and parses the pipeline file at `path`.
+    /// - Throws: `MedPrepError(.io)` if the file cannot be read, `PipelineIssues` if it has problems.
+    public static func load(path: String, checkFilesystem: Bool = true) throws -> PipelineSpec {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw MedPrepError(.io, path: path, reason: "cannot read pipeline file: \(error.localizedDescription)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw MedPrepError(.malformed, path: path, reason: "pipeline file is not UTF-8 text")
+        }
+        return try parse(text: text, path: path, checkFilesystem: checkFilesystem)
+    }
+
+    /// Parses pipeline text; `path` names the file in issues and anchors relative paths.
+    /// - Throws: `PipelineIssues` with every problem found.
+    public static func parse(text: String, path: String, checkFilesystem: Bool = false) throws -> PipelineSpec {
+        let (spec, issues) = read(text: text, path: path, checkFilesystem: checkFilesystem)
+        guard issues.isEmpty, let spec else { throw PipelineIssues(issues) }
+        return spec
+    }
+
+    /// Every problem in pipeline text (empty when it is valid). With `checkFilesystem`, also checks that the
+    /// input directory and a dataset statistics file exist.
+    public static func validate(text: String, path: String, checkFilesystem: Bool = false) -> [PipelineIssue] {
+        read(text: text, path: path, checkFilesystem: checkFilesystem).issues
+    }
+
+    static func read(text: String, path: String, checkFilesystem: Bool) -> (spec: PipelineSpec?, issues: [PipelineIssue]) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            return (nil, [syntaxIssue(error, file: path)])
+        }
+        let start = SourceLocation(line: 1, column: 1)
+        guard let root else {
+            let issue = PipelineIssue(file: path, at: start, found: "an empty document",
+                                      expected: "a mapping with version, name, input, stages, output")
+            return (nil, [issue])
+        }
+        let baseDirectory = PathResolution.absolute((path as NSString).deletingLastPathComponent,
+                                                    base: PathResolution.currentDirectory)
+        var reader = NodeReader(file: path)
+        guard let top = reader.fields(root, path: "", name: "the pipeline", at: NodeReader.location(root),
+                                      allowed: topLevelKeys, required: ["version", "name", "input", "stages", "output"]) else {
+            return (nil, reader.issues)
+        }
+        if let node = top["version"], let version = reader.int(node, name: "version"), version != PipelineSpec.currentVersion {
+            reader.report(node, found: "version \(version)", expected: "\(PipelineSpec.currentVersion)")
+        }
+        let name = top["name"].flatMap { readName($0, reader: &reader) }
+        let input = top["input"].flatMap { readInput($0, at: top.location(of: "input"), reader: &reader) }
+        var stageLocations = [SourceLocation]()
+        let stages = top["stages"].flatMap { StageParser.readStages($0, reader: &reader, locations: &stageLocations) }
+        let batch = reader.optional(top["batch"], default: BatchSpec()) { readBatch($1, at: top.location(of: "batch"), reader: &$0) }
+        let output = top["output"].flatMap { readOutput($0, at: top.location(of: "output"), reader: &reader) }
+        let limits = reader.optional(top["limits"], default: LimitsSpec()) { readLimits($1, at: top.location(of: "limits"), reader: &$0) }
+
+        guard reader.issues.isEmpty, let name, let input, let stages, let batch, let output, let limits else {
+            return (nil, reader.issues)
+        }
+        let spec = PipelineSpec(name: name, input: input, stages: stages, batch: batch, output: output, limits: limits,
+                                file: path, baseDirectory: baseDirectory,
+                                sourceMap: SourceMap(stages: stageLocations, keys: reader.keyLocations))
+        var issues = checkPaths(spec)
+        if checkFilesystem { issues += checkFiles(spec) }
+        return (issues.isEmpty ? spec : nil, issues)
+    }
+
+    static func syntaxIssue(_ error: Error, file: String) -> PipelineIssue {
+        var location = SourceLocation(line: 1, column: 1)
+        var problem = "\(error)"
+        if let yamlError = error as? YamlError {
+            switch yamlError {
+            case .scanner(_, let text, let mark, _), .parser(_, let text, let mark, _), .composer(_, let text, let mark, _):
+                location = SourceLocation(line: mark.line, column: mark.column)
+                problem = text
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                location = SourceLocation(line: context.mark.line, column: context.mark.column)
+                problem = "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))"
+            case .reader(let text, _, _, _):
+                problem = text
+            default:
+                break
+            }
+        }
+        return PipelineIssue(file: file, at: location, found: "invalid YAML (\(problem))", expected: "well-formed YAML")
+    }
+
+    static func readName(_ node: Node, reader: inout NodeReader) -> String? {
+        guard let name = reader.nonEmptyString(node, name: "name") else { return nil }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard name.allSatisfy({ allowed.contains($0) }), !name.hasPrefix(".") else {
+            reader.report(node, found: "name '\(name)'", expected: "letters, digits, '.', '_', '-' (not starting with '.')")
+            return nil
+        }
+        return name
+    }
+
+    static func readInput(_ node: Node, at location: SourceLocation, reader: inout NodeReader) -> InputSpec? {
+        guard let fields = reader.fields(node, path: "input", name: "input", at: location,
+                                         allowed: inputKeys, required: ["directory"]) else { return nil }
+        let directory = fields["directory"].flatMap { reader.nonEmptyString($0, name: "input.directory") }
+        let include = reader.optional(fields["include"], default: InputSpec.defaultInclude) { readPatterns($1, name: "input.include", reader: &$0) }
+        let exclude = reader.optional(fields["exclude"], default: []) { readPatterns($1, name: "input.exclude", reader: &$0) }
+        var channels: String?
+        if let node = fields["channels"], let pattern = reader.nonEmptyString(node, name: "input.channels") {
+            if let problem = ChannelPattern.problem(in: pattern) {
+                reader.report(node, found: "channels pattern '\(pattern)' \(problem)",
+                              expected: "a file name pattern with {case} and {channel} or {channel:N}, e.g. {case}_{channel:4}.nii.gz")
+            } else {
+                channels = pattern
+            }
+        }
+        var labels: String?
+        if let node = fields["labels"], let pattern = reader.nonEmptyString(node, name: "input.labels") {
+            if pattern.components(separatedBy: "{case}").count != 2 {
+                reader.report(node, found: "labels pattern '\(pattern)'", expected: "a path with exactly one {case} placeholder")
+            } else {
+                labels = pattern
+            }
+        }
+        guard let directory, let include, let exclude else { return nil }
+        return InputSpec(directory: directory, include: include, exclude: exclude, channels: channels, labels: labels)
+    }
+
+    static func readPatterns(_ node: Node, name: String, reader: inout NodeReader) -> [String]? {
+        reader.list(node, name: name) { reader, item in
+            guard let pattern = reader.nonEmptyString(item, name: "a pattern in \(name)") else { return nil }
+            if let problem = GlobPattern.problem(in: pattern) {
+                reader.report(item, found: "pattern '\(pattern)' \(problem)", expected: "a relative glob pattern (**, *, ?, {a,b})")
+                return nil
+            }
+            return pattern
+        }
+    }
+
+    static func readBatch(_ node: Node, at location: SourceLocation, reader: inout NodeReader) -> BatchSpec? {
+        guard let fields = reader.fields(node, path: "batch", name: "batch", at: location, allowed: ["size"]) else { return nil }
+        guard let sizeNode = fields["size"] else { return BatchSpec() }
+        return reader.positiveInt(sizeNode, name: "batch.size").map { BatchSpec(size: $0) }
+    }
+
+    static func readOutput(_ node: Node, at location: SourceLocation, reader: inout NodeReader) -> OutputSpec? {
+        guard let fields = reader.fields(node, path: "output", name: "output", at: location,
+                                         allowed: outputKeys, required: ["directory"]) else { return nil }
+        let directory = fields["directory"].flatMap { reader.nonEmptyString($0, name: "output.directory") }
+        let volumes = reader.optional(fields["volumes"], default: VolumeFormat.nifti) {
+            $0.choice($1, name: "output.volumes", as: VolumeFormat.self)
+        }
+        let compression = reader.optional(fields["compression"], default: VolumeCompression.gzip) {
+            $0.choice($1, name: "output.compression", as: VolumeCompression.self)
+        }
+        let batches = reader.optional(fields["batches"], default: BatchFormat.none) {
+            $0.choice($1, name: "output.batches", as: BatchFormat.self)
+        }
+        let reports = reader.optional(fields["reports"], default: [ReportFormat.json]) { reader, node in
+            reader.list(node, name: "output.reports") { reader, item in
+                reader.choice(item, name: "a report format", as: ReportFormat.self)
+            }
+        }
+        guard let directory, let volumes, let compression, let batches, let reports else { return nil }
+        return OutputSpec(directory: directory, volumes: volumes, compression: compression, batches: batches, reports: reports)
+    }
+
+    static func readLimits(_ node: Node, at location: SourceLocation, reader: inout NodeReader) -> LimitsSpec? {
+        guard let fields = reader.fields(node, path: "limits", name: "limits", at: location, allowed: ["max_voxels"]) else { return nil }
+        guard let node = fields["max_voxels"] else { return LimitsSpec() }
+        return reader.positiveInt(node, name: "limits.max_voxels").map { LimitsSpec(maxVoxels: $0) }
+    }
+
+    /// Lexical checks on resolved paths: the output directory must not be the input directory or lie inside it
+    /// (its files would be read back as inputs), nor contain the input directory.
+    static func checkPaths(_ spec: PipelineSpec) -> [PipelineIssue] {
+        let input = PathResolution.absolute(spec.input.directory, base: spec.baseDirectory)
+        let output = PathResolution.absolute(spec.output.directory, base: spec.baseDirectory)
+        var issues = [PipelineIssue]()
+        if PathResolution.isWithin(output, directory: input) || PathResolution.isWithin(input, directory: output) {
+            issues.append(PipelineIssue(file: spec.file, at: spec.sourceMap.location("output.directory"),
+                                        found: "output directory \(output) overlapping input directory \(input)",
+                                        expected: "an output directory outside the input tree"))
+        }
+        return issues
+    }
+
+    /// File system checks: the input directory exists and dataset statistics files exist.
+    static func checkFiles(_ spec: PipelineSpec) -> [PipelineIssue] {
+        var issues = [PipelineIssue]()
+        let input = PathResolution.absolute(spec.input.directory, base: spec.baseDirectory)
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            issues.append(PipelineIssue(file: spec.file, at: spec.sourceMap.location("input.directory"),
+                                        found: "no directory at \(input)", expected: "an existing input directory"))
+        }
+        for (index, stage) in spec.stages.enumerated() {
+            guard case .normalize(let normalize) = stage,
+                  case .dataset(.file(let path), _, _, _) = normalize.method else { continue }
+            let absolute = PathResolution.absolute(path, base: spec.baseDirectory)
+            if !FileManager.default.fileExists(atPath: absolute) {
+                let location = spec.sourceMap.keys["stages.\(index).normalize.stats"] ?? spec.sourceMap.stage(index)
+                issues.append(PipelineIssue(file: spec.file, at: location, found: "no file at \(absolute)",
+                                            expected: "an existing dataset statistics file"))
+            }
+        }
+        return issues
+    }
+}

@@ -1,0 +1,150 @@
+/// A parsed, validated pipeline file (format version 1) with defaults filled in and paths as written.
+///
+/// Relative paths resolve against `baseDirectory` (the pipeline file's directory); `resolved()` produces the
+/// canonical form with absolute paths that the runner uses and that `pipelineHash` identifies.
+public struct PipelineSpec: Hashable, Sendable {
+    /// The only format version this build reads.
+    public static let currentVersion = 1
+
+    public var version: Int
+    /// Pipeline name: letters, digits, `.`, `_`, `-`; used in report file names.
+    public var name: String
+    public var input: InputSpec
+    /// Stages applied in order to every case.
+    public var stages: [StageSpec]
+    public var batch: BatchSpec
+    public var output: OutputSpec
+    public var limits: LimitsSpec
+    /// The pipeline file as the user named it (used in issue messages).
+    public var file: String
+    /// Absolute directory that relative paths resolve against.
+    public var baseDirectory: String
+    /// Where stages and keys were written, for issues raised after parsing.
+    public var sourceMap: SourceMap
+
+    public init(version: Int = PipelineSpec.currentVersion, name: String, input: InputSpec, stages: [StageSpec],
+                batch: BatchSpec = BatchSpec(), output: OutputSpec, limits: LimitsSpec = LimitsSpec(),
+                file: String, baseDirectory: String, sourceMap: SourceMap = SourceMap()) {
+        self.version = version
+        self.name = name
+        self.input = input
+        self.stages = stages
+        self.batch = batch
+        self.output = output
+        self.limits = limits
+        self.file = file
+        self.baseDirectory = baseDirectory
+        self.sourceMap = sourceMap
+    }
+}
+
+/// Where each part of a pipeline was written.
+public struct SourceMap: Hashable, Sendable {
+    /// Location of each stage entry, in stage order.
+    public var stages: [SourceLocation]
+    /// Locations of keys by dotted path (`input.directory`, `output.directory`, `stages.3.normalize.groups`…).
+    public var keys: [String: SourceLocation]
+
+    public init(stages: [SourceLocation] = [], keys: [String: SourceLocation] = [:]) {
+        self.stages = stages
+        self.keys = keys
+    }
+
+    /// The location of `key`, or of the document start when unknown.
+    public func location(_ key: String) -> SourceLocation {
+        keys[key] ?? SourceLocation(line: 1, column: 1)
+    }
+
+    /// The location of stage `index`, or of the document start when unknown.
+    public func stage(_ index: Int) -> SourceLocation {
+        stages.indices.contains(index) ? stages[index] : SourceLocation(line: 1, column: 1)
+    }
+}
+
+/// The `input:` section: which files under which directory, optionally grouped into channels and paired with labels.
+public struct InputSpec: Hashable, Sendable {
+    /// File extensions medprep decodes, used when `include` is not given.
+    public static let defaultInclude = ["**/*.nii.gz", "**/*.nii", "**/*.png", "**/*.tif", "**/*.tiff"]
+
+    /// Input directory as written.
+    public var directory: String
+    /// Glob patterns (relative to `directory`) a file must match one of.
+    public var include: [String]
+    /// Glob patterns that remove a file even when it is included.
+    public var exclude: [String]
+    /// Channel grouping pattern such as `{case}_{channel:4}.nii.gz`, or nil for one file per case.
+    public var channels: String?
+    /// Label map path pattern with a `{case}` placeholder, as written, or nil.
+    public var labels: String?
+
+    public init(directory: String, include: [String] = InputSpec.defaultInclude, exclude: [String] = [],
+                channels: String? = nil, labels: String? = nil) {
+        self.directory = directory
+        self.include = include
+        self.exclude = exclude
+        self.channels = channels
+        self.labels = labels
+    }
+}
+
+/// The `batch:` section.
+public struct BatchSpec: Hashable, Sendable {
+    /// Cases per batch (≥ 1); default 1.
+    public var size: Int
+
+    public init(size: Int = 1) {
+        self.size = size
+    }
+}
+
+/// Which per-case volume files to write.
+public enum VolumeFormat: String, Hashable, Sendable, CaseIterable {
+    case nifti, npy, both, none
+}
+
+/// Compression of NIfTI outputs: `gzip` writes `.nii.gz`, `none` writes `.nii`.
+public enum VolumeCompression: String, Hashable, Sendable, CaseIterable {
+    case gzip, none
+}
+
+/// Whether to write each batch as one NCDHW `.npy` (with an index CSV).
+public enum BatchFormat: String, Hashable, Sendable, CaseIterable {
+    case npy, none
+}
+
+/// Report formats for statistics and the run summary.
+public enum ReportFormat: String, Hashable, Sendable, CaseIterable, Comparable {
+    case json, csv, html
+
+    public static func < (lhs: ReportFormat, rhs: ReportFormat) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The `output:` section.
+public struct OutputSpec: Hashable, Sendable {
+    /// Output directory as written; medprep writes nothing outside it.
+    public var directory: String
+    public var volumes: VolumeFormat
+    public var compression: VolumeCompression
+    public var batches: BatchFormat
+    /// Report formats, without duplicates, sorted.
+    public var reports: [ReportFormat]
+
+    public init(directory: String, volumes: VolumeFormat = .nifti, compression: VolumeCompression = .gzip,
+                batches: BatchFormat = .none, reports: [ReportFormat] = [.json]) {
+        self.directory = directory
+        self.volumes = volumes
+        self.compression = compression
+        self.batches = batches
+        self.reports = Array(Set(reports)).sorted()
+    }
+}
+
+/// The `limits:` section.
+public struct LimitsSpec: Hashable, Sendable {
+    /// The most elements one decoded scan may have (see `DecodeLimits`).
+    public var maxVoxels: Int
+
+    public init(maxVoxels: Int = 1 << 31) {
+        self.maxVoxels = maxVoxels
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+import MedPrepCore
+
+/// The incremental-run memory of an output directory: `<output>/.medprep/state.sqlite`.
+///
+/// One row per processed case with its input fingerprints, hashes, medprep version and output files.
+/// The database runs in WAL mode with `synchronous = FULL`: a committed record survives a crash or power loss,
+/// and an interrupted write leaves the previous state. The runner records a case only *after* its outputs have
+/// been renamed into place (`AtomicFile`), so a crash in between makes the case look new, never up to date.
+///
+/// Hashing policy: `assess` reuses the recorded content hash when a file's size and modification time (ns) are
+/// both unchanged, and rehashes the file only otherwise. A file rewritten with identical size and timestamp
+/// is therefore not noticed; `touch`-ing a file costs one rehash and, when the content is the same, only
+/// refreshes the stored timestamp.
+public final class StateStore: Sendable {
+    /// Output directory the record's output paths are relative to.
+    public let outputDirectory: String
+    /// The SQLite file.
+    public let path: String
+    private let database: DatabaseQueue
+
+    /// Opens (creating if needed) the state database of `outputDirectory`.
+    /// - Throws: `MedPrepError(.io)` if the directory or database cannot be created or opened.
+    public init(outputDirectory: String) throws {
+        self.outputDirectory = outputDirectory
+        let directory = outputDirectory + "/.medprep"
+        path = directory + "/state.sqlite"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.journalMode = .wal
+            configuration.busyMode = .timeout(10)
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch let error as MedPrepError {
+            throw error
+        } catch {
+            throw MedPrepError(.io, path: path, reason: "cannot open state database: \(error)")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE cases (
+                    case_id TEXT PRIMARY KEY NOT NULL,
+                    pipeline_hash TEXT NOT NULL,
+                    statistics_hash TEXT,
+                    medprep_version TEXT NOT NULL,
+                    recorded_at REAL NOT NULL);
+                CREATE TABLE input_files (
+                    case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    PRIMARY KEY (case_id, position));
+                CREATE TABLE output_files (
+                    case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    PRIMARY KEY (case_id, position));
+                """)
+        }
+        return migrator
+    }
+
+    private func access<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as MedPrepError {
+            throw error
+        } catch {
+            throw MedPrepError(.io, path: path, reason: "state database: \(error)")
+        }
+    }
+
+    /// The record of `caseID`, if any.
+    public func record(caseID: String) throws -> OutputRecord? {
+        try access { try database.read { try Self.fetch(caseID, db: $0) } }
+    }
+
+    private static func fetch(_ caseID: String, db: Database) throws -> OutputRecord? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE case_id = ?", arguments: [caseID]) else { return nil }
+        let inputs = try Row.fetchAll(db, sql: "SELECT * FROM input_files WHERE case_id = ? ORDER BY position", arguments: [caseID]).map {
+            InputFingerprint(path: $0["path"], size: $0["size"], modifiedNanoseconds: $0["mtime_ns"], sha256: $0["sha256"])
+        }
+        let outputs = try Row.fetchAll(db, sql: "SELECT * FROM output_files WHERE case_id = ? ORDER BY position", arguments: [caseID]).map {
+            OutputFile(path: $0["path"], size: $0["size"], sha256: $0["sha256"])
+        }
+        return OutputRecord(caseID: caseID, inputs: inputs, pipelineHash: row["pipeline_hash"], statisticsHash: row["statistics_hash"],
+                            medprepVersion: row["medprep_version"], outputs: outputs,
+                            recordedAt: Date(timeIntervalSince1970: row["recorded_at"]))
+    }
+
+    /// Inserts or replaces the record of a case, in one transaction. Call after the outputs are in place.
+    public func record(_ record: OutputRecord) throws {
+        try access {
+            try database.write { db in
+                try db.execute(sql: "DELETE FROM cases WHERE case_id = ?", arguments: [record.caseID])
+                try db.execute(sql: "INSERT INTO cases VALUES (?, ?, ?, ?, ?)",
+                               arguments: [record.caseID, record.pipelineHash, record.statisticsHash, record.medprepVersion,
+                                           record.recordedAt.timeIntervalSince1970])
+                for (position, input) in record.inputs.enumerated() {
+                    try db.execute(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)",
+                                   arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.sha256])
+                }
+                for (position, output) in record.outputs.enumerated() {
+                    try db.execute(sql: "INSERT INTO output_files VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [record.caseID, position, output.path, output.size, output.sha256])
+                }
+            }
+        }
+    }
+
+    /// All recorded case ids, sorted.
+    public func caseIDs() throws -> [String] {
+        try access { try database.read { try String.fetchAll($0, sql: "SELECT case_id FROM cases ORDER BY case_id") } }
+    }
+
+    /// Recorded cases whose id is not in `present` (their inputs were removed), sorted.
+    public func removedCases(present: Set<String>) throws -> [String] {
+        try caseIDs().filter { !present.contains($0) }
+    }
+
+    /// Deletes the records of `caseIDs` (prune), in one transaction. Unknown ids are ignored.
+    public func delete(caseIDs: [String]) throws {
+        try access {
+            try database.write { db in
+                for caseID in caseIDs {
+                    try db.execute(sql: "DELETE FROM cases WHERE case_id = ?", arguments: [caseID])
+                }
+            }
+        }
+    }
+
+    /// Decides whether a case needs processing and returns the inputs' current fingerprints.
+    ///
+    /// Content hashes are computed for new files and for files whose size or modification time differ from the
+    /// record (see the type's hashing policy). When only timestamps moved, the stored timestamps are refreshed.
+    /// - Parameters:
+    ///   - inputPaths: the case's files (channels, then the label map if any), as absolute paths.
+    ///   - pipelineHash: `ResolvedPipeline.processingHash`.
+    /// - Throws: `MedPrepError(.io)` when an input cannot be stat'ed or read.
+    public func assess(caseID: String, inputPaths: [String], pipelineHash: String, statisticsHash: String?,
+                       medprepVersion: String) throws -> InputAssessment {
+        let recorded = try record(caseID: caseID)
+        var fingerprints = [InputFingerprint]()
+        for path in inputPaths {
+            let (size, modified) = try InputFingerprint.status(of: path)
+            if let old = recorded?.inputs.first(where: { $0.path == path }), old.size == size, old.modifiedNanoseconds == modified {
+                fingerprints.append(old)
+            } else {
+                fingerprints.append(InputFingerprint(path: path, size: size, modifiedNanoseconds: modified,
+                                                     sha256: try SHA256.hexDigest(file: path)))
+            }
+        }
+        guard let recorded else { return InputAssessment(decision: .new, inputs: fingerprints) }
+        let decision = try compare(recorded, fingerprints, pipelineHash: pipelineHash, statisticsHash: statisticsHash,
+                                   medprepVersion: medprepVersion)
+        if decision == .upToDate, recorded.inputs != fingerprints {
+            var refreshed = recorded
+            refreshed.inputs = fingerprints
+            try record(refreshed)
+        }
+        return InputAssessment(decision: decision, inputs: fingerprints)
+    }
+
+    private func compare(_ recorded: OutputRecord, _ inputs: [InputFingerprint], pipelineHash: String, statisticsHash: String?,
+                         medprepVersion: String) throws -> InputDecision {
+        if recorded.inputs.map(\.path) != inputs.map(\.path) {
+            return .changed("input files changed from \(recorded.inputs.map(\.path)) to \(inputs.map(\.path))")
+        }
+        for (old, new) in zip(recorded.inputs, inputs) where old.sha256 != new.sha256 {
+            return .changed("content of \(new.path) changed")
+        }
+        if recorded.pipelineHash != pipelineHash { return .changed("pipeline changed") }
+        if recorded.statisticsHash != statisticsHash { return .changed("dataset statistics changed") }
+        if recorded.medprepVersion != medprepVersion {
+            return .changed("medprep version changed from \(recorded.medprepVersion) to \(medprepVersion)")
+        }
+        for output in recorded.outputs {
+            var info = stat()
+            let full = outputDirectory + "/" + output.path
+            guard stat(full, &info) == 0 else { return .changed("output \(output.path) is missing") }
+            if Int64(info.st_size) != output.size { return .changed("output \(output.path) changed size") }
+        }
+        return .upToDate
+    }
+}

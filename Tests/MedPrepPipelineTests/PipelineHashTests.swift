@@ -1,0 +1,83 @@
+import Testing
+@testable import MedPrepPipeline
+
+@Suite struct PipelineHashTests {
+    private func hash(_ text: String, path: String = "/data/pipelines/p.yaml") throws -> String {
+        try PipelineParser.parse(text: text, path: path).resolved().pipelineHash
+    }
+
+    @Test func reorderedKeysCommentsAndDefaultsKeepTheHash() throws {
+        let reordered = """
+        # the same pipeline, written differently
+        output:
+          reports: [html, json, csv, json]
+          batches: npy
+          compression: gzip
+          directory: ../out/./ct-groupnorm/
+        limits: {max_voxels: 2147483648}
+        batch:
+          size: 4
+        stages:
+          - clip: {max: 3000, min: -1024.0}
+          - resample: {interpolation: linear, spacing: [1.5, 1.5, 1.5]}
+          - crop_or_pad: {pad_value: 0, shape: [128, 128, 96]}
+          - select_channels: {channels: [0, 1]}
+          - drop_alpha:
+          - normalize:
+              eps: 0.00001
+              nonfinite: error
+              groups: 1
+              method: groupnorm
+        name: ct-groupnorm
+        input:
+          exclude: []
+          include: ["**/*.nii.gz", "**/*.nii"]
+          directory: ../SampleData/ct/
+        version: 1
+        """
+        let original = try PipelineParser.parse(text: examplePipeline, path: "/data/pipelines/p.yaml").resolved()
+        let rewritten = try PipelineParser.parse(text: reordered, path: "/data/pipelines/p.yaml").resolved()
+        #expect(original.canonicalJSON == rewritten.canonicalJSON)
+        #expect(original.pipelineHash == rewritten.pipelineHash)
+        #expect(original.processingHash == rewritten.processingHash)
+    }
+
+    @Test func changedParametersChangeTheHash() throws {
+        let base = try hash(examplePipeline)
+        let changes = [
+            ("groups: 1", "groups: 2"),
+            ("eps: 1.0e-5", "eps: 1.0e-6"),
+            ("max: 3000", "max: 3001"),
+            ("[128, 128, 96]", "[128, 96, 128]"),
+            ("size: 4", "size: 8"),
+            ("volumes: nifti", "volumes: npy"),
+            ("../SampleData/ct", "../SampleData/mr"),
+        ]
+        var seen: Set<String> = [base]
+        for (old, new) in changes {
+            let changed = try hash(examplePipeline.replacingOccurrences(of: old, with: new))
+            #expect(changed != base, "\(old) → \(new)")
+            seen.insert(changed)
+        }
+        #expect(seen.count == changes.count + 1)
+        #expect(try hash(examplePipeline, path: "/elsewhere/p.yaml") != base)
+    }
+
+    @Test func processingHashIgnoresNameBatchingAndReports() throws {
+        let original = try PipelineParser.parse(text: examplePipeline, path: "/p/p.yaml").resolved()
+        let renamed = try PipelineParser.parse(text: examplePipeline
+            .replacingOccurrences(of: "name: ct-groupnorm", with: "name: other")
+            .replacingOccurrences(of: "size: 4", with: "size: 2")
+            .replacingOccurrences(of: "[json, csv, html]", with: "[json]"), path: "/p/p.yaml").resolved()
+        #expect(original.pipelineHash != renamed.pipelineHash)
+        #expect(original.processingHash == renamed.processingHash)
+        let regrouped = try PipelineParser.parse(text: examplePipeline.replacingOccurrences(of: "groups: 1", with: "groups: 2"),
+                                                 path: "/p/p.yaml").resolved()
+        #expect(original.processingHash != regrouped.processingHash)
+    }
+
+    @Test func canonicalJSONSortsKeysAndEscapes() {
+        let value = CanonicalJSON.object(["b": .array([.int(1), .double(0.5), .null]), "a": .string("x\"\\\n\u{1}"), "B": .bool(true)])
+        #expect(value.text == #"{"B":true,"a":"x\"\\\n\u0001","b":[1,0.5,null]}"#)
+    }
+}
