@@ -55,6 +55,11 @@ let package = Package(
             name: "MedPrepPipeline",
             dependencies: [
                 "MedPrepCore",
+                "MedPrepDecode",
+                "MedPrepBatch",
+                "MedPrepNormalize",
+                "MedPrepWrite",
+                "MedPrepReport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -1,6 +1,7 @@
 import MedPrepCore
 
-/// Resamples a scan to a new voxel spacing: trilinear for images, nearest neighbour for label maps.
+/// Resamples a scan to a new voxel spacing: trilinear for images (or nearest when asked), nearest neighbour
+/// for label maps.
 ///
 /// Spacing is given in `(i, j, k)` = `(W, H, D)` order, like `ScanGeometry.spacing`. Per axis with input size
 /// `n`, spacing `s` and target spacing `s'`:
@@ -23,13 +24,22 @@ public struct Resample: ScanTransform {
     public let spacing: [Double]
     /// Cap on the output size.
     public let limits: DecodeLimits
+    /// Interpolation of images; label maps always use nearest.
+    public let interpolation: Interpolation
+
+    /// How image voxels between input samples are computed.
+    public enum Interpolation: String, Sendable {
+        case linear
+        case nearest
+    }
 
     /// Throws `.invalidArgument` unless `spacing` has 2 or 3 finite positive entries.
-    public init(spacing: [Double], limits: DecodeLimits = .default) throws {
+    public init(spacing: [Double], interpolation: Interpolation = .linear, limits: DecodeLimits = .default) throws {
         guard spacing.count == 2 || spacing.count == 3, spacing.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "resample needs 2 or 3 finite positive spacings, got \(spacing)")
         }
         self.spacing = spacing
+        self.interpolation = interpolation
         self.limits = limits
     }
 
@@ -64,7 +74,7 @@ public struct Resample: ScanTransform {
         if outSizes == sizes && ratios.allSatisfy({ $0 == 1 }) { return result }
 
         let axes = (0 ..< 3).map { SampleAxis(inputSize: sizes[$0], outputSize: outSizes[$0], ratio: ratios[$0]) }
-        result.tensor = Tensor(shape: outShape, storage: role == .label
+        result.tensor = Tensor(shape: outShape, storage: role == .label || interpolation == .nearest
             ? Self.nearest(scan.tensor, outShape: outShape, axes: axes)
             : Self.trilinear(scan.tensor, outShape: outShape, axes: axes))
         return result

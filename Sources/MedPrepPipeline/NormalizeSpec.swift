@@ -1,3 +1,5 @@
+import MedPrepNormalize
+
 /// The `normalize` stage: a method with its parameters plus the non-finite voxel policy.
 public struct NormalizeSpec: Hashable, Sendable {
     public var method: NormalizeMethod
@@ -7,16 +9,6 @@ public struct NormalizeSpec: Hashable, Sendable {
         self.method = method
         self.nonFinite = nonFinite
     }
-}
-
-/// What to do with NaN/±inf voxels met by a normalizer.
-public enum NonFinitePolicy: String, Hashable, Sendable, CaseIterable {
-    /// Fail the case with a `non_finite` error.
-    case error
-    /// Leave them out of statistics and pass them through unchanged.
-    case ignore
-    /// Replace them with 0 before computing statistics.
-    case zero
 }
 
 /// Where dataset statistics come from.
@@ -75,9 +67,4 @@ public enum NormalizeMethod: Hashable, Sendable {
         case .batchStats: "batchstats"
         }
     }
-
-    /// ImageNet channel means (RGB).
-    public static let imagenetMean = [0.485, 0.456, 0.406]
-    /// ImageNet channel standard deviations (RGB).
-    public static let imagenetStd = [0.229, 0.224, 0.225]
 }

@@ -77,7 +77,7 @@ public enum PipelineParser {
         let spec = PipelineSpec(name: name, input: input, stages: stages, batch: batch, output: output, limits: limits,
                                 file: path, baseDirectory: baseDirectory,
                                 sourceMap: SourceMap(stages: stageLocations, keys: reader.keyLocations))
-        var issues = checkPaths(spec)
+        var issues = checkPaths(spec) + checkStageOrder(spec)
         if checkFilesystem { issues += checkFiles(spec) }
         return (issues.isEmpty ? spec : nil, issues)
     }
@@ -194,6 +194,20 @@ public enum PipelineParser {
             issues.append(PipelineIssue(file: spec.file, at: spec.sourceMap.location("output.directory"),
                                         found: "output directory \(output) overlapping input directory \(input)",
                                         expected: "an output directory outside the input tree"))
+        }
+        return issues
+    }
+
+    /// A pipeline normalizes at most once, as its last stage (normalization needs the whole batch at once,
+    /// while every other stage works per scan).
+    static func checkStageOrder(_ spec: PipelineSpec) -> [PipelineIssue] {
+        var issues = [PipelineIssue]()
+        for (index, stage) in spec.stages.enumerated() where index < spec.stages.count - 1 {
+            if case .normalize = stage {
+                issues.append(PipelineIssue(file: spec.file, at: spec.sourceMap.stage(index),
+                                            found: "normalize as stage \(index + 1) of \(spec.stages.count)",
+                                            expected: "normalize as the last stage"))
+            }
         }
         return issues
     }

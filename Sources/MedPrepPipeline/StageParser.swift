@@ -1,3 +1,4 @@
+import MedPrepNormalize
 import Yams
 
 /// Reads the `stages:` list: each entry a one-key mapping `- name: {parameters}` from the stage registry.

@@ -1,0 +1,54 @@
+import MedPrepBatch
+import MedPrepCore
+import MedPrepDecode
+
+/// A decoded input case after the per-scan stages: the image (channel files stacked along C) and its label map.
+public struct PreparedCase: Sendable {
+    public var image: Scan
+    public var label: Scan?
+}
+
+/// Decodes a case's files and applies the plan's per-scan stages.
+///
+/// A case of several channel files (nnU-Net `case_0000`, `case_0001`, …) becomes one scan whose channels are
+/// the files' channels in channel-number order; every file must have the same spatial shape. The first
+/// file's geometry and header are kept.
+public struct CaseLoader: Sendable {
+    public let reader: ScanReader
+    public let plan: StagePlan
+
+    public init(reader: ScanReader, plan: StagePlan) {
+        self.reader = reader
+        self.plan = plan
+    }
+
+    public func load(_ input: InputCase) throws -> PreparedCase {
+        let image = try plan.prepare(try decodeChannels(input.paths), role: .image)
+        let label = try input.labelPath.map { try plan.prepare(try reader.read(path: $0), role: .label) }
+        if let label, label.tensor.shape.spatial != image.tensor.shape.spatial {
+            throw MedPrepError(.shapeMismatch, path: input.labelPath,
+                reason: "label map has spatial shape \(label.tensor.shape.spatial), the image \(image.tensor.shape.spatial)")
+        }
+        return PreparedCase(image: image, label: label)
+    }
+
+    func decodeChannels(_ paths: [String]) throws -> Scan {
+        guard var first = try paths.first.map({ try reader.read(path: $0) }) else {
+            throw MedPrepError(.invalidArgument, path: nil, reason: "a case without files")
+        }
+        guard paths.count > 1 else { return first }
+        var storage = first.tensor.storage
+        var shape = first.tensor.shape
+        for path in paths.dropFirst() {
+            let next = try reader.read(path: path)
+            guard next.tensor.shape.spatial == shape.spatial else {
+                throw MedPrepError(.shapeMismatch, path: path,
+                    reason: "channel file has spatial shape \(next.tensor.shape.spatial), \(first.path) has \(shape.spatial)")
+            }
+            storage.append(contentsOf: next.tensor.storage)
+            shape.c += next.tensor.shape.c
+        }
+        first.tensor = Tensor(shape: shape, storage: storage)
+        return first
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import MedPrepCore
+import MedPrepNormalize
+
+/// The streaming dataset-statistics pass: every case is decoded and prepared (per-scan stages), its per-channel
+/// statistics are taken, and the per-case results are merged in case order (Chan's formula for the moments,
+/// bucket addition for the percentile sketch), so the result is the same for any number of jobs.
+///
+/// Cases are processed in windows of `4 × jobs`: memory holds at most `jobs` decoded scans plus the
+/// window's small per-case statistics, never the dataset.
+public struct StatisticsPass: Sendable {
+    public let loader: CaseLoader
+    public let mask: ForegroundMask?
+    public let nonFinite: NonFinitePolicy
+    public let jobs: Int
+
+    public init(loader: CaseLoader, mask: ForegroundMask?, nonFinite: NonFinitePolicy, jobs: Int) {
+        self.loader = loader
+        self.mask = mask
+        self.nonFinite = nonFinite
+        self.jobs = max(1, jobs)
+    }
+
+    /// Statistics of every case that could be read, and the error of each one that could not (by case id).
+    public func run(_ cases: [InputCase], progress: (@Sendable (InputCase, MedPrepError?) -> Void)? = nil)
+        -> (statistics: DatasetStatistics, failures: [String: MedPrepError]) {
+        var total = DatasetStatistics()
+        var failures: [String: MedPrepError] = [:]
+        let window = 4 * jobs
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
+        for start in stride(from: 0, to: cases.count, by: window) {
+            let slice = Array(cases[start ..< min(start + window, cases.count)])
+            let partials = WorkerPool.map(count: slice.count, jobs: jobs) { index -> Result<DatasetStatistics, MedPrepError> in
+                let input = slice[index]
+                let result = Result<DatasetStatistics, MedPrepError> {
+                    do {
+                        let prepared = try loader.load(input)
+                        var statistics = DatasetStatistics()
+                        try statistics.accumulate(prepared.image.tensor, mask: mask, nonFinite: nonFinite,
+                                                  path: prepared.image.path, threads: threads)
+                        return statistics
+                    } catch {
+                        throw MedPrepError.wrap(error, path: input.paths.first)
+                    }
+                }
+                if let progress {
+                    if case .failure(let error) = result { progress(input, error) } else { progress(input, nil) }
+                }
+                return result
+            }
+            for (input, partial) in zip(slice, partials) {
+                do {
+                    try total.merge(try partial.get())
+                } catch {
+                    failures[input.id] = MedPrepError.wrap(error, path: input.paths.first)
+                }
+            }
+        }
+        return (total, failures)
+    }
+}
