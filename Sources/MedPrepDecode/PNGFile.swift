@@ -38,10 +38,15 @@ enum PNGFile {
 
         var raster = PNGRaster(
             width: Int(header.width), height: Int(header.height), bitDepth: Int(header.bit_depth),
-            colorType: Int(header.color_type), samplesPerPixel: Int(header.channels), rowBytes: header.row_bytes,
+            colorType: Int(header.color_type), samplesPerPixel: Int(header.channels), rowBytes: 0,
             palette: withUnsafeBytes(of: header.palette) { Array($0.prefix(3 * Int(header.palette_size))) },
             rows: [])
         _ = try limits.checkedElementCount([raster.channels, raster.height, raster.width], path: path)
+
+        var rowBytes = 0
+        let startStatus = mp_png_start(decoder, &rowBytes)
+        guard startStatus == Int32(MP_PNG_OK) else { throw failure(decoder, status: startStatus, path: path) }
+        raster.rowBytes = rowBytes
         let bytesPerSample = raster.bitDepth == 16 ? 2 : 1
         let (expectedRow, rowOverflow) = (raster.width * raster.samplesPerPixel).multipliedReportingOverflow(by: bytesPerSample)
         guard !rowOverflow, expectedRow == raster.rowBytes else {

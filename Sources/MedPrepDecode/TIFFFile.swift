@@ -17,7 +17,8 @@ final class TIFFFile {
             throw MedPrepError(.io, path: path, reason: "cannot create a libtiff source")
         }
         guard let handle = path.withCString({ mp_tiff_open(source, $0, Int64(maxSingleAllocation)) }) else {
-            let message = String(cString: mp_tiff_source_error(source))
+            let error = String(cString: mp_tiff_source_error(source))
+            let message = error.isEmpty ? String(cString: mp_tiff_source_warning(source)) : error
             mp_tiff_source_destroy(source)
             throw Self.classify(message, path: path, fallback: .malformed)
         }
@@ -132,12 +133,15 @@ final class TIFFFile {
     }
 
     private func failure(fallback: MedPrepError.Kind, _ what: String) -> MedPrepError {
-        let message = String(cString: mp_tiff_source_error(source))
-        return Self.classify(message.isEmpty ? what : "\(what): \(message)", path: path, fallback: fallback)
+        let error = String(cString: mp_tiff_source_error(source))
+        let message = error.isEmpty ? String(cString: mp_tiff_source_warning(source)) : error
+        let classified = Self.classify(message, path: path, fallback: fallback)
+        return MedPrepError(classified.kind, path: path,
+                            reason: message.isEmpty ? what : "\(what): libtiff: \(message)")
     }
 
     /// Maps libtiff's message to a kind: data past the end → `.truncated`, codec damage → `.corrupt`,
-    /// refused allocations → `.tooLarge`, otherwise `fallback`.
+    /// refused allocations → `.tooLarge`, IFD loops and anything else → `fallback`.
     private static func classify(_ message: String, path: String, fallback: MedPrepError.Kind) -> MedPrepError {
         let lowered = message.lowercased()
         let reason = "libtiff: \(message.isEmpty ? "cannot open" : message)"

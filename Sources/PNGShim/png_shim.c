@@ -13,6 +13,7 @@ struct mp_png_decoder {
     size_t offset;
     int ended_early;
     int header_read;
+    int started;
     uint32_t height;
     size_t row_bytes;
     png_bytep *rows;
@@ -87,17 +88,12 @@ int mp_png_read_header(mp_png_decoder *decoder, mp_png_header *header) {
     png_uint_32 width = 0, height = 0;
     int bit_depth = 0, color_type = 0, interlace = 0;
     png_get_IHDR(decoder->png, decoder->info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
-    if (bit_depth < 8) png_set_packing(decoder->png);
-    int passes = png_set_interlace_handling(decoder->png);
-    png_read_update_info(decoder->png, decoder->info);
-
     header->width = width;
     header->height = height;
     header->bit_depth = bit_depth;
     header->color_type = color_type;
     header->channels = png_get_channels(decoder->png, decoder->info);
-    header->interlaced = passes > 1;
-    header->row_bytes = png_get_rowbytes(decoder->png, decoder->info);
+    header->interlaced = interlace != PNG_INTERLACE_NONE;
 
     png_colorp palette = NULL;
     int palette_size = 0;
@@ -111,13 +107,25 @@ int mp_png_read_header(mp_png_decoder *decoder, mp_png_header *header) {
         header->palette_size = palette_size;
     }
     decoder->height = height;
-    decoder->row_bytes = header->row_bytes;
     decoder->header_read = 1;
     return MP_PNG_OK;
 }
 
+int mp_png_start(mp_png_decoder *decoder, size_t *row_bytes) {
+    if (!decoder || !row_bytes || !decoder->header_read || decoder->started) return MP_PNG_BAD_ARGUMENT;
+    *row_bytes = 0;
+    if (setjmp(png_jmpbuf(decoder->png))) return MP_PNG_FAILED;
+    if (png_get_bit_depth(decoder->png, decoder->info) < 8) png_set_packing(decoder->png);
+    png_set_interlace_handling(decoder->png);
+    png_read_update_info(decoder->png, decoder->info);
+    decoder->row_bytes = png_get_rowbytes(decoder->png, decoder->info);
+    decoder->started = 1;
+    *row_bytes = decoder->row_bytes;
+    return MP_PNG_OK;
+}
+
 int mp_png_read_pixels(mp_png_decoder *decoder, uint8_t *out, size_t out_size) {
-    if (!decoder || !out || !decoder->header_read || decoder->rows) return MP_PNG_BAD_ARGUMENT;
+    if (!decoder || !out || !decoder->started || decoder->rows) return MP_PNG_BAD_ARGUMENT;
     if (decoder->height == 0 || decoder->row_bytes == 0) return MP_PNG_BAD_ARGUMENT;
     if (out_size / decoder->height < decoder->row_bytes) return MP_PNG_BAD_ARGUMENT;
     decoder->rows = (png_bytep *)malloc((size_t)decoder->height * sizeof(png_bytep));

@@ -10,6 +10,7 @@ struct mp_tiff_source {
     uint64_t size;
     uint64_t offset;
     char error[512];
+    char warning[512];
 };
 
 mp_tiff_source *mp_tiff_source_create(const uint8_t *data, uint64_t size) {
@@ -24,30 +25,36 @@ void mp_tiff_source_destroy(mp_tiff_source *source) { free(source); }
 
 const char *mp_tiff_source_error(const mp_tiff_source *source) { return source ? source->error : ""; }
 
+const char *mp_tiff_source_warning(const mp_tiff_source *source) { return source ? source->warning : ""; }
+
 void mp_tiff_source_clear_error(mp_tiff_source *source) {
-    if (source) source->error[0] = '\0';
+    if (!source) return;
+    source->error[0] = '\0';
+    source->warning[0] = '\0';
+}
+
+static void mp_tiff_record(char *buffer, size_t size, const char *module, const char *format, va_list arguments) {
+    if (buffer[0] != '\0') return;
+    char text[400];
+    vsnprintf(text, sizeof text, format, arguments);
+    if (module && module[0] != '\0') {
+        snprintf(buffer, size, "%s: %s", module, text);
+    } else {
+        snprintf(buffer, size, "%s", text);
+    }
 }
 
 static int mp_tiff_on_error(TIFF *tiff, void *user, const char *module, const char *format, va_list arguments) {
     (void)tiff;
     mp_tiff_source *source = (mp_tiff_source *)user;
-    if (!source || source->error[0] != '\0') return 1;
-    char text[400];
-    vsnprintf(text, sizeof text, format, arguments);
-    if (module && module[0] != '\0') {
-        snprintf(source->error, sizeof source->error, "%s: %s", module, text);
-    } else {
-        snprintf(source->error, sizeof source->error, "%s", text);
-    }
+    if (source) mp_tiff_record(source->error, sizeof source->error, module, format, arguments);
     return 1;
 }
 
 static int mp_tiff_on_warning(TIFF *tiff, void *user, const char *module, const char *format, va_list arguments) {
     (void)tiff;
-    (void)user;
-    (void)module;
-    (void)format;
-    (void)arguments;
+    mp_tiff_source *source = (mp_tiff_source *)user;
+    if (source) mp_tiff_record(source->warning, sizeof source->warning, module, format, arguments);
     return 1;
 }
 

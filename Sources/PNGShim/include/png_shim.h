@@ -19,15 +19,14 @@ extern "C" {
 
 typedef struct mp_png_decoder mp_png_decoder;
 
-/* What IHDR / PLTE declare, and the layout of the rows mp_png_read_pixels writes. */
+/* What IHDR and PLTE declare. */
 typedef struct {
     uint32_t width;
     uint32_t height;
     int bit_depth;        /* stored bits per sample: 1, 2, 4, 8 or 16 */
     int color_type;       /* 0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA */
-    int channels;         /* samples per pixel in the output rows (1 for palette indices) */
+    int channels;         /* samples per pixel (1 for palette indices) */
     int interlaced;       /* 1 for Adam7 */
-    size_t row_bytes;     /* bytes per output row */
     int palette_size;     /* number of PLTE entries (0 if none) */
     uint8_t palette[256 * 3];
 } mp_png_header;
@@ -44,8 +43,13 @@ enum {
 mp_png_decoder *mp_png_decoder_create(const uint8_t *data, size_t size);
 void mp_png_decoder_destroy(mp_png_decoder *decoder);
 
-/* Reads the signature and every chunk up to the first IDAT; fills `header`. */
+/* Reads the signature and every chunk up to the first IDAT; fills `header`. Allocates nothing sized by the
+ * image, so the caller can check the declared size before mp_png_start. */
 int mp_png_read_header(mp_png_decoder *decoder, mp_png_header *header);
+
+/* Sets up decoding (unpacking sub-byte samples, de-interlacing; libpng allocates its row buffers here) and
+ * returns the bytes per output row. */
+int mp_png_start(mp_png_decoder *decoder, size_t *row_bytes);
 
 /* Decodes the whole image (de-interlacing Adam7) into `out` (`height * row_bytes` bytes, row after row),
  * then reads the remaining chunks up to IEND, checking their CRCs. */

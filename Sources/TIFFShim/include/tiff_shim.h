@@ -2,7 +2,7 @@
  * TIFFShim: libtiff over an in-memory buffer, with per-handle error capture and typed tag getters.
  *
  * Errors and warnings go to handlers registered through TIFFOpenOptions (nothing is printed, no global
- * handler is touched); the first error message is kept in the source. TIFFGetField is variadic and
+ * handler is touched); the first error and the first warning are kept in the source. TIFFGetField is variadic and
  * needs the exact C type of each tag, so the tags medprep reads are fetched here into a typed struct.
  */
 #ifndef MEDPREP_TIFF_SHIM_H
@@ -23,6 +23,9 @@ mp_tiff_source *mp_tiff_source_create(const uint8_t *data, uint64_t size);
 void mp_tiff_source_destroy(mp_tiff_source *source);
 /* The first error libtiff reported since the last clear (empty if none). */
 const char *mp_tiff_source_error(const mp_tiff_source *source);
+/* The first warning libtiff reported since the last clear (empty if none). */
+const char *mp_tiff_source_warning(const mp_tiff_source *source);
+/* Forgets the recorded error and warning. */
 void mp_tiff_source_clear_error(mp_tiff_source *source);
 
 /* Opens the source read-only (mapped onto the buffer, so uncompressed strips are not copied);
