@@ -150,11 +150,10 @@ final class TIFFFile {
             kind = .tooLarge
         } else if lowered.contains("looping") {
             kind = .malformed
-        } else if lowered.contains("read error") || lowered.contains("cannot read") || lowered.contains("end of file")
-                    || lowered.contains("past end") || lowered.contains("beyond") {
+        } else if ["read error", "cannot read", "can not read", "end of file", "past end", "beyond"]
+                    .contains(where: lowered.contains) {
             kind = .truncated
-        } else if lowered.contains("decod") || lowered.contains("corrupt") || lowered.contains("zlib")
-                    || lowered.contains("lzw") || lowered.contains("packbits") {
+        } else if ["decod", "corrupt", "zlib", "lzw", "packbits"].contains(where: lowered.contains) {
             kind = .corrupt
         } else {
             kind = fallback
