@@ -1,13 +1,18 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The flow is decode → batch → normalize → write → report; the pipeline engine composes those stages and the
+// `medprep` executable is a thin command line over them. C libraries sit behind system-library targets, with
+// small C shims where libpng's longjmp and libtiff's varargs/callbacks must not cross Swift frames.
 let package = Package(
     name: "medprep",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "medprep", targets: ["medprep"]),
         .library(name: "MedPrepCore", targets: ["MedPrepCore"]),
+        .library(name: "MedPrepDecode", targets: ["MedPrepDecode"]),
         .library(name: "MedPrepNormalize", targets: ["MedPrepNormalize"]),
+        .library(name: "MedPrepPipeline", targets: ["MedPrepPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -15,55 +20,60 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        // Tensor, scan geometry, errors, limits, atomic file output.
+        // Tensor (NCDHW float32), scan geometry, errors, decode limits, atomic file output.
         .target(name: "MedPrepCore"),
-        .executableTarget(
-            name: "medprep",
-            dependencies: [
-                "MedPrepCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
-        .testTarget(name: "MedPrepCoreTests", dependencies: ["MedPrepCore"]),
-        // Spatial/intensity transforms (clip, resample, crop-or-pad, channel selection) and batch assembly.
-        .target(name: "MedPrepBatch", dependencies: ["MedPrepCore"]),
-        .testTarget(name: "MedPrepBatchTests", dependencies: ["MedPrepBatch"]),
-        // libnifti (nifti2_io.h only; its <znzlib.h> include needs -I/usr/include/nifti in importing targets), zlib, libdeflate.
+
+        // System libraries and C shims.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        // libnifti (nifti2_io.h only; its <znzlib.h> include needs -I/usr/include/nifti in the importing target).
         .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
-        // Decoders: NIfTI-1/2 (+ gzip).
+        .target(name: "PNGShim", dependencies: ["CPNG"]),
+        .target(name: "TIFFShim", dependencies: ["CTIFF"]),
+
+        // 1. Decode: PNG, TIFF, NIfTI-1/2 (+ gzip) into Scan, recognised by magic bytes.
         .target(
             name: "MedPrepDecode",
-            dependencies: ["MedPrepCore", "CNIfTI", "CZlib", "CDeflate"],
+            dependencies: ["MedPrepCore", "PNGShim", "TIFFShim", "CNIfTI", "CZlib", "CDeflate"],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
-        // Writers: NIfTI-1 float32 (.nii, .nii.gz) and .npy.
-        .target(name: "MedPrepWrite", dependencies: ["MedPrepCore", "MedPrepDecode"]),
-        .testTarget(name: "MedPrepDecodeTests", dependencies: ["MedPrepDecode"], exclude: ["Fixtures"]),
-        .testTarget(name: "MedPrepWriteTests", dependencies: ["MedPrepWrite", "MedPrepDecode"]),
-        // GroupNorm, dataset statistics and normalizers over tensors (no file I/O).
+        // 2. Batch: per-scan transforms (clip, resample, crop-or-pad, channel selection) and batch assembly.
+        .target(name: "MedPrepBatch", dependencies: ["MedPrepCore"]),
+        // 3. Normalize: GroupNorm, dataset statistics and normalizers over tensors (no file I/O).
         .target(name: "MedPrepNormalize", dependencies: ["MedPrepCore"]),
-        .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore"]),
-        .executableTarget(name: "NormalizeBenchmark", dependencies: ["MedPrepNormalize", "MedPrepCore"],
-                          path: "Benchmarks/NormalizeBenchmark"),
-        // Reports: groups.csv, run report JSON, the normalization comparison (JSON, CSV, HTML).
+        // 4. Write: NIfTI-1 float32 (.nii, .nii.gz) and .npy.
+        .target(name: "MedPrepWrite", dependencies: ["MedPrepCore", "MedPrepDecode"]),
+        // 5. Report: groups.csv, run report JSON/HTML, the normalization comparison.
         .target(name: "MedPrepReport", dependencies: ["MedPrepCore", "MedPrepNormalize"]),
-        .testTarget(name: "MedPrepReportTests", dependencies: ["MedPrepReport", "MedPrepNormalize", "MedPrepCore"]),
-        // Pipeline files (YAML), input discovery, incremental state (SQLite), run lock, SHA-256.
+        // The pipeline engine: pipeline files (YAML), discovery, incremental state (SQLite), lock, runner.
         .target(
             name: "MedPrepPipeline",
             dependencies: [
-                "MedPrepCore",
-                "MedPrepDecode",
-                "MedPrepBatch",
-                "MedPrepNormalize",
-                "MedPrepWrite",
-                "MedPrepReport",
+                "MedPrepCore", "MedPrepDecode", "MedPrepBatch", "MedPrepNormalize", "MedPrepWrite", "MedPrepReport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The command line.
+        .executableTarget(
+            name: "medprep",
+            dependencies: [
+                "MedPrepCore", "MedPrepDecode", "MedPrepBatch", "MedPrepNormalize", "MedPrepWrite", "MedPrepReport",
+                "MedPrepPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "NormalizeBenchmark", dependencies: ["MedPrepNormalize", "MedPrepCore"],
+                          path: "Benchmarks/NormalizeBenchmark"),
+
+        .testTarget(name: "MedPrepCoreTests", dependencies: ["MedPrepCore"]),
+        .testTarget(name: "MedPrepDecodeTests", dependencies: ["MedPrepDecode"], exclude: ["Fixtures"]),
+        .testTarget(name: "MedPrepBatchTests", dependencies: ["MedPrepBatch"]),
+        .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore"]),
+        .testTarget(name: "MedPrepWriteTests", dependencies: ["MedPrepWrite", "MedPrepDecode"]),
+        .testTarget(name: "MedPrepReportTests", dependencies: ["MedPrepReport", "MedPrepNormalize", "MedPrepCore"]),
         .testTarget(name: "MedPrepPipelineTests", dependencies: ["MedPrepPipeline"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,70 @@
+import MedPrepCore
+import PNGShim
+
+/// The thin interop layer over libpng (through PNGShim, which contains every setjmp/longjmp).
+enum PNGFile {
+    /// Decodes the PNG in `data`, checking the declared size against `limits` before allocating.
+    static func decode(_ data: UnsafeBufferPointer<UInt8>, path: String, limits: DecodeLimits) throws -> PNGRaster {
+        guard let base = data.baseAddress, let decoder = mp_png_decoder_create(base, data.count) else {
+            throw MedPrepError(.io, path: path, reason: "cannot create a libpng decoder")
+        }
+        defer { mp_png_decoder_destroy(decoder) }
+
+        var header = mp_png_header()
+        let headerStatus = mp_png_read_header(decoder, &header)
+        guard headerStatus == Int32(MP_PNG_OK) else { throw failure(decoder, status: headerStatus, path: path) }
+
+        var raster = PNGRaster(
+            width: Int(header.width), height: Int(header.height), bitDepth: Int(header.bit_depth),
+            colorType: Int(header.color_type), samplesPerPixel: Int(header.channels), rowBytes: 0,
+            palette: withUnsafeBytes(of: header.palette) { Array($0.prefix(3 * Int(header.palette_size))) },
+            rows: [])
+        _ = try limits.checkedElementCount([raster.channels, raster.height, raster.width], path: path)
+
+        var rowBytes = 0
+        let startStatus = mp_png_start(decoder, &rowBytes)
+        guard startStatus == Int32(MP_PNG_OK) else { throw failure(decoder, status: startStatus, path: path) }
+        raster.rowBytes = rowBytes
+        let bytesPerSample = raster.bitDepth == 16 ? 2 : 1
+        let (expectedRow, rowOverflow) = (raster.width * raster.samplesPerPixel).multipliedReportingOverflow(by: bytesPerSample)
+        guard !rowOverflow, expectedRow == raster.rowBytes else {
+            throw MedPrepError(.malformed, path: path,
+                reason: "libpng row size \(raster.rowBytes) does not match \(raster.width) pixels × \(raster.samplesPerPixel) samples")
+        }
+        let (total, overflow) = raster.rowBytes.multipliedReportingOverflow(by: raster.height)
+        guard !overflow else {
+            throw MedPrepError(.tooLarge, path: path, reason: "image of \(raster.height) rows × \(raster.rowBytes) bytes overflows")
+        }
+
+        var rows = [UInt8](repeating: 0, count: total)
+        let pixelStatus = rows.withUnsafeMutableBufferPointer { buffer in
+            mp_png_read_pixels(decoder, buffer.baseAddress, buffer.count)
+        }
+        guard pixelStatus == Int32(MP_PNG_OK) else { throw failure(decoder, status: pixelStatus, path: path) }
+        raster.rows = rows
+        return raster
+    }
+
+    /// Classifies what libpng reported: data ending early → `.truncated`, CRC or zlib damage → `.corrupt`,
+    /// anything else → `.malformed`.
+    private static func failure(_ decoder: OpaquePointer, status: Int32, path: String) -> MedPrepError {
+        if status == Int32(MP_PNG_NO_MEMORY) {
+            return MedPrepError(.io, path: path, reason: "out of memory while decoding the PNG")
+        }
+        let message = String(cString: mp_png_message(decoder))
+        let reason = "libpng: \(message.isEmpty ? "decoding failed" : message)"
+        if mp_png_ended_early(decoder) != 0 {
+            return MedPrepError(.truncated, path: path, reason: reason)
+        }
+        let lowered = message.lowercased()
+        if lowered.contains("not enough image data") {
+            return MedPrepError(.truncated, path: path, reason: reason)
+        }
+        let damage = ["crc", "idat:", "too much image data", "incorrect", "invalid distance", "invalid block",
+                      "invalid code", "invalid stored", "data check", "header check", "zlib"]
+        if damage.contains(where: lowered.contains) {
+            return MedPrepError(.corrupt, path: path, reason: reason)
+        }
+        return MedPrepError(.malformed, path: path, reason: reason)
+    }
+}

@@ -1,0 +1,99 @@
+import MedPrepCore
+
+/// Decodes PNG images into `Scan`s with the exact stored sample values.
+///
+/// Layout: an image of `H` rows and `W` columns with `C` channels becomes a tensor of shape
+/// `[1, C, 1, H, W]` with `tensor[0, c, 0, row, column]` = sample `c` of pixel `(row, column)`.
+/// Channels: gray → 1, gray+alpha → 2, RGB → 3, RGBA → 4, palette → 3 (indices looked up in PLTE).
+///
+/// Values are never gamma-corrected or rescaled: sub-byte gray keeps its raw range `0 … 2^bits − 1`,
+/// 16-bit samples stay `0 … 65535`, and gAMA, cHRM, sRGB, iCCP and tRNS chunks are ignored (tRNS adds no
+/// alpha channel). Header: `format .png`, `dataType` `uint8` (bit depth ≤ 8, and palette images) or `uint16`,
+/// `bitsPerSample` the stored bit depth (8 for palette images, whose entries are 8-bit), `scaling` nil.
+/// Geometry: `.pixel(spacing: [1, 1, 1])` (pHYs is not used).
+public enum PNGReader {
+    /// The 8-byte PNG signature.
+    static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// Reads and decodes the PNG file at `path`.
+    public static func read(path: String, limits: DecodeLimits = .default) throws -> Scan {
+        try decode(bytes: RasterFile.bytes(path: path), path: path, limits: limits)
+    }
+
+    /// Decodes a PNG held in memory; `path` names it in the scan and in errors.
+    ///
+    /// Throws `MedPrepError` with `path` set: `.truncated` (data ends early), `.corrupt` (CRC or zlib damage),
+    /// `.malformed` (invalid header, palette index outside PLTE…), `.tooLarge` (declared `W·H·C` over
+    /// `limits`, checked before allocating), `.unknownFormat` (no PNG signature).
+    public static func decode(bytes: [UInt8], path: String, limits: DecodeLimits = .default) throws -> Scan {
+        let prefix = Array(bytes.prefix(signature.count))
+        guard prefix == Array(signature.prefix(prefix.count)) else {
+            throw MedPrepError(.unknownFormat, path: path, reason: "not a PNG file (bad signature)")
+        }
+        guard bytes.count > signature.count else {
+            throw MedPrepError(.truncated, path: path, reason: "file of \(bytes.count) bytes ends before the PNG header")
+        }
+        let raster = try bytes.withUnsafeBufferPointer { try PNGFile.decode($0, path: path, limits: limits) }
+        let shape = TensorShape(c: raster.channels, h: raster.height, w: raster.width)
+        let storage = try planes(of: raster, path: path)
+        let isPalette = raster.colorType == PNGRaster.paletteColorType
+        let header = ScanHeader(format: .png, dataType: raster.bitDepth == 16 ? "uint16" : "uint8",
+                                bitsPerSample: isPalette ? 8 : raster.bitDepth)
+        return Scan(path: path, header: header, tensor: Tensor(shape: shape, storage: storage), geometry: .pixel())
+    }
+
+    /// Reorders interleaved rows into channel planes `[C][H][W]` of Float.
+    private static func planes(of raster: PNGRaster, path: String) throws -> [Float] {
+        let width = raster.width, height = raster.height, channels = raster.channels
+        let plane = width * height
+        var storage = [Float](repeating: 0, count: channels * plane)
+        try raster.rows.withUnsafeBufferPointer { rows in
+            try storage.withUnsafeMutableBufferPointer { out in
+                if raster.colorType == PNGRaster.paletteColorType {
+                    try expandPalette(rows, into: out, raster: raster, path: path)
+                    return
+                }
+                let samples = raster.samplesPerPixel
+                for row in 0 ..< height {
+                    let rowStart = row * raster.rowBytes
+                    for column in 0 ..< width {
+                        let pixel = rowStart + column * samples * (raster.bitDepth == 16 ? 2 : 1)
+                        for channel in 0 ..< channels {
+                            let value: Float
+                            if raster.bitDepth == 16 {
+                                let at = pixel + 2 * channel
+                                value = Float(UInt16(rows[at]) << 8 | UInt16(rows[at + 1]))
+                            } else {
+                                value = Float(rows[pixel + channel])
+                            }
+                            out[channel * plane + row * width + column] = value
+                        }
+                    }
+                }
+            }
+        }
+        return storage
+    }
+
+    /// Looks palette indices up in PLTE; an index outside the palette is `.malformed`.
+    private static func expandPalette(_ rows: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<Float>,
+                                      raster: PNGRaster, path: String) throws {
+        let width = raster.width, plane = raster.width * raster.height
+        let entries = raster.palette.count / 3
+        try raster.palette.withUnsafeBufferPointer { palette in
+            for row in 0 ..< raster.height {
+                for column in 0 ..< width {
+                    let index = Int(rows[row * raster.rowBytes + column])
+                    guard index < entries else {
+                        throw MedPrepError(.malformed, path: path,
+                            reason: "palette index \(index) at row \(row), column \(column) is outside the \(entries)-entry palette")
+                    }
+                    let at = row * width + column
+                    out[at] = Float(palette[3 * index])
+                    out[plane + at] = Float(palette[3 * index + 1])
+                    out[2 * plane + at] = Float(palette[3 * index + 2])
+                }
+            }
+        }
+    }
+}
