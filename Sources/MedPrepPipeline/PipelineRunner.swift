@@ -4,6 +4,7 @@ import MedPrepCore
 import MedPrepDecode
 import MedPrepNormalize
 import MedPrepReport
+import MedPrepWrite
 
 /// Options of `medprep run` that are not part of the pipeline file.
 public struct RunOptions: Sendable {
@@ -56,7 +57,7 @@ public struct RunSummary: Sendable {
 /// - Every file is written to a temporary name and renamed; a case's record is written only after all its
 ///   outputs are in place. A run killed at any moment and started again redoes only unrecorded work, and
 ///   produces the same bytes as an uninterrupted run.
-public final class PipelineRunner {
+public final class PipelineRunner: Sendable {
     public let pipeline: ResolvedPipeline
     public let options: RunOptions
     public let log: RunLog
@@ -138,9 +139,10 @@ public final class PipelineRunner {
 
         log.begin("normalize", total: staleUnits.reduce(0) { $0 + $1.cases.count })
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / options.jobs)
-        let processedUnits = WorkerPool.map(count: staleUnits.count, jobs: options.jobs) { index in
-            self.process(staleUnits[index], loader: loader, normalizer: normalizer, plan: plan, store: store,
-                         assessments: assessments, statisticsHash: staleUnits[index].statisticsKey, threads: threads)
+        let work = staleUnits, decided = assessments
+        let processedUnits = WorkerPool.map(count: work.count, jobs: options.jobs) { index in
+            self.process(work[index], loader: loader, normalizer: normalizer, plan: plan, store: store,
+                         assessments: decided, statisticsHash: work[index].statisticsKey, threads: threads)
         }
         log.end()
 

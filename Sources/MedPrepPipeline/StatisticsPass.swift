@@ -32,16 +32,15 @@ public struct StatisticsPass: Sendable {
             let slice = Array(cases[start ..< min(start + window, cases.count)])
             let partials = WorkerPool.map(count: slice.count, jobs: jobs) { index -> Result<DatasetStatistics, MedPrepError> in
                 let input = slice[index]
-                let result = Result<DatasetStatistics, MedPrepError> {
-                    do {
-                        let prepared = try loader.load(input)
-                        var statistics = DatasetStatistics()
-                        try statistics.accumulate(prepared.image.tensor, mask: mask, nonFinite: nonFinite,
-                                                  path: prepared.image.path, threads: threads)
-                        return statistics
-                    } catch {
-                        throw MedPrepError.wrap(error, path: input.paths.first)
-                    }
+                let result: Result<DatasetStatistics, MedPrepError>
+                do {
+                    let prepared = try loader.load(input)
+                    var statistics = DatasetStatistics()
+                    try statistics.accumulate(prepared.image.tensor, mask: mask, nonFinite: nonFinite,
+                                              path: prepared.image.path, threads: threads)
+                    result = .success(statistics)
+                } catch {
+                    result = .failure(MedPrepError.wrap(error, path: input.paths.first))
                 }
                 if let progress {
                     if case .failure(let error) = result { progress(input, error) } else { progress(input, nil) }

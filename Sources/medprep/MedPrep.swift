@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `medprep` command: turns directories of medical scans into normalized training tensors.
 @main
@@ -8,7 +9,29 @@ struct MedPrep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "medprep",
         abstract: "Decode medical scans, normalize them (GroupNorm, dataset statistics) and write training tensors.",
+        discussion: """
+        Exit codes: 0 success; 1 some inputs failed (the others were processed); 2 invalid pipeline or usage;
+        75 another run holds the lock on the output directory.
+        """,
         version: version,
-        subcommands: []
+        subcommands: [
+            InspectCommand.self, StatsCommand.self, NormalizeCommand.self, CompareNormsCommand.self,
+            ValidateCommand.self, RunCommand.self,
+        ]
     )
+
+    /// Parses and runs, mapping usage errors to exit code 2 (ArgumentParser's default is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// medprep's documented exit codes.
+///
+/// | code | meaning |
+/// |---|---|
+/// | 0 | every input was processed |
+/// | 1 | some inputs failed; all others were processed and each failure was reported with its file and reason |
+/// | 2 | invalid pipeline file or command-line usage |
+/// | 75 | another run holds the lock on the output directory (EX_TEMPFAIL: try again later) |
+enum ExitStatus {
+    static let success = ExitCode(0)
+    static let someInputsFailed = ExitCode(1)
+    static let usage = ExitCode(2)
+    static let locked = ExitCode(75)
+}

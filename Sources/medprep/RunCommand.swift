@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import MedPrepPipeline
+
+/// `medprep run PIPELINE`: the pipeline over its input directory, incrementally and crash-safely.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline file over its input directory (incremental, crash-safe, parallel).",
+        discussion: """
+        Exit codes: 0 every input done; 1 some inputs failed (all others done, each failure reported);
+        2 invalid pipeline or usage; 75 another run holds the lock on the output directory.
+        """
+    )
+
+    @Argument(help: "Pipeline YAML file.")
+    var pipeline: String
+
+    @Option(help: "Input directory (overrides input.directory).")
+    var input: String?
+
+    @Option(help: "Output directory (overrides output.directory).")
+    var output: String?
+
+    @Option(help: "Parallel workers; memory is bounded by jobs × the largest scan (or batch).")
+    var jobs: Int = 1
+
+    @Flag(help: "Show what would be processed without writing anything.")
+    var dryRun = false
+
+    @Flag(help: "Redo every input, whatever the state store says.")
+    var force = false
+
+    @Flag(help: "Delete outputs whose inputs were removed.")
+    var prune = false
+
+    @Flag(help: "Wait for another run's lock instead of exiting with 75.")
+    var wait = false
+
+    @Option(help: "Log format when standard error is not a terminal, or with --no-progress: text or json.")
+    var logFormat: String = "text"
+
+    @Flag(inversion: .prefixedNo, help: "Progress bar on a terminal.")
+    var progress = true
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+    }
+
+    func run() throws {
+        let spec: PipelineSpec
+        do {
+            var loaded = try PipelineParser.load(path: pipeline, checkFilesystem: input == nil)
+            if let input { loaded.input.directory = PathResolution.absolute(input, base: PathResolution.currentDirectory) }
+            if let output { loaded.output.directory = PathResolution.absolute(output, base: PathResolution.currentDirectory) }
+            spec = loaded
+        } catch let issues as PipelineIssues {
+            FileHandle.standardError.write(Data((issues.description + "\n").utf8))
+            throw ExitStatus.usage
+        }
+        let format = RunLog.Format(rawValue: logFormat) ?? .text
+        let log = RunLog(format: format, progressBar: progress ? nil : false)
+        let runner = PipelineRunner(pipeline: spec.resolved(),
+                                    options: RunOptions(jobs: jobs, dryRun: dryRun, force: force, prune: prune, wait: wait,
+                                                        medprepVersion: MedPrep.version),
+                                    log: log)
+        let summary: RunSummary
+        do {
+            summary = try runner.run()
+        } catch let held as RunLockHeld {
+            FileHandle.standardError.write(Data("medprep: \(held.description)\n".utf8))
+            throw ExitStatus.locked
+        }
+        if dryRun {
+            print("dry run: would process \(summary.wouldProcess), up to date \(summary.upToDate), "
+                + "failed \(summary.failed), removed \(summary.removed)")
+        } else {
+            print("processed \(summary.processed), up to date \(summary.upToDate), failed \(summary.failed), "
+                + "removed \(summary.removed)")
+            print("outputs: \(summary.outputDirectory)")
+            summary.reports.forEach { print("report:  \($0)") }
+        }
+        if summary.exitCode != 0 { throw ExitStatus.someInputsFailed }
+    }
+}
