@@ -155,12 +155,12 @@ public final class PipelineRunner: Sendable {
         for input in upToDate {
             let record = try store?.record(caseID: input.id)
             outcomes[input.id] = FileOutcome(input: input.relativePaths.joined(separator: "+"), status: .upToDate,
-                                             outputs: record?.outputs.map { relative($0.path) } ?? [],
+                                             outputs: record?.outputs.map(\.path) ?? [],
                                              groups: loadGroups(caseID: input.id))
         }
         for id in removed {
             if options.prune, let record = try store?.record(caseID: id) {
-                for output in record.outputs { unlink(output.path) }
+                for output in record.outputs { unlink(pipeline.outputDirectory + "/" + output.path) }
                 try store?.delete(caseIDs: [id])
                 notes.append("pruned \(id): removed \(record.outputs.count) output(s)")
             } else {
@@ -315,7 +315,7 @@ public final class PipelineRunner: Sendable {
                 log.item(input.id, status: "processed")
                 results.append(CaseResult(caseID: input.id, outcome: FileOutcome(
                     input: input.relativePaths.joined(separator: "+"), status: .processed,
-                    outputs: files.map { relative($0.path) }, groups: sampleGroups)))
+                    outputs: files.map(\.path), groups: sampleGroups)))
             }
         } catch {
             for (input, _) in prepared where !results.contains(where: { $0.caseID == input.id }) {
@@ -334,7 +334,8 @@ public final class PipelineRunner: Sendable {
 
     // MARK: - Output
 
-    /// Writes the normalized volume(s) and the label map of one case; returns the files written.
+    /// Writes the normalized volume(s) and the label map of one case; returns the files written (paths relative
+    /// to the output directory).
     func writeVolumes(_ scan: Scan, label: Scan?, caseID: String) throws -> [OutputFile] {
         var files: [OutputFile] = []
         let niftiExtension = pipeline.compression == .gzip ? ".nii.gz" : ".nii"
@@ -356,9 +357,10 @@ public final class PipelineRunner: Sendable {
         return files
     }
 
+    /// The record of an output just renamed into place, its path relative to the output directory.
     func outputFile(_ path: String) throws -> OutputFile {
         let (size, _) = try InputFingerprint.status(of: path)
-        return OutputFile(path: path, size: size, sha256: try SHA256.hexDigest(file: path))
+        return OutputFile(path: relative(path), size: size, sha256: try SHA256.hexDigest(file: path))
     }
 
     func relative(_ path: String) -> String {
