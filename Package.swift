@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "MedPrepBatchTests", dependencies: ["MedPrepBatch"]),
         .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore"]),
         .testTarget(name: "MedPrepWriteTests", dependencies: ["MedPrepWrite", "MedPrepDecode"]),
-        .testTarget(name: "MedPrepReportTests", dependencies: ["MedPrepReport", "MedPrepNormalize", "MedPrepCore"]),
+        .testTarget(name: "MedPrepReportTests", dependencies: ["MedPrepReport", "MedPrepNormalize", "MedPrepDecode", "MedPrepCore"]),
         .testTarget(name: "MedPrepPipelineTests", dependencies: ["MedPrepPipeline"], exclude: ["Fixtures"]),
     ]
 )
