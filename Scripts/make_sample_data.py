@@ -175,6 +175,21 @@ def make_ct():
         write_nifti(f"ct-labels/{name}.nii.gz", labels, affine, spacing, qform_code, 1)
 
 
+def make_ct_cohort():
+    """24 small CT phantoms of different patients (body size, field of view, slice count): the dataset on which
+    `medprep compare-norms` shows per-batch statistics wandering at batch sizes 4 and 8."""
+    rng = np.random.default_rng(2026)
+    for index in range(24):
+        shape = (48, 48, int(rng.integers(14, 23)))
+        spacing = (float(rng.choice([1.4, 1.6, 1.8])), 0.0, 4.0)
+        spacing = (spacing[0], spacing[0], spacing[2])
+        scale = float(rng.uniform(0.14, 0.27))
+        hu, _ = ct_phantom(shape, spacing, 100 + index, scale)
+        stored = (hu + 1024).astype(np.int16)
+        affine = centred_affine(shape, spacing, np.diag([-1.0, -1.0, 1.0]))
+        write_nifti(f"ct-cohort/ct_cohort_{index:02d}.nii.gz", stored, affine, spacing, 1, 1, slope_inter=(1.0, -1024.0))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # MRI phantoms (4 channels: T1, T2, FLAIR, PD)
 
@@ -353,6 +368,7 @@ def make_nnunet():
 
 def main():
     make_ct()
+    make_ct_cohort()
     make_mri()
     make_xray()
     make_tiff()

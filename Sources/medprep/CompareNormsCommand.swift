@@ -72,7 +72,9 @@ struct CompareNormsCommand: ParsableCommand {
                              to: output + "/comparison.html")
         print("\(used.count) scan(s), \(result.dataset.channels.count) channel(s); distance from mean 0 / std 1 (worst channel):")
         for method in result.methods {
-            print(String(format: "  %-22@ %12.4g", method as NSString, result.worstDistance(method)))
+            let distance = result.worstDistance(method)
+            let shown = distance.isNaN ? "n/a (needs 1 or 3 channels of an integer type)" : String(format: "%.4g", distance)
+            print("  " + method.padding(toLength: 22, withPad: " ", startingAt: 0) + shown)
         }
         for spread in result.batchSpreads {
             let worst = spread.channels.map(\.meanOffsetStd).max() ?? 0
