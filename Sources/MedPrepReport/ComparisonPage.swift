@@ -20,7 +20,8 @@ public enum ComparisonPage {
         <h1>\(escape(title))</h1>
         <p>\(result.files.count) scans, \(result.dataset.channels.count) channel(s). Every method's normalized intensities
         over the whole dataset: a network expects mean 0 and std 1 per channel. Rows more than 0.1 away are marked.
-        GroupNorm uses G = \(result.groups), eps = \(result.eps); BatchNorm uses momentum 0.1.</p>
+        GroupNorm uses G = \(result.groups), eps = \(result.eps); BatchNorm uses momentum 0.1 and its running
+        statistics are those after \(result.epochs) pass(es) over the dataset.</p>
         """
         html += "<h2>Summary: distance from zero mean / unit std (worst channel)</h2><table><tr><th>method</th><th>max(|mean|, |std−1|)</th></tr>"
         for method in result.methods {

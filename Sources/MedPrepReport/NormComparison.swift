@@ -12,7 +12,8 @@ import MedPrepNormalize
 /// - `batchstats(B)`: BatchNorm in training mode on consecutive batches of `B` scans (statistics over all voxels
 ///   of the batch, per channel);
 /// - `batchnorm-eval(B)`: BatchNorm in eval mode with the running mean/var (momentum 0.1, unbiased variance)
-///   left after one pass over the dataset in batches of `B`.
+///   left after `epochs` passes over the dataset in batches of `B` (the running statistics hold the last
+///   updates, weighted 0.1, 0.09, 0.081, … towards the most recent batches).
 ///
 /// So the normalized data's moments follow exactly from each scan's per-channel input moments:
 /// `mean_y = a·mean_x + b`, `m2_y = a²·m2_x`, merged over scans with Chan's formula. Pass 1 (`observe`) gathers
@@ -22,6 +23,8 @@ public struct NormComparison: Sendable {
     public let groups: Int
     public let eps: Double
     public let bins: Int
+    /// Passes over the dataset BatchNorm's running statistics are trained for.
+    public let epochs: Int
 
     /// Per-scan, per-channel input moments, in input order (a few numbers per file).
     public private(set) var scanMoments: [[Moments]] = []
@@ -30,7 +33,7 @@ public struct NormComparison: Sendable {
     public private(set) var dataset = DatasetStatistics()
     private var histograms: [String: [Histogram]] = [:]
 
-    public init(batchSizes: [Int], groups: Int = 1, eps: Double = 1e-5, bins: Int = 60) throws {
+    public init(batchSizes: [Int], groups: Int = 1, eps: Double = 1e-5, bins: Int = 60, epochs: Int = 1) throws {
         guard !batchSizes.isEmpty, batchSizes.allSatisfy({ $0 > 0 }) else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "batch sizes must be positive, got \(batchSizes)")
         }
@@ -39,8 +42,12 @@ public struct NormComparison: Sendable {
         }
         self.batchSizes = batchSizes
         self.groups = groups
+        guard epochs > 0 else {
+            throw MedPrepError(.invalidArgument, path: nil, reason: "epochs must be positive, got \(epochs)")
+        }
         self.eps = eps
         self.bins = bins
+        self.epochs = epochs
     }
 
     /// The compared methods, in report order.
@@ -128,10 +135,14 @@ public struct NormComparison: Sendable {
         }
     }
 
-    /// BatchNorm's running mean/var (momentum 0.1, unbiased variance) after one pass in batches of `size`.
+    /// BatchNorm's running mean/var (momentum 0.1, unbiased variance) after `epochs` passes in batches of `size`
+    /// (the same batches each pass).
     public func runningStatistics(size: Int) -> RunningBatchNorm {
         var running = RunningBatchNorm(channels: channels, eps: eps)
-        for batch in batchMoments(size: size) { running.update(with: batch) }
+        let batches = batchMoments(size: size)
+        for _ in 0 ..< epochs {
+            for batch in batches { running.update(with: batch) }
+        }
         return running
     }
 
@@ -213,7 +224,7 @@ public struct NormComparison: Sendable {
             }
             return BatchSpread(batchSize: size, channels: channels)
         }
-        return ComparisonResult(files: names, groups: groups, eps: eps, batchSizes: batchSizes, methods: methods,
+        return ComparisonResult(files: names, groups: groups, eps: eps, epochs: epochs, batchSizes: batchSizes, methods: methods,
                                 rows: rows, batchSpreads: spreads, dataset: dataset, histograms: histograms)
     }
 }
@@ -332,6 +343,7 @@ public struct ComparisonResult: Sendable, Encodable {
     public var files: [String]
     public var groups: Int
     public var eps: Double
+    public var epochs: Int
     public var batchSizes: [Int]
     public var methods: [String]
     public var rows: [ComparisonRow]
@@ -340,7 +352,7 @@ public struct ComparisonResult: Sendable, Encodable {
     public var histograms: [String: [Histogram]]
 
     enum CodingKeys: String, CodingKey {
-        case files, groups, eps, methods, rows, histograms
+        case files, groups, eps, epochs, methods, rows, histograms
         case batchSizes = "batch_sizes", batchSpreads = "batch_spreads", dataset = "dataset_statistics"
     }
 

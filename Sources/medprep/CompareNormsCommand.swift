@@ -29,6 +29,9 @@ struct CompareNormsCommand: ParsableCommand {
     @Option(help: "GroupNorm groups.")
     var groups: Int = 1
 
+    @Option(help: "Passes over the dataset that BatchNorm's running statistics are trained for.")
+    var epochs: Int = 1
+
     @Option(help: "Output directory for comparison.json, comparison.csv and comparison.html.")
     var output: String
 
@@ -47,7 +50,7 @@ struct CompareNormsCommand: ParsableCommand {
         }
         let reader = ScanReader(limits: DecodeLimits(maxVoxels: maxVoxels))
         let files = try ScanDirectory.cases(directory, include: include).flatMap(\.paths)
-        var comparison = try NormComparison(batchSizes: sizes, groups: groups)
+        var comparison = try NormComparison(batchSizes: sizes, groups: groups, epochs: epochs)
         var used: [String] = []
         var failed = false
         for path in files {
@@ -80,7 +83,7 @@ struct CompareNormsCommand: ParsableCommand {
             let worst = spread.channels.map(\.meanOffsetStd).max() ?? 0
             let running = spread.channels.map { abs($0.runningMeanOffset) }.max() ?? 0
             print(String(format: "  batch %3d: per-batch means wander by %.3f dataset std (std over batches); "
-                + "running mean ends %.3f std off", spread.batchSize, worst, running))
+                + "running mean ends %.3f std off after %d epoch(s)", spread.batchSize, worst, running, epochs))
         }
         print("written: \(output)/comparison.html, comparison.json, comparison.csv")
         if failed { throw ExitStatus.someInputsFailed }
