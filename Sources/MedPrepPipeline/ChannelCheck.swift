@@ -2,7 +2,7 @@
 enum ChannelCheck {
     /// Follows the channel count through the stages and reports every stage that cannot take it:
     /// `select_channels` indices out of range, GroupNorm `groups` not dividing `C`, `gamma`/`beta` lengths
-    /// other than `C`, and `imagenet` on anything but 3 channels.
+    /// other than `C`, and `imagenet` on anything but 1 or 3 channels.
     static func issues(stages: [StageSpec], channels: Int, file: String, sourceMap: SourceMap) -> [PipelineIssue] {
         var issues = [PipelineIssue]()
         var count = channels
@@ -33,9 +33,9 @@ enum ChannelCheck {
                                    expected: "one value per channel")
                         }
                     }
-                case .imagenet where count != 3:
+                case .imagenet where count != 3 && count != 1:
                     report(index, key: "normalize.method", found: "imagenet normalization of \(count) channels",
-                           expected: "3 channels (RGB)")
+                           expected: "1 or 3 channels (gray or RGB)")
                 default:
                     break
                 }

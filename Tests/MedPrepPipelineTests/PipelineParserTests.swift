@@ -82,19 +82,19 @@ private func pipeline(stages: String) -> String {
     }
 
     @Test func parsesEveryNormalizeMethod() throws {
-        let text = pipeline(stages: """
-          - normalize: {method: groupnorm, groups: 2, gamma: [1, 2], beta: [0, 0.5], nonfinite: zero}
-          - normalize: {method: instance, eps: 0.001}
-          - normalize: {method: dataset, stats: stats/ct.json, mask: {threshold: -500}, ct_clip: true}
-          - normalize: {method: dataset, mask: nonzero}
-          - normalize: {method: minmax, nonfinite: ignore}
-          - normalize: {method: percentile, lower: 1, upper: 99}
-          - normalize: {method: imagenet}
-          - normalize: {method: batchstats}
-        """)
-        let spec = try PipelineParser.parse(text: text, path: "/a/p.yaml")
-        let methods = spec.stages.compactMap { stage -> NormalizeSpec? in
-            if case .normalize(let n) = stage { return n }
+        let stages = [
+            "{method: groupnorm, groups: 2, gamma: [1, 2], beta: [0, 0.5], nonfinite: zero}",
+            "{method: instance, eps: 0.001}",
+            "{method: dataset, stats: stats/ct.json, mask: {threshold: -500}, ct_clip: true}",
+            "{method: dataset, mask: nonzero}",
+            "{method: minmax, nonfinite: ignore}",
+            "{method: percentile, lower: 1, upper: 99}",
+            "{method: imagenet}",
+            "{method: batchstats}",
+        ]
+        let methods = try stages.map { stage -> NormalizeSpec? in
+            let spec = try PipelineParser.parse(text: pipeline(stages: "  - normalize: " + stage), path: "/a/p.yaml")
+            if case .normalize(let n)? = spec.stages.first { return n }
             return nil
         }
         #expect(methods == [
@@ -107,9 +107,14 @@ private func pipeline(stages: String) -> String {
             NormalizeSpec(method: .imagenet),
             NormalizeSpec(method: .batchStats(eps: 1e-5)),
         ])
-        let resolved = spec.resolved()
-        guard case .normalize(let dataset) = resolved.stages[2] else { Issue.record("stage 2 is not normalize"); return }
+        let resolved = try PipelineParser.parse(text: pipeline(stages: "  - normalize: " + stages[2]), path: "/a/p.yaml").resolved()
+        guard case .normalize(let dataset) = resolved.stages[0] else { Issue.record("stage 0 is not normalize"); return }
         #expect(dataset.method == .dataset(statistics: .file("/a/stats/ct.json"), mask: .threshold(-500), ctClip: true, eps: 1e-5))
+    }
+
+    @Test func normalizeMustBeTheLastStage() {
+        let text = pipeline(stages: "  - normalize: {method: minmax}\n  - clip: {min: 0, max: 1}")
+        #expect(issues(text) == ["p.yaml:5:5: found normalize as stage 1 of 2, expected normalize as the last stage"])
     }
 
     @Test func unknownKeyListsAllowedKeys() {
@@ -274,14 +279,17 @@ private func pipeline(stages: String) -> String {
         let text = pipeline(stages: """
           - select_channels: {channels: [0, 2]}
           - normalize: {method: groupnorm, groups: 3, gamma: [1, 1, 1], beta: [0, 0, 0]}
-          - normalize: {method: imagenet}
         """)
         let spec = try PipelineParser.parse(text: text, path: "p.yaml")
         #expect(spec.checkChannels(3).map(\.description) == [
             "p.yaml:6:36: found groups 3 with 2 channels, expected a number of groups that divides the channel count",
             "p.yaml:6:47: found gamma with 3 values for 2 channels, expected one value per channel",
             "p.yaml:6:65: found beta with 3 values for 2 channels, expected one value per channel",
-            "p.yaml:7:17: found imagenet normalization of 2 channels, expected 3 channels (RGB)",
+        ])
+        let imagenet = try PipelineParser.parse(text: pipeline(stages: "  - select_channels: {channels: [0, 2]}\n  - normalize: {method: imagenet}"),
+                                                path: "p.yaml")
+        #expect(imagenet.checkChannels(3).map(\.description) == [
+            "p.yaml:6:17: found imagenet normalization of 2 channels, expected 1 or 3 channels (gray or RGB)",
         ])
         #expect(spec.resolved().checkChannels(2).map(\.message).first == "found channel index 2 with 2 channels, expected an index below 2")
         let ok = try PipelineParser.parse(text: pipeline(stages: "  - drop_alpha: {}\n  - normalize: {method: groupnorm, groups: 3}"), path: "p.yaml")
