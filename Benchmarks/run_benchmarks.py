@@ -209,7 +209,7 @@ def compare_outputs(case, inputs, medprep_dir, baseline_dir):
     produced = outputs_with_suffix(medprep_dir, case["suffix"])
     checks.append(("output count", len(produced) == len(inputs), f"{len(produced)} of {len(inputs)} inputs"))
     first = stem(inputs[0])
-    mine = [p for p in produced if stem(p) == first]
+    mine = [p for p in produced if stem(p) == first] or [p for p in produced if stem(p).startswith(first)][:1]
     theirs = [p for p in outputs_with_suffix(baseline_dir, case["suffix"]) if stem(p) == first]
     if not mine or not theirs:
         missing = "medprep" if not mine else "baseline"
