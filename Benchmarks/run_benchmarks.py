@@ -1,0 +1,574 @@
+#!/usr/bin/env python3
+"""End-to-end benchmarks of medprep against the numpy/nibabel/pillow baseline (issue 5); `make bench` runs it.
+
+For every case it times, side by side in one invocation, the release binary (`medprep run PIPELINE.yaml --jobs 1`
+and `--jobs 2 --force`, pipelines written to a temporary directory) and Benchmarks/baseline.py (1 process and a
+2-process multiprocessing pool), each as a child process measured with os.wait4: wall time (perf_counter around the
+child), CPU time (ru_utime + ru_stime of the child and its reaped descendants) and peak RSS (ru_maxrss: for medprep the
+whole process; for the 2-process baseline the largest single process of the tree, not the sum). Each child is
+started by Benchmarks/child_rusage.py (see there why) so its ru_maxrss does not include the runner's own image.
+Cases (--cases, comma separated; default all):
+  gn-gz     GroupNorm (G = 1, eps 1e-5) CT .nii.gz -> .nii.gz (medprep: gzip output)
+  gn-nii    GroupNorm CT .nii -> .nii
+  dataset   dataset statistics (first streaming pass) + z-score, CT .nii.gz -> .nii.gz
+  png       16-bit PNG -> float32 .npy [1, 1, H, W]
+  rss       memory flatness: medprep GroupNorm .nii.gz --jobs 2 on N and 2N files, peak RSS of both
+  floor     inflate + deflate of the gn-gz bytes with the library medprep uses (libdeflate level 1 through ctypes on
+            libdeflate.so.0 when it loads, else Python's zlib level 1; the report names which), single core
+Each case runs on a page-cache-warm input (every input read once before timing), into a fresh output directory
+under Benchmarks/.out/ (deleted afterwards unless --keep-outputs). Correctness: medprep's output for the first input
+against the baseline's (nibabel / np.load, max |difference| <= 1e-4, same affine, same shape), the number of outputs,
+and `gzip -t` on every .nii.gz medprep wrote. The ratios baseline time / medprep time are checked against the issue's
+targets (TARGETS below). Markdown goes to stdout and to Benchmarks/results.md (generated, not committed).
+
+How to run (from the repository root, after `swift build -c release`):
+  python3 Benchmarks/run_benchmarks.py                  # full workload (Benchmarks/make_workload.py makes it if needed)
+  python3 Benchmarks/run_benchmarks.py --quick          # tiny workload: a smoke test of the whole harness
+  options: --cases gn-gz,floor  --repeat 3 (median of 3)  --binary PATH  --baseline-only (no medprep needed)
+           --workload DIR  --keep-outputs
+Exit status: 0 when everything ran and every correctness check passed (targets are reported, not enforced),
+1 when a run or a correctness check failed, 2 when the medprep binary is missing.
+Needs numpy, nibabel (and pillow for the PNG case through baseline.py).
+"""
+import argparse
+import ctypes
+import glob
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+import nibabel as nib
+import numpy as np
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH_DIR)
+DEFAULT_BINARY = os.path.join(ROOT, ".build", "release", "medprep")
+TOLERANCE = 1e-4
+JOBS = (1, 2)
+WORKERS = (1, 2)
+
+CASES = {
+    # name: title, workload subdirectory, include glob, normalize stage (YAML flow map or None), output (volumes,
+    # compression), baseline job, output suffix
+    "gn-gz": dict(title="GroupNorm .nii.gz → .nii.gz", input="ct-gz", include="**/*.nii.gz",
+                  stage="{method: groupnorm, groups: 1, eps: 1.0e-5}", volumes="nifti", compression="gzip",
+                  baseline="groupnorm", suffix=".nii.gz"),
+    "gn-nii": dict(title="GroupNorm .nii → .nii", input="ct-nii", include="**/*.nii",
+                   stage="{method: groupnorm, groups: 1, eps: 1.0e-5}", volumes="nifti", compression="none",
+                   baseline="groupnorm", suffix=".nii"),
+    "dataset": dict(title="dataset stats + z-score .nii.gz → .nii.gz", input="ct-gz", include="**/*.nii.gz",
+                    stage="{method: dataset}", volumes="nifti", compression="gzip", baseline="dataset",
+                    suffix=".nii.gz"),
+    "png": dict(title="16-bit PNG → .npy", input="png", include="**/*.png", stage=None, volumes="npy",
+                compression=None, baseline="png2npy", suffix=".npy"),
+}
+EXTRA_CASES = ("rss", "floor")
+
+# Targets of issue 5: speed-up = baseline wall time / medprep wall time.
+SPEEDUP_TARGETS = [
+    # case, medprep --jobs, baseline processes, minimum speed-up
+    ("gn-gz", 2, 2, 2.5),
+    ("gn-gz", 2, 1, 4.5),
+    ("gn-nii", 2, 2, 2.5),
+    ("dataset", 2, 2, 2.5),
+    ("png", 2, 1, 2.5),
+]
+RSS_LIMIT_MIB = 250.0       # peak RSS of medprep GroupNorm .nii.gz --jobs 2
+RSS_FLATNESS = 0.10         # peak RSS on 2N files within ±10 % of N files
+JOBS_SCALING = 1.8          # wall(--jobs 1) / wall(--jobs 2), every medprep case
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Measurement
+
+
+class Run:
+    """One measured child process (median over repeats when merged)."""
+
+    def __init__(self, wall, cpu, rss_kib, status, log):
+        self.wall, self.cpu, self.rss_kib, self.status, self.log = wall, cpu, rss_kib, status, log
+
+    @property
+    def ok(self):
+        return self.status == 0
+
+    @staticmethod
+    def median(runs):
+        failed = [r for r in runs if not r.ok]
+        if failed:
+            return failed[0]
+        return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs),
+                   statistics.median(r.rss_kib for r in runs), 0, runs[-1].log)
+
+
+def measure(command, log_path):
+    """Runs command (stdout+stderr to log_path) through child_rusage.py and returns its wall time, CPU time and
+    peak RSS (os.wait4 in the import-free launcher, so the runner's own size does not leak into ru_maxrss)."""
+    result_path = log_path + ".rusage.json"
+    launcher = [sys.executable, "-I", "-S", os.path.join(BENCH_DIR, "child_rusage.py"), result_path]
+    with open(log_path, "wb") as log:
+        status = subprocess.run(launcher + command, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL).returncode
+    try:
+        with open(result_path) as f:
+            usage = json.load(f)
+    except (OSError, ValueError):
+        return Run(0.0, 0.0, 0, status if status else 1, log_path)
+    return Run(usage["wall"], usage["user"] + usage["sys"], usage["maxrss_kib"], usage["status"], log_path)
+
+
+def log_tail(path, lines=12):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:]).rstrip()
+    except OSError:
+        return "(no log)"
+
+
+def warm_page_cache(paths):
+    for path in paths:
+        with open(path, "rb") as f:
+            while f.read(1 << 24):
+                pass
+
+
+def fresh_directory(path):
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# medprep and baseline commands
+
+
+def pipeline_yaml(name, case, input_dir, output_dir):
+    """Version-1 pipeline; strings are JSON-quoted (valid YAML flow scalars)."""
+    lines = [
+        "version: 1",
+        f"name: {json.dumps(name)}",
+        f"input: {{directory: {json.dumps(input_dir)}, include: [{json.dumps(case['include'])}]}}",
+    ]
+    lines += ["stages:", f"  - normalize: {case['stage']}"] if case["stage"] else ["stages: []"]
+    output = f"directory: {json.dumps(output_dir)}, volumes: {case['volumes']}"
+    if case["compression"]:
+        output += f", compression: {case['compression']}"
+    lines.append(f"output: {{{output}, reports: [json]}}")
+    return "\n".join(lines) + "\n"
+
+
+def medprep_command(binary, pipelines_dir, name, case, input_dir, output_dir, jobs):
+    path = os.path.join(pipelines_dir, f"{name}.yaml")
+    with open(path, "w") as f:
+        f.write(pipeline_yaml(f"bench-{name}", case, input_dir, output_dir))
+    return [binary, "run", path, "--input", input_dir, "--output", output_dir, "--jobs", str(jobs), "--force"]
+
+
+def baseline_command(case, input_dir, output_dir, workers):
+    return [sys.executable, os.path.join(BENCH_DIR, "baseline.py"), case["baseline"], "--input", input_dir,
+            "--output", output_dir, "--workers", str(workers)]
+
+
+def outputs_with_suffix(directory, suffix):
+    found = []
+    for root, _, names in os.walk(directory):
+        found += [os.path.join(root, n) for n in names if n.endswith(suffix)]
+    return sorted(found)
+
+
+def stem(path):
+    name = os.path.basename(path)
+    for suffix in (".nii.gz", ".nii", ".png", ".npy"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Correctness
+
+
+def load_output(path):
+    """(float64 array, affine or None) of a .nii/.nii.gz/.npy output."""
+    if path.endswith(".npy"):
+        return np.load(path).astype(np.float64), None
+    image = nib.load(path)
+    return image.get_fdata(dtype=np.float64), image.affine
+
+
+def compare_outputs(case, inputs, medprep_dir, baseline_dir):
+    """List of (check, ok, detail) for medprep's outputs against the baseline's."""
+    checks = []
+    produced = outputs_with_suffix(medprep_dir, case["suffix"])
+    checks.append(("output count", len(produced) == len(inputs), f"{len(produced)} of {len(inputs)} inputs"))
+    first = stem(inputs[0])
+    mine = [p for p in produced if stem(p) == first] or [p for p in produced if stem(p).startswith(first)][:1]
+    theirs = [p for p in outputs_with_suffix(baseline_dir, case["suffix"]) if stem(p) == first]
+    if not mine or not theirs:
+        missing = "medprep" if not mine else "baseline"
+        checks.append((f"{first} vs baseline", False, f"no {missing} output named {first}{case['suffix']}"))
+    else:
+        a, affine_a = load_output(mine[0])
+        b, affine_b = load_output(theirs[0])
+        if a.shape != b.shape:
+            checks.append((f"{first} vs baseline", False, f"shape {a.shape} vs {b.shape}"))
+        else:
+            diff = float(np.max(np.abs(a - b))) if a.size else 0.0
+            same_affine = affine_a is None or np.allclose(affine_a, affine_b, atol=1e-5)
+            checks.append((f"{first} vs baseline", diff <= TOLERANCE and same_affine,
+                           f"max abs diff {diff:.3g} (≤ {TOLERANCE:g}), shape {a.shape}"
+                           + ("" if affine_a is None else f", affine {'equal' if same_affine else 'DIFFERS'}")))
+    if case["suffix"] == ".nii.gz" and produced:
+        ok, detail = gzip_test(produced)
+        checks.append(("gzip -t", ok, detail))
+    return checks
+
+
+def gzip_test(paths):
+    if shutil.which("gzip"):
+        result = subprocess.run(["gzip", "-t", *paths], capture_output=True, text=True)
+        return result.returncode == 0, f"{len(paths)} files" + ("" if result.returncode == 0 else ": " + result.stderr.strip()[:300])
+    bad = []
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                zlib.decompress(f.read(), 31)
+        except zlib.error as error:
+            bad.append(f"{path}: {error}")
+    return not bad, f"{len(paths)} files (Python zlib, no gzip binary)" + ("" if not bad else ": " + "; ".join(bad[:3]))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Floor: inflate + deflate with libdeflate (or zlib)
+
+
+class Deflate:
+    """gzip inflate/deflate level 1 through libdeflate.so.0 (ctypes) or, when it does not load, Python's zlib."""
+
+    def __init__(self):
+        self.library = None
+        try:
+            lib = ctypes.CDLL("libdeflate.so.0")
+        except OSError:
+            self.name = f"zlib {zlib.ZLIB_RUNTIME_VERSION} level 1 (Python zlib; libdeflate.so.0 not loadable)"
+            return
+        size_t, void = ctypes.c_size_t, ctypes.c_void_p
+        lib.libdeflate_alloc_decompressor.restype = void
+        lib.libdeflate_gzip_decompress.argtypes = [void, void, size_t, void, size_t, ctypes.POINTER(size_t)]
+        lib.libdeflate_gzip_decompress.restype = ctypes.c_int
+        lib.libdeflate_alloc_compressor.argtypes = [ctypes.c_int]
+        lib.libdeflate_alloc_compressor.restype = void
+        lib.libdeflate_gzip_compress_bound.argtypes = [void, size_t]
+        lib.libdeflate_gzip_compress_bound.restype = size_t
+        lib.libdeflate_gzip_compress.argtypes = [void, void, size_t, void, size_t]
+        lib.libdeflate_gzip_compress.restype = size_t
+        self.decompressor = lib.libdeflate_alloc_decompressor()
+        self.compressor = lib.libdeflate_alloc_compressor(1)
+        if not self.decompressor or not self.compressor:
+            raise MemoryError("libdeflate allocation failed")
+        self.library = lib
+        self.name = "libdeflate level 1 (ctypes, libdeflate.so.0)"
+
+    def inflate(self, data):
+        if self.library is None:
+            return zlib.decompress(data, 31)
+        size = int.from_bytes(data[-4:], "little")  # ISIZE: the inputs are < 4 GiB
+        source = np.frombuffer(data, dtype=np.uint8)
+        out = np.empty(size, dtype=np.uint8)
+        actual = ctypes.c_size_t(0)
+        status = self.library.libdeflate_gzip_decompress(self.decompressor, source.ctypes.data, source.size,
+                                                         out.ctypes.data, out.size, ctypes.byref(actual))
+        if status != 0 or actual.value != size:
+            raise ValueError(f"libdeflate_gzip_decompress failed (status {status})")
+        return out
+
+    def deflate(self, data):
+        if self.library is None:
+            packer = zlib.compressobj(1, zlib.DEFLATED, 31)
+            return len(packer.compress(data) + packer.flush())
+        source = np.frombuffer(data, dtype=np.uint8)
+        out = np.empty(self.library.libdeflate_gzip_compress_bound(self.compressor, source.size), dtype=np.uint8)
+        written = self.library.libdeflate_gzip_compress(self.compressor, source.ctypes.data, source.size,
+                                                        out.ctypes.data, out.size)
+        if written == 0:
+            raise ValueError("libdeflate_gzip_compress failed")
+        return written
+
+
+def measure_floor(inputs):
+    """Single-core seconds to inflate every input and deflate its float32 GroupNorm output (header + data)."""
+    codec = Deflate()
+    inflate_s = deflate_s = 0.0
+    raw_bytes = out_bytes = 0
+    for path in inputs:
+        with open(path, "rb") as f:
+            compressed = f.read()
+        start = time.perf_counter()
+        raw = codec.inflate(compressed)
+        inflate_s += time.perf_counter() - start
+        image = nib.Nifti1Image.from_bytes(bytes(raw))
+        x = image.get_fdata(dtype=np.float32)
+        y = ((x - np.float32(x.mean(dtype=np.float64))) / np.float32(np.sqrt(x.var(dtype=np.float64) + 1e-5)))
+        header = image.header.copy()
+        header.set_data_dtype(np.float32)
+        payload = nib.Nifti1Image(y.astype(np.float32), image.affine, header).to_bytes()
+        start = time.perf_counter()
+        codec.deflate(payload)
+        deflate_s += time.perf_counter() - start
+        raw_bytes += len(raw)
+        out_bytes += len(payload)
+    return dict(library=codec.name, inflate=inflate_s, deflate=deflate_s, raw_bytes=raw_bytes, out_bytes=out_bytes)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Report
+
+
+def mib(kib):
+    return kib / 1024.0
+
+
+def status_text(ok):
+    return "PASS" if ok else "**FAIL**"
+
+
+def speedup(results, case, jobs, workers):
+    m, b = results.get((case, f"medprep-j{jobs}")), results.get((case, f"baseline-w{workers}"))
+    if m is None or b is None or not m.ok or not b.ok or m.wall <= 0:
+        return None
+    return b.wall / m.wall
+
+
+def render(args, meta, results, input_bytes, checks, rss, floor, medprep_available):
+    out = ["# medprep end-to-end benchmarks", ""]
+    out += [f"- {key}: {value}" for key, value in meta.items()]
+    out += ["", "## Runs", "",
+            "| case | runner | wall s | CPU s | CPU/wall | peak RSS MiB | input MB/s | baseline 1p / this | baseline 2p / this |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in [c for c in args.cases if c in CASES]:
+        for runner in [f"medprep-j{j}" for j in JOBS] + [f"baseline-w{w}" for w in WORKERS]:
+            run = results.get((name, runner))
+            if run is None:
+                continue
+            label = runner.replace("medprep-j", "medprep --jobs ").replace("baseline-w", "baseline ") + (
+                "" if runner.startswith("medprep") else " proc")
+            if not run.ok:
+                out.append(f"| {CASES[name]['title']} | {label} | failed (exit {run.status}, log {run.log}) | | | | | | |")
+                continue
+            ratios = ["", ""]
+            if runner.startswith("medprep"):
+                jobs = int(runner[-1])
+                ratios = [f"{s:.2f}×" if s else "" for s in (speedup(results, name, jobs, 1), speedup(results, name, jobs, 2))]
+            out.append(f"| {CASES[name]['title']} | {label} | {run.wall:.2f} | {run.cpu:.2f} | {run.cpu / run.wall:.2f} | "
+                       f"{mib(run.rss_kib):.0f} | {input_bytes[name] / 1e6 / run.wall:.0f} | {ratios[0]} | {ratios[1]} |")
+    out += ["", "Peak RSS: ru_maxrss from os.wait4 (medprep: the process; 2-process baseline: its largest process, "
+            "the tree's total is higher). Input MB/s: input file bytes / wall time. Ratios: baseline wall / medprep wall."]
+
+    if floor:
+        total = floor["inflate"] + floor["deflate"]
+        out += ["", "## Floor (gn-gz bytes, single core)", "",
+                f"- codec: {floor['library']}",
+                f"- inflate {floor['raw_bytes'] / 1e6:.0f} MB of .nii: {floor['inflate']:.2f} s "
+                f"({floor['raw_bytes'] / 1e6 / floor['inflate']:.0f} MB/s); deflate {floor['out_bytes'] / 1e6:.0f} MB "
+                f"of float32 output: {floor['deflate']:.2f} s ({floor['out_bytes'] / 1e6 / floor['deflate']:.0f} MB/s)",
+                f"- floor: {total:.2f} s on 1 core, {total / 2:.2f} s ideally split over 2"]
+        for jobs in JOBS:
+            run = results.get(("gn-gz", f"medprep-j{jobs}"))
+            if run is not None and run.ok:
+                out.append(f"- medprep --jobs {jobs}: {run.wall:.2f} s = {run.wall / (total / jobs):.2f}× its floor")
+
+    if rss:
+        out += ["", "## Memory flatness (medprep GroupNorm .nii.gz --jobs 2)", "", "| files | wall s | peak RSS MiB |",
+                "|---:|---:|---:|"]
+        for count, run in rss:
+            cells = f"{run.wall:.2f} | {mib(run.rss_kib):.0f}" if run.ok else f"failed (exit {run.status}, log {run.log}) |"
+            out.append(f"| {count} | {cells} |")
+
+    out += ["", "## Targets (speed-up = baseline wall time / medprep wall time)", "",
+            "| target | measured | status |", "|---|---:|---|"]
+    if args.quick:
+        out[-3:-3] = ["Quick workload: start-up dominates these runs, so the targets below are informational only; "
+                      "they are judged on the full workload.", ""]
+    for case, jobs, workers, minimum in SPEEDUP_TARGETS:
+        if case not in args.cases:
+            continue
+        value = speedup(results, case, jobs, workers)
+        label = f"{CASES[case]['title']}: medprep --jobs {jobs} vs {workers}-process baseline ≥ {minimum}×"
+        out.append(f"| {label} | {f'{value:.2f}×' if value else 'n/a'} | {status_text(value >= minimum) if value else 'n/a'} |")
+    gz2 = results.get(("gn-gz", "medprep-j2"))
+    if "gn-gz" in args.cases or rss:
+        peaks = [r.rss_kib for r in ([gz2] if gz2 else []) + [run for _, run in rss] if r.ok]
+        peak = mib(max(peaks)) if peaks else None
+        out.append(f"| peak RSS GroupNorm .nii.gz --jobs 2 ≤ {RSS_LIMIT_MIB:.0f} MiB (largest run) | "
+                   f"{f'{peak:.0f} MiB' if peak else 'n/a'} | {status_text(peak <= RSS_LIMIT_MIB) if peak else 'n/a'} |")
+    if len(rss) == 2 and all(run.ok for _, run in rss):
+        change = rss[1][1].rss_kib / rss[0][1].rss_kib - 1
+        out.append(f"| peak RSS on {rss[1][0]} files within ±{RSS_FLATNESS:.0%} of {rss[0][0]} files | {change:+.1%} | "
+                   f"{status_text(abs(change) <= RSS_FLATNESS)} |")
+    for name in [c for c in args.cases if c in CASES]:
+        one, two = results.get((name, "medprep-j1")), results.get((name, "medprep-j2"))
+        if one and two and one.ok and two.ok:
+            scaling = one.wall / two.wall
+            out.append(f"| {CASES[name]['title']}: medprep --jobs 1 → 2 ≥ {JOBS_SCALING}× | {scaling:.2f}× | "
+                       f"{status_text(scaling >= JOBS_SCALING)} |")
+    if not medprep_available:
+        out.append("| (medprep not run: --baseline-only) | | n/a |")
+
+    if checks:
+        out += ["", "## Correctness (medprep --jobs 2 against the 1-process baseline)", "", "| case | check | result | detail |",
+                "|---|---|---|---|"]
+        out += [f"| {CASES[c]['title']} | {check} | {status_text(ok)} | {detail} |" for c, check, ok, detail in checks]
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def ensure_workload(args):
+    if args.workload:
+        directory = os.path.abspath(args.workload)
+    else:
+        scale = "small" if args.quick else "full"
+        directory = os.path.join(BENCH_DIR, ".workload", scale)
+        subprocess.run([sys.executable, os.path.join(BENCH_DIR, "make_workload.py"), "--scale", scale,
+                        "--out", directory], check=True)
+    manifest_path = os.path.join(directory, "manifest.json")
+    if not os.path.isfile(manifest_path):
+        sys.exit(f"error: {directory} has no manifest.json; run Benchmarks/make_workload.py first")
+    with open(manifest_path) as f:
+        return directory, json.load(f)
+
+
+def machine_description():
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description="medprep vs Python baseline, end to end")
+    parser.add_argument("--quick", action="store_true", help="tiny workload (--scale small): smoke test")
+    parser.add_argument("--cases", default=",".join(list(CASES) + list(EXTRA_CASES)))
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is reported")
+    parser.add_argument("--binary", default=DEFAULT_BINARY)
+    parser.add_argument("--baseline-only", action="store_true", help="time only the Python baseline")
+    parser.add_argument("--workload", help="existing workload directory (made by make_workload.py)")
+    parser.add_argument("--keep-outputs", action="store_true")
+    parser.add_argument("--results", default=os.path.join(BENCH_DIR, "results.md"))
+    args = parser.parse_args()
+    args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = [c for c in args.cases if c not in CASES and c not in EXTRA_CASES]
+    if unknown:
+        parser.error(f"unknown case(s) {', '.join(unknown)}; known: {', '.join(list(CASES) + list(EXTRA_CASES))}")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    binary = os.path.abspath(args.binary)
+    medprep_available = not args.baseline_only
+    if medprep_available and not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+        print(f"error: medprep release binary not found at {binary}.\n"
+              f"Build it with `swift build -c release` (or `make build`), pass --binary PATH, "
+              f"or use --baseline-only to time the Python baseline alone.", file=sys.stderr)
+        return 2
+
+    workload, manifest = ensure_workload(args)
+    out_root = os.path.join(BENCH_DIR, ".out", os.path.basename(workload.rstrip("/")))
+    pipelines_dir = tempfile.mkdtemp(prefix="medprep-bench-")
+    logs_dir = fresh_directory(os.path.join(out_root, "logs"))
+    load = os.getloadavg()[0]
+    launcher_floor = measure(["true"], os.path.join(logs_dir, "launcher-floor.log"))
+    meta = {
+        "machine": machine_description(),
+        "load average at start (1 min)": f"{load:.2f}" + (" — the machine is busy: timings are noisy" if load > 0.5 else ""),
+        "workload": f"{workload} ({json.dumps(manifest.get('summary', {}))})",
+        "medprep": f"{binary} (built {time.strftime('%Y-%m-%d %H:%M', time.localtime(os.path.getmtime(binary)))})"
+        if medprep_available else "not run (--baseline-only)",
+        "baseline": f"Python {platform.python_version()}, numpy {np.__version__}, nibabel {nib.__version__}",
+        "repeats": f"{args.repeat} (median)",
+        "peak RSS floor": f"{mib(launcher_floor.rss_kib):.1f} MiB (`true` measured through Benchmarks/child_rusage.py; "
+                          "every peak RSS includes it)",
+    }
+    results, checks, input_bytes, rss, floor = {}, [], {}, [], None
+    failed = False
+    try:
+        for name in [c for c in args.cases if c in CASES]:
+            case = CASES[name]
+            input_dir = os.path.join(workload, case["input"])
+            inputs = sorted(glob.glob(os.path.join(input_dir, case["include"].replace("**/", ""))))
+            input_bytes[name] = sum(os.path.getsize(p) for p in inputs)
+            warm_page_cache(inputs)
+            runners = ([(f"medprep-j{j}", j) for j in JOBS] if medprep_available else []) + \
+                      [(f"baseline-w{w}", w) for w in WORKERS]
+            for runner, count in runners:
+                output_dir = os.path.join(out_root, name, runner)
+                runs = []
+                for attempt in range(args.repeat):
+                    fresh_directory(output_dir)
+                    if runner.startswith("medprep"):
+                        command = medprep_command(binary, pipelines_dir, f"{name}-j{count}", case, input_dir, output_dir, count)
+                    else:
+                        command = baseline_command(case, input_dir, output_dir, count)
+                    run = measure(command, os.path.join(logs_dir, f"{name}-{runner}-{attempt}.log"))
+                    runs.append(run)
+                    print(f"  {name:8s} {runner:12s} run {attempt + 1}: {run.wall:7.2f} s wall, {run.cpu:7.2f} s CPU, "
+                          f"{mib(run.rss_kib):6.0f} MiB" + ("" if run.ok else f"  FAILED (exit {run.status})"),
+                          file=sys.stderr, flush=True)
+                    if not run.ok:
+                        print(log_tail(run.log), file=sys.stderr)
+                        failed = True
+                        break
+                results[(name, runner)] = Run.median(runs)
+            if medprep_available and results[(name, "medprep-j2")].ok and results[(name, "baseline-w1")].ok:
+                for check, ok, detail in compare_outputs(case, inputs, os.path.join(out_root, name, "medprep-j2"),
+                                                         os.path.join(out_root, name, "baseline-w1")):
+                    checks.append((name, check, ok, detail))
+                    failed |= not ok
+            if not args.keep_outputs:
+                shutil.rmtree(os.path.join(out_root, name), ignore_errors=True)
+
+        if "rss" in args.cases and medprep_available:
+            inputs = sorted(glob.glob(os.path.join(workload, "ct-gz", "*.nii.gz")))
+            half = max(1, len(inputs) // 2)
+            for count in (half, 2 * half):
+                subset = fresh_directory(os.path.join(out_root, "rss", f"in-{count}"))
+                for path in inputs[:count]:
+                    target = os.path.join(subset, os.path.basename(path))
+                    try:
+                        os.link(path, target)
+                    except OSError:
+                        shutil.copyfile(path, target)
+                output_dir = fresh_directory(os.path.join(out_root, "rss", f"out-{count}"))
+                command = medprep_command(binary, pipelines_dir, f"rss-{count}", CASES["gn-gz"], subset, output_dir, 2)
+                run = measure(command, os.path.join(logs_dir, f"rss-{count}.log"))
+                print(f"  rss      {count:3d} files    : {run.wall:7.2f} s wall, {mib(run.rss_kib):6.0f} MiB",
+                      file=sys.stderr, flush=True)
+                failed |= not run.ok
+                rss.append((count, run))
+            if not args.keep_outputs:
+                shutil.rmtree(os.path.join(out_root, "rss"), ignore_errors=True)
+
+        if "floor" in args.cases:
+            floor = measure_floor(sorted(glob.glob(os.path.join(workload, "ct-gz", "*.nii.gz"))))
+            print(f"  floor    {floor['library']}: {floor['inflate'] + floor['deflate']:.2f} s", file=sys.stderr)
+    finally:
+        shutil.rmtree(pipelines_dir, ignore_errors=True)
+
+    report = render(args, meta, results, input_bytes, checks, rss, floor, medprep_available)
+    print(report)
+    with open(args.results, "w") as f:
+        f.write(report)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
