@@ -5,7 +5,7 @@ PY_PACKAGES  := numpy nibabel
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/medprep
 
-.PHONY: deps pydeps build demo test sample-data fixtures bench clean
+.PHONY: deps pydeps build demo test sample-data fixtures bench bench-smoke clean
 
 ## Install the Debian packages medprep links against, when any is missing.
 deps:
@@ -41,3 +41,12 @@ fixtures:
 
 clean:
 	rm -rf .build
+
+## End-to-end benchmarks: medprep vs the nibabel + numpy (+ pillow) baseline, side by side; figures in BENCHMARKS.md.
+bench: build
+	python3 -c "import PIL, nibabel" 2>/dev/null || python3 -m pip install -q pillow nibabel numpy
+	python3 Benchmarks/make_workload.py && python3 Benchmarks/run_benchmarks.py
+
+## A quick benchmark smoke run on a tiny workload (seconds).
+bench-smoke: build
+	python3 Benchmarks/make_workload.py --scale small && python3 Benchmarks/run_benchmarks.py --quick

@@ -171,18 +171,15 @@ public final class PipelineRunner: Sendable {
         if batched, pipeline.batches == .npy { try writeBatchIndex(units) }
 
         let ordered = outcomes.values.sorted { $0.input < $1.input }
-        for outcome in ordered {
-            switch outcome.status {
-            case .processed: summary.processed += 1
-            case .upToDate: summary.upToDate += 1
-            case .failed: summary.failed += 1
-            case .removed: summary.removed += 1
-            }
-        }
         let report = RunReport(medprepVersion: options.medprepVersion, parameters: parameters(plan),
                                pipeline: pipeline.canonicalJSON, pipelineHash: pipeline.pipelineHash,
                                statisticsSource: statistics?.source, datasetStatistics: statistics?.value,
                                files: ordered, notes: notes)
+        let counts = report.statusCounts
+        summary.processed = counts[.processed] ?? 0
+        summary.upToDate = counts[.upToDate] ?? 0
+        summary.failed = counts[.failed] ?? 0
+        summary.removed = counts[.removed] ?? 0
         summary.reports = try writeReports(report)
         return summary
     }
@@ -372,8 +369,8 @@ public final class PipelineRunner: Sendable {
         var text = "batch,file,position,case,inputs\n"
         for unit in units {
             for (position, input) in unit.cases.enumerated() {
-                text += "\(unit.index),\(String(format: "batch_%05d.npy", unit.index)),\(position),\(CSVField.quote(input.id)),"
-                    + CSVField.quote(input.relativePaths.joined(separator: "+")) + "\n"
+                text += "\(unit.index),\(String(format: "batch_%05d.npy", unit.index)),\(position),\(CSV.field(input.id)),"
+                    + CSV.field(input.relativePaths.joined(separator: "+")) + "\n"
             }
         }
         try AtomicFile.write(text: text, to: try pipeline.outputPath("batches/index.csv"))
@@ -440,12 +437,5 @@ public final class PipelineRunner: Sendable {
             throw MedPrepError(.io, path: path, reason: "cannot read the statistics file")
         }
         return data
-    }
-}
-
-/// RFC 4180 quoting for the batch index.
-enum CSVField {
-    static func quote(_ value: String) -> String {
-        value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
     }
 }

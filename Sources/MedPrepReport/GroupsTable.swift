@@ -37,15 +37,17 @@ public enum GroupsCSV {
 }
 
 /// CSV quoting as RFC 4180 has it.
-enum CSV {
-    static func field(_ value: String) -> String {
+public enum CSV {
+    /// `value` quoted when it holds a comma, quote or line break.
+    public static func field(_ value: String) -> String {
         if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return value
     }
 
-    static func number(_ value: Double) -> String {
+    /// Shortest round-trip text of `value`; `nan`, `inf`, `-inf` for non-finite values.
+    public static func number(_ value: Double) -> String {
         value.isFinite ? "\(value)" : (value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf"))
     }
 }

@@ -105,12 +105,9 @@ public struct RunReport: Sendable, Encodable {
         case files, notes, summary
     }
 
-    struct Summary: Encodable {
-        var processed = 0, upToDate = 0, failed = 0, removed = 0
-        enum CodingKeys: String, CodingKey {
-            case processed, failed, removed
-            case upToDate = "up_to_date"
-        }
+    /// How many files ended in each status.
+    public var statusCounts: [FileOutcome.Status: Int] {
+        Dictionary(grouping: files, by: \.status).mapValues(\.count)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -123,15 +120,9 @@ public struct RunReport: Sendable, Encodable {
         try container.encodeIfPresent(datasetStatistics, forKey: .datasetStatistics)
         try container.encode(files, forKey: .files)
         try container.encode(notes, forKey: .notes)
-        var summary = Summary()
-        for file in files {
-            switch file.status {
-            case .processed: summary.processed += 1
-            case .upToDate: summary.upToDate += 1
-            case .failed: summary.failed += 1
-            case .removed: summary.removed += 1
-            }
-        }
+        let counts = statusCounts
+        let summary: [String: Int] = Dictionary(uniqueKeysWithValues: [FileOutcome.Status.processed, .upToDate, .failed, .removed]
+            .map { ($0.rawValue, counts[$0] ?? 0) })
         try container.encode(summary, forKey: .summary)
     }
 

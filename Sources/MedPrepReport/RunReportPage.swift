@@ -5,7 +5,7 @@ import Foundation
 public enum RunReportPage {
     public static func render(_ report: RunReport, title: String) -> String {
         let e = ComparisonPage.escape, f = ComparisonPage.format
-        let counts = Dictionary(grouping: report.files, by: \.status).mapValues(\.count)
+        let counts = report.statusCounts
         var html = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(e(title))</title>
