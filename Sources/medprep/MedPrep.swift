@@ -16,7 +16,7 @@ struct MedPrep: ParsableCommand {
         version: version,
         subcommands: [
             InspectCommand.self, StatsCommand.self, NormalizeCommand.self, CompareNormsCommand.self,
-            ValidateCommand.self, RunCommand.self,
+            ValidateCommand.self, RunCommand.self, ReportCommand.self,
         ]
     )
 
