@@ -89,8 +89,8 @@ public final class PipelineRunner: Sendable {
             throw MedPrepError(.invalidArgument, path: pipeline.file, reason: "a sharded run (--shard \(shard)) cannot "
                 + "compute dataset statistics: each shard sees only part of the dataset. Compute them in two phases "
                 + "(`medprep stats DIR --shard K/N --output partial-K.json` for every K, then `medprep stats merge "
-                + "partial-*.json --output stats.json`) and point the normalize stage at the merged file "
-                + "(stats: {file: stats.json})")
+                + "partial-*.json --output stats.json`) and point the normalize stage's `stats:` at the merged file "
+                + "(stats: stats.json)")
         }
         let lock = options.dryRun ? nil : try RunLock(outputDirectory: pipeline.outputDirectory,
                                                       stateDirectory: stateDirectory, wait: options.wait)

@@ -5,10 +5,10 @@ import MedPrepDecode
 import MedPrepNormalize
 import MedPrepPipeline
 
-/// `medprep stats DIR`: exact per-channel dataset statistics, streamed over every scan of a directory.
+/// `medprep stats [compute] DIR`: exact per-channel dataset statistics, streamed over every scan of a directory.
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stats",
+        commandName: "compute",
         abstract: "Compute per-channel dataset statistics (count, mean, biased var, std, min, max, p0.5, p99.5).",
         discussion: """
         Statistics are streamed: one scan per worker in memory. Means and variances are exact (Double, Chan merge);
@@ -18,8 +18,7 @@ struct StatsCommand: ParsableCommand {
         Two-phase statistics for several machines: `medprep stats DIR --shard K/N --output partial-K.json` on each
         shard K = 0…N−1 writes a partial file (per-case moments and the shard's sketch); `medprep stats merge
         partial-*.json --output stats.json` then gives bit for bit the statistics of one `medprep stats DIR`.
-        """,
-        subcommands: [StatsMergeCommand.self]
+        """
     )
 
     @Argument(help: "Directory of scans.")
