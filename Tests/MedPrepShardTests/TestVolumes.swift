@@ -10,8 +10,12 @@ struct TestVolumes {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
+    /// A directory beside `directory` for outputs (pipelines refuse outputs inside their input).
+    var outputs: String { directory + ".out" }
+
     func remove() {
         try? FileManager.default.removeItem(atPath: directory)
+        try? FileManager.default.removeItem(atPath: outputs)
     }
 
     /// Writes `<directory>/<name>`: a `.nii` with a 348-byte header, 4 zero extension bytes, then the values
