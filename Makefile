@@ -5,7 +5,7 @@ PY_PACKAGES  := numpy nibabel
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/medprep
 
-.PHONY: deps pydeps build demo test sample-data fixtures bench bench-smoke clean
+.PHONY: deps pydeps build demo test test-slurm sample-data fixtures bench bench-smoke clean
 
 ## Install the Debian packages medprep links against, when any is missing.
 deps:
@@ -50,3 +50,8 @@ bench: build
 ## A quick benchmark smoke run on a tiny workload (seconds).
 bench-smoke: build
 	python3 Benchmarks/make_workload.py --scale small && python3 Benchmarks/run_benchmarks.py --quick
+
+## End-to-end test of pipelines/slurm on a one-node Slurm cluster started on this machine
+## (root or sudo; installs slurm-wlm and munge when missing; compares with a single-machine run).
+test-slurm: deps pydeps
+	Tests/slurm/run.sh

@@ -75,5 +75,8 @@ let package = Package(
         .testTarget(name: "MedPrepWriteTests", dependencies: ["MedPrepWrite", "MedPrepDecode"]),
         .testTarget(name: "MedPrepReportTests", dependencies: ["MedPrepReport", "MedPrepNormalize", "MedPrepDecode", "MedPrepCore"]),
         .testTarget(name: "MedPrepPipelineTests", dependencies: ["MedPrepPipeline"], exclude: ["Fixtures"]),
+        .testTarget(name: "MedPrepShardTests",
+                    dependencies: ["MedPrepPipeline", "MedPrepNormalize", "MedPrepCore", "MedPrepReport", "MedPrepDecode"],
+                    exclude: ["Fixtures"]),
     ]
 )

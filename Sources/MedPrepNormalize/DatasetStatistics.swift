@@ -24,6 +24,14 @@ public struct DatasetStatistics: Sendable, Equatable {
         channels = []
     }
 
+    /// Statistics assembled from parts, e.g. moments and sketches merged elsewhere: `files` samples, the
+    /// foreground `mask` they were taken with, and one `ChannelStatistics` per channel (`channel` = index).
+    public init(files: Int, mask: ForegroundMask?, channels: [ChannelStatistics]) {
+        self.files = files
+        self.mask = mask
+        self.channels = channels
+    }
+
     /// Adds every sample of `tensor`. Throws `.invalidArgument` when `mask` differs from the mask of earlier
     /// accumulations, `.shapeMismatch` for a different channel count, `.nonFinite` (naming `path`) under
     /// `.error`; on a throw the statistics are unchanged.

@@ -22,9 +22,12 @@ public struct RunOptions: Sendable {
     /// previously written outputs count as stale and are redone.
     public var statisticsTolerance: Double
     public var medprepVersion: String
+    /// Process only this shard's cases, with the shard's own state store, lock and report files
+    /// (`.medprep/shard-K-of-N/`, `report.shard-K-of-N.json`…); nil processes every case.
+    public var shard: Shard?
 
     public init(jobs: Int = 1, dryRun: Bool = false, force: Bool = false, prune: Bool = false, wait: Bool = false,
-                statisticsTolerance: Double = 1e-3, medprepVersion: String) {
+                statisticsTolerance: Double = 1e-3, medprepVersion: String, shard: Shard? = nil) {
         self.jobs = max(1, jobs)
         self.dryRun = dryRun
         self.force = force
@@ -32,6 +35,7 @@ public struct RunOptions: Sendable {
         self.wait = wait
         self.statisticsTolerance = statisticsTolerance
         self.medprepVersion = medprepVersion
+        self.shard = shard
     }
 }
 
@@ -57,6 +61,10 @@ public struct RunSummary: Sendable {
 /// - Every file is written to a temporary name and renamed; a case's record is written only after all its
 ///   outputs are in place. A run killed at any moment and started again redoes only unrecorded work, and
 ///   produces the same bytes as an uninterrupted run.
+/// - With a `Shard`, only that shard's cases are processed, and the lock, state store, per-case group
+///   statistics and reports are the shard's own, so shards of one pipeline can run at the same time on
+///   machines sharing the output directory. Computed dataset statistics are refused there (each shard would
+///   see only part of the dataset): use `medprep stats --shard` and `medprep stats merge` and freeze them.
 public final class PipelineRunner: Sendable {
     public let pipeline: ResolvedPipeline
     public let options: RunOptions
@@ -76,12 +84,25 @@ public final class PipelineRunner: Sendable {
     }
 
     public func run() throws -> RunSummary {
-        let lock = options.dryRun ? nil : try RunLock(outputDirectory: pipeline.outputDirectory, wait: options.wait)
+        let plan = try StagePlan(stages: pipeline.stages, limits: pipeline.decodeLimits)
+        if let shard = options.shard, plan.statisticsSource == .computed {
+            throw MedPrepError(.invalidArgument, path: pipeline.file, reason: "a sharded run (--shard \(shard)) cannot "
+                + "compute dataset statistics: each shard sees only part of the dataset. Compute them in two phases "
+                + "(`medprep stats DIR --shard K/N --output partial-K.json` for every K, then `medprep stats merge "
+                + "partial-*.json --output stats.json`) and point the normalize stage's `stats:` at the merged file "
+                + "(stats: stats.json)")
+        }
+        let lock = options.dryRun ? nil : try RunLock(outputDirectory: pipeline.outputDirectory,
+                                                      stateDirectory: stateDirectory, wait: options.wait)
         defer { lock?.release() }
-        let discovery = try InputDiscovery(pipeline).discover()
+        var discovery = try InputDiscovery(pipeline).discover()
         var notes = discovery.skipped.map(\.description)
         discovery.skipped.forEach { log.note($0.description) }
-        let plan = try StagePlan(stages: pipeline.stages, limits: pipeline.decodeLimits)
+        if let shard = options.shard {
+            let total = discovery.cases.count
+            discovery.cases = discovery.cases.filter(shard.contains)
+            notes.append("shard \(shard): \(discovery.cases.count) of \(total) case(s)")
+        }
         let loader = CaseLoader(reader: ScanReader(limits: pipeline.decodeLimits), plan: plan)
         var failures: [String: MedPrepError] = [:]
         let statistics = try resolveStatistics(plan: plan, loader: loader, cases: discovery.cases,
@@ -171,10 +192,11 @@ public final class PipelineRunner: Sendable {
         if batched, pipeline.batches == .npy { try writeBatchIndex(units) }
 
         let ordered = outcomes.values.sorted { $0.input < $1.input }
-        let report = RunReport(medprepVersion: options.medprepVersion, parameters: parameters(plan),
+        var report = RunReport(medprepVersion: options.medprepVersion, parameters: parameters(plan),
                                pipeline: pipeline.canonicalJSON, pipelineHash: pipeline.pipelineHash,
                                statisticsSource: statistics?.source, datasetStatistics: statistics?.value,
                                files: ordered, notes: notes)
+        report.shard = options.shard.map { ShardOfRun(index: $0.index, count: $0.count) }
         let counts = report.statusCounts
         summary.processed = counts[.processed] ?? 0
         summary.upToDate = counts[.upToDate] ?? 0
@@ -292,7 +314,7 @@ public final class PipelineRunner: Sendable {
             }
             var batchFile: OutputFile?
             if pipeline.batches == .npy {
-                let path = try pipeline.outputPath(String(format: "batches/batch_%05d.npy", unit.index))
+                let path = try pipeline.outputPath(batchDirectory + String(format: "/batch_%05d.npy", unit.index))
                 try NPYWriter.write(batch, to: path)
                 batchFile = try outputFile(path)
             }
@@ -373,13 +395,23 @@ public final class PipelineRunner: Sendable {
                     + CSV.field(input.relativePaths.joined(separator: "+")) + "\n"
             }
         }
-        try AtomicFile.write(text: text, to: try pipeline.outputPath("batches/index.csv"))
+        try AtomicFile.write(text: text, to: try pipeline.outputPath(batchDirectory + "/index.csv"))
+    }
+
+    /// `batches`, or `batches/shard-K-of-N` in a sharded run (batches are formed within the shard).
+    var batchDirectory: String {
+        options.shard.map { "batches/" + $0.name } ?? "batches"
+    }
+
+    /// `<output>/.medprep`, or `<output>/.medprep/shard-K-of-N` in a sharded run: state store, lock, groups.
+    var stateDirectory: String {
+        options.shard.map { pipeline.stateDirectory + "/" + $0.name } ?? pipeline.stateDirectory
     }
 
     /// The per-group statistics of each case are kept beside the state store, so that reports of later runs
     /// can include cases that were up to date.
     func groupsPath(caseID: String) -> String {
-        pipeline.stateDirectory + "/groups/" + SHA256.hexDigest(text: caseID) + ".json"
+        stateDirectory + "/groups/" + SHA256.hexDigest(text: caseID) + ".json"
     }
 
     func saveGroups(_ groups: [GroupStatistics], caseID: String) throws {
@@ -396,20 +428,25 @@ public final class PipelineRunner: Sendable {
         for format in pipeline.reports {
             switch format {
             case .json:
-                let path = try pipeline.outputPath("report.json")
+                let path = try pipeline.outputPath(reportName("report", "json"))
                 try AtomicFile.write(Array(try report.jsonData()), to: path)
                 written.append(path)
             case .csv:
-                let path = try pipeline.outputPath("groups.csv")
+                let path = try pipeline.outputPath(reportName("groups", "csv"))
                 try AtomicFile.write(text: GroupsCSV.render(report.groupRows), to: path)
                 written.append(path)
             case .html:
-                let path = try pipeline.outputPath("report.html")
+                let path = try pipeline.outputPath(reportName("report", "html"))
                 try AtomicFile.write(text: RunReportPage.render(report, title: "medprep run: \(pipeline.name)"), to: path)
                 written.append(path)
             }
         }
         return written
+    }
+
+    /// `report.json`, or `report.shard-K-of-N.json` in a sharded run.
+    func reportName(_ stem: String, _ fileExtension: String) -> String {
+        stem + (options.shard.map { "." + $0.name } ?? "") + "." + fileExtension
     }
 
     func parameters(_ plan: StagePlan) -> NormalizationParameters {
@@ -428,8 +465,8 @@ public final class PipelineRunner: Sendable {
     }
 
     func openStore() throws -> StateStore? {
-        if options.dryRun && !FileManager.default.fileExists(atPath: pipeline.stateDirectory + "/state.sqlite") { return nil }
-        return try StateStore(outputDirectory: pipeline.outputDirectory)
+        if options.dryRun && !FileManager.default.fileExists(atPath: stateDirectory + "/state.sqlite") { return nil }
+        return try StateStore(outputDirectory: pipeline.outputDirectory, stateDirectory: stateDirectory)
     }
 
     func readFile(_ path: String) throws -> Data {

@@ -27,11 +27,12 @@ public final class RunLock {
     public let path: String
     private var descriptor: Int32
 
-    /// Takes the lock; with `wait` false fails at once if it is held, otherwise blocks until it is free.
+    /// Takes the lock `<stateDirectory>/lock` (default `<output>/.medprep/lock`); with `wait` false fails at once
+    /// if it is held, otherwise blocks until it is free.
     /// - Throws: `RunLockHeld` when held and not waiting; `MedPrepError(.io)` if the file cannot be created.
-    public init(outputDirectory: String, wait: Bool = false) throws {
+    public init(outputDirectory: String, stateDirectory: String? = nil, wait: Bool = false) throws {
         directory = outputDirectory
-        let stateDirectory = outputDirectory + "/.medprep"
+        let stateDirectory = stateDirectory ?? outputDirectory + "/.medprep"
         path = stateDirectory + "/lock"
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)

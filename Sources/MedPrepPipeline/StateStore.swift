@@ -20,11 +20,12 @@ public final class StateStore: Sendable {
     public let path: String
     private let database: DatabaseQueue
 
-    /// Opens (creating if needed) the state database of `outputDirectory`.
+    /// Opens (creating if needed) the state database `<stateDirectory>/state.sqlite` of `outputDirectory`
+    /// (default state directory `<output>/.medprep`).
     /// - Throws: `MedPrepError(.io)` if the directory or database cannot be created or opened.
-    public init(outputDirectory: String) throws {
+    public init(outputDirectory: String, stateDirectory: String? = nil) throws {
         self.outputDirectory = outputDirectory
-        let directory = outputDirectory + "/.medprep"
+        let directory = stateDirectory ?? outputDirectory + "/.medprep"
         path = directory + "/state.sqlite"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -26,6 +26,20 @@ public struct StatisticsPass: Sendable {
         -> (statistics: DatasetStatistics, failures: [String: MedPrepError]) {
         var total = DatasetStatistics()
         var failures: [String: MedPrepError] = [:]
+        forEachCase(cases, progress: progress) { input, partial in
+            do {
+                try total.merge(try partial.get())
+            } catch {
+                failures[input.id] = MedPrepError.wrap(error, path: input.paths.first)
+            }
+        }
+        return (total, failures)
+    }
+
+    /// Calls `body` with the statistics of each case (or why it could not be read), in the order of `cases`;
+    /// `run` merges exactly these, in this order.
+    public func forEachCase(_ cases: [InputCase], progress: (@Sendable (InputCase, MedPrepError?) -> Void)? = nil,
+                            _ body: (InputCase, Result<DatasetStatistics, MedPrepError>) -> Void) {
         let window = 4 * jobs
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
         for start in stride(from: 0, to: cases.count, by: window) {
@@ -47,14 +61,7 @@ public struct StatisticsPass: Sendable {
                 }
                 return result
             }
-            for (input, partial) in zip(slice, partials) {
-                do {
-                    try total.merge(try partial.get())
-                } catch {
-                    failures[input.id] = MedPrepError.wrap(error, path: input.paths.first)
-                }
-            }
+            for (input, partial) in zip(slice, partials) { body(input, partial) }
         }
-        return (total, failures)
     }
 }

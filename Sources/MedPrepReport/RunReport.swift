@@ -69,9 +69,22 @@ public struct FileOutcome: Sendable, Equatable, Codable {
     }
 }
 
+/// Which shard of a sharded run a report covers.
+public struct ShardOfRun: Sendable, Equatable, Codable {
+    /// 0-based shard index, below `count`.
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+}
+
 /// The JSON report of a `normalize` or `run`: parameters, per-file per-group statistics, dataset statistics
 /// used, and per-file errors. Keys are sorted and no timestamp is written, so equal runs give equal bytes.
-public struct RunReport: Sendable, Encodable {
+/// Decoding reads what encoding wrote (the `summary` is recomputed from `files`).
+public struct RunReport: Sendable, Codable {
     public var medprepVersion: String
     public var parameters: NormalizationParameters
     /// The pipeline as resolved (absolute paths, defaults filled in), for pipeline runs.
@@ -82,6 +95,8 @@ public struct RunReport: Sendable, Encodable {
     public var files: [FileOutcome]
     /// Free-form notes: skipped inputs, stale outputs redone, statistics decisions.
     public var notes: [String]
+    /// The shard of a sharded run (`medprep run --shard`); nil for a whole run.
+    public var shard: ShardOfRun?
 
     public init(medprepVersion: String, parameters: NormalizationParameters, pipeline: String? = nil,
                 pipelineHash: String? = nil, statisticsSource: String? = nil, datasetStatistics: DatasetStatistics? = nil,
@@ -102,7 +117,7 @@ public struct RunReport: Sendable, Encodable {
         case pipelineHash = "pipeline_hash"
         case statisticsSource = "statistics_source"
         case datasetStatistics = "dataset_statistics"
-        case files, notes, summary
+        case files, notes, summary, shard
     }
 
     /// How many files ended in each status.
@@ -120,10 +135,24 @@ public struct RunReport: Sendable, Encodable {
         try container.encodeIfPresent(datasetStatistics, forKey: .datasetStatistics)
         try container.encode(files, forKey: .files)
         try container.encode(notes, forKey: .notes)
+        try container.encodeIfPresent(shard, forKey: .shard)
         let counts = statusCounts
         let summary: [String: Int] = Dictionary(uniqueKeysWithValues: [FileOutcome.Status.processed, .upToDate, .failed, .removed]
             .map { ($0.rawValue, counts[$0] ?? 0) })
         try container.encode(summary, forKey: .summary)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        medprepVersion = try container.decode(String.self, forKey: .medprepVersion)
+        parameters = try container.decode(NormalizationParameters.self, forKey: .parameters)
+        pipeline = try container.decodeIfPresent(String.self, forKey: .pipeline)
+        pipelineHash = try container.decodeIfPresent(String.self, forKey: .pipelineHash)
+        statisticsSource = try container.decodeIfPresent(String.self, forKey: .statisticsSource)
+        datasetStatistics = try container.decodeIfPresent(DatasetStatistics.self, forKey: .datasetStatistics)
+        files = try container.decode([FileOutcome].self, forKey: .files)
+        notes = try container.decode([String].self, forKey: .notes)
+        shard = try container.decodeIfPresent(ShardOfRun.self, forKey: .shard)
     }
 
     /// The report as pretty-printed JSON with sorted keys; non-finite numbers are written as strings.
@@ -144,5 +173,12 @@ public enum ReportJSON {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
+    }
+
+    /// The decoder that reads what `encoder()` wrote (non-finite numbers from `"inf"`, `"-inf"`, `"nan"`).
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
     }
 }

@@ -15,8 +15,8 @@ struct MedPrep: ParsableCommand {
         """,
         version: version,
         subcommands: [
-            InspectCommand.self, StatsCommand.self, NormalizeCommand.self, CompareNormsCommand.self,
-            ValidateCommand.self, RunCommand.self,
+            InspectCommand.self, StatsGroupCommand.self, NormalizeCommand.self, CompareNormsCommand.self,
+            ValidateCommand.self, RunCommand.self, ReportCommand.self,
         ]
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MedPrepCore
 import MedPrepPipeline
 
 /// `medprep run PIPELINE`: the pipeline over its input directory, incrementally and crash-safely.
@@ -10,6 +11,12 @@ struct RunCommand: ParsableCommand {
         discussion: """
         Exit codes: 0 every input done; 1 some inputs failed (all others done, each failure reported);
         2 invalid pipeline or usage; 75 another run holds the lock on the output directory.
+
+        With --shard K/N only the cases of shard K (0-based) of N are processed (a case belongs to shard
+        SHA-256(case id)[0..<8] mod N), each shard with its own state store and lock (.medprep/shard-K-of-N/) and
+        reports (report.shard-K-of-N.json, …), so shards can run at once on machines sharing the output directory.
+        `medprep report merge` combines the shard reports. Pipelines with computed dataset statistics must use
+        two-phase statistics instead (`medprep stats --shard`, `medprep stats merge`, then stats: {file: …}).
         """
     )
 
@@ -37,6 +44,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Wait for another run's lock instead of exiting with 75.")
     var wait = false
 
+    @Option(help: "Only the cases of shard K/N (0-based K < N), or slurm / slurm/N (from the Slurm array task).")
+    var shard: String?
+
     @Option(help: "Log format when standard error is not a terminal, or with --no-progress: text or json.")
     var logFormat: String = "text"
 
@@ -61,13 +71,22 @@ struct RunCommand: ParsableCommand {
         }
         let format = RunLog.Format(rawValue: logFormat) ?? .text
         let log = RunLog(format: format, progressBar: progress ? nil : false)
+        let selected: Shard?
+        do {
+            selected = try shard.map { try Shard(parsing: $0, environment: ProcessInfo.processInfo.environment) }
+        } catch let error as MedPrepError {
+            throw ValidationError(error.reason)
+        }
         let runner = PipelineRunner(pipeline: spec.resolved(),
                                     options: RunOptions(jobs: jobs, dryRun: dryRun, force: force, prune: prune, wait: wait,
-                                                        medprepVersion: MedPrep.version),
+                                                        medprepVersion: MedPrep.version, shard: selected),
                                     log: log)
         let summary: RunSummary
         do {
             summary = try runner.run()
+        } catch let error as MedPrepError where error.kind == .invalidArgument && selected != nil {
+            FileHandle.standardError.write(Data("medprep: \(error)\n".utf8))
+            throw ExitStatus.usage
         } catch let held as RunLockHeld {
             FileHandle.standardError.write(Data("medprep: \(held.description)\n".utf8))
             throw ExitStatus.locked
