@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
+        // libcrypto for SHA-256 content hashes (SHA-NI accelerated).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "PNGShim", dependencies: ["CPNG"]),
         .target(name: "TIFFShim", dependencies: ["CTIFF"]),
 
@@ -52,6 +54,7 @@ let package = Package(
             name: "MedPrepPipeline",
             dependencies: [
                 "MedPrepCore", "MedPrepDecode", "MedPrepBatch", "MedPrepNormalize", "MedPrepWrite", "MedPrepReport",
+                "COpenSSL",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
