@@ -1,7 +1,8 @@
 internal import CDeflate
 import MedPrepCore
 
-/// gzip (RFC 1952) detection, decompression (zlib, streaming, multi-member) and compression (libdeflate).
+/// gzip (RFC 1952) detection, decompression (zlib streaming, or libdeflate in one call for a single member)
+/// and compression (libdeflate).
 public enum GzipCodec {
     /// Whether `prefix` starts with the gzip magic bytes `1f 8b`.
     public static func isGzip(_ prefix: [UInt8]) -> Bool {
@@ -38,14 +39,12 @@ public enum GzipCodec {
         }
         defer { libdeflate_free_compressor(compressor) }
         let bound = libdeflate_gzip_compress_bound(compressor, bytes.count)
-        var output = [UInt8](repeating: 0, count: bound)
-        let written = output.withUnsafeMutableBytes { out in
-            libdeflate_gzip_compress(compressor, bytes.baseAddress, bytes.count, out.baseAddress, out.count)
+        let output = [UInt8](unsafeUninitializedCapacity: bound) { out, initialized in
+            initialized = libdeflate_gzip_compress(compressor, bytes.baseAddress, bytes.count, out.baseAddress, out.count)
         }
-        guard written > 0 else {
+        guard !output.isEmpty else {
             throw MedPrepError(.io, path: path, reason: "gzip compression of \(bytes.count) bytes failed")
         }
-        output.removeSubrange(written...)
         return output
     }
 

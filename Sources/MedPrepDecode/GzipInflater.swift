@@ -1,7 +1,8 @@
+internal import CDeflate
 internal import CZlib
 import MedPrepCore
 
-/// Streaming gzip decompression (zlib) of an in-memory compressed file, so that a caller can inspect the first
+/// Streaming gzip decompression (zlib) of an in-memory compressed file (with a one-call libdeflate path), so that a caller can inspect the first
 /// inflated bytes (a header) before deciding how much memory the rest deserves.
 ///
 /// Concatenated gzip members are read as one stream (as `gzip -d` does); trailing zero padding is ignored, any other
@@ -60,6 +61,33 @@ package final class GzipInflater {
         }
         produced += written
         return written
+    }
+
+    /// The whole decompressed file in one libdeflate call (about twice zlib's speed), or nil when the streaming
+    /// path must handle the file.
+    ///
+    /// Used when the file is a single gzip member whose trailer size (ISIZE) is at least `minimumSize` and at most
+    /// `minimumSize + slack`, so the allocation is bounded by what the already checked header declares. libdeflate
+    /// verifies the CRC-32 and the size. Multi-member files, trailing padding, sizes of 4 GiB or more (ISIZE wraps)
+    /// and damaged streams return nil: the streaming path then reads them, or reports exactly what is wrong.
+    package func inflateWhole(minimumSize: Int, slack: Int = 1 << 20) -> [UInt8]? {
+        let n = compressed.count
+        guard n >= 18, produced < minimumSize else { return nil }
+        let isize = Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(compressed[n - 1]) << 24
+        guard isize >= minimumSize, isize - minimumSize <= slack, isize <= capacity else { return nil }
+        guard let decompressor = libdeflate_alloc_decompressor() else { return nil }
+        defer { libdeflate_free_decompressor(decompressor) }
+        var succeeded = false
+        let output = [UInt8](unsafeUninitializedCapacity: isize) { out, initialized in
+            var consumedBytes = 0, producedBytes = 0
+            let result = compressed.withUnsafeBytes { input in
+                libdeflate_gzip_decompress_ex(decompressor, input.baseAddress, input.count, out.baseAddress, out.count,
+                                              &consumedBytes, &producedBytes)
+            }
+            succeeded = result == LIBDEFLATE_SUCCESS && consumedBytes == n && producedBytes == isize
+            initialized = succeeded ? producedBytes : 0
+        }
+        return succeeded ? output : nil
     }
 
     /// Inflates exactly `count` bytes and discards them; returns false if the stream ended first.

@@ -13,7 +13,10 @@ final class NIfTISource {
         case file(descriptor: Int32, size: Int)
         case gzip(GzipInflater)
     }
-    private let storage: Storage
+    private var storage: Storage
+
+    /// Reads at least this large from a gzip file inflate the whole single-member stream in one libdeflate call.
+    static let wholeInflateThreshold = 1 << 16
 
     /// Opens `path`; gzip is recognised by its magic bytes, not by the name.
     init(path: String) throws {
@@ -88,6 +91,10 @@ final class NIfTISource {
         case .gzip(let inflater):
             guard offset >= inflater.produced else {
                 throw MedPrepError(.malformed, path: path, reason: "data offset \(offset) lies inside the header")
+            }
+            if buffer.count >= Self.wholeInflateThreshold, let whole = inflater.inflateWhole(minimumSize: offset + buffer.count) {
+                storage = .memory(whole)
+                return try read(at: offset, into: buffer)
             }
             guard try inflater.skip(offset - inflater.produced) else { return 0 }
             let got = try inflater.read(into: buffer)
