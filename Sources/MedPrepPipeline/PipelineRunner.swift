@@ -78,6 +78,7 @@ public final class PipelineRunner: Sendable {
     public func run() throws -> RunSummary {
         let lock = options.dryRun ? nil : try RunLock(outputDirectory: pipeline.outputDirectory, wait: options.wait)
         defer { lock?.release() }
+        if lock != nil { removeStaleTemporaries() }
         let discovery = try InputDiscovery(pipeline).discover()
         var notes = discovery.skipped.map(\.description)
         discovery.skipped.forEach { log.note($0.description) }
@@ -355,6 +356,18 @@ public final class PipelineRunner: Sendable {
             files.append(try outputFile(path))
         }
         return files
+    }
+
+    /// Deletes the temporary files (`.<name>.tmp-XXXXXX`, see `AtomicFile`) that a killed run left under the
+    /// output directory. Only called while holding the lock, so no other run is writing them.
+    func removeStaleTemporaries() {
+        guard let walk = FileManager.default.enumerator(atPath: pipeline.outputDirectory) else { return }
+        while let item = walk.nextObject() as? String {
+            let name = (item as NSString).lastPathComponent
+            guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
+                  name[marker.upperBound...].count == 6 else { continue }
+            unlink(pipeline.outputDirectory + "/" + item)
+        }
     }
 
     /// The record of an output just renamed into place, its path relative to the output directory.
