@@ -75,6 +75,8 @@ public final class PipelineRunner: Sendable {
         var statisticsKey: String?
     }
 
+    /// - Throws: `RunLockHeld`; `PipelineIssues` when the stages do not fit the first input's channel count
+    ///   (`ResolvedPipeline.checkChannels`); `MedPrepError` for I/O failures of the run itself.
     public func run() throws -> RunSummary {
         let lock = options.dryRun ? nil : try RunLock(outputDirectory: pipeline.outputDirectory, wait: options.wait)
         defer { lock?.release() }
@@ -84,6 +86,10 @@ public final class PipelineRunner: Sendable {
         discovery.skipped.forEach { log.note($0.description) }
         let plan = try StagePlan(stages: pipeline.stages, limits: pipeline.decodeLimits)
         let loader = CaseLoader(reader: ScanReader(limits: pipeline.decodeLimits), plan: plan)
+        if let first = discovery.cases.first, let decoded = try? loader.decodeChannels(first.paths) {
+            let issues = pipeline.checkChannels(decoded.tensor.shape.c)
+            if !issues.isEmpty { throw PipelineIssues(issues) }
+        }
         var failures: [String: MedPrepError] = [:]
         let statistics = try resolveStatistics(plan: plan, loader: loader, cases: discovery.cases,
                                                failures: &failures, notes: &notes)

@@ -157,6 +157,28 @@ extension EndToEnd {
             #expect(run.status == 2, "\(run.transcript)")
             #expect(run.standardError.contains("\(path):5:3:"))
         }
+
+        /// Checks that need the channel count run on the first input: `imagenet` on 1-channel X-rays is refused
+        /// with the line of the offending key and exit code 2, before anything is written.
+        @Test func channelCheckOnFirstInput() throws {
+            let workspace = try Workspace()
+            try workspace.copyExamples()
+            try workspace.write("""
+                version: 1
+                name: imagenet-xray
+                input:
+                  directory: ../SampleData/xray
+                stages:
+                  - normalize: {method: imagenet}
+                output:
+                  directory: ../out/imagenet-xray
+                """, to: "pipelines/imagenet-xray.yaml")
+            let path = workspace.at("pipelines/imagenet-xray.yaml")
+            let outcome = try MedPrepProcess.run(["run", path, "--no-progress"])
+            #expect(outcome.status == 2, "\(outcome.transcript)")
+            #expect(outcome.standardError.contains("\(path):6:") && outcome.standardError.contains("imagenet"), "\(outcome.transcript)")
+            #expect(workspace.files(under: "out/imagenet-xray").allSatisfy { $0.hasPrefix(".medprep/") })
+        }
     }
 }
 
