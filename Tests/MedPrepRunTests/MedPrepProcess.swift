@@ -25,7 +25,7 @@ struct MedPrepProcess {
         var signal: Int32?
         var standardOutput: String
         var standardError: String
-        /// Peak resident set size in KiB (`ru_maxrss`).
+        /// `ru_maxrss` in KiB (see `waitSamplingPeak` for why it can be the parent's).
         var peakResidentKiB: Int
     }
 
@@ -85,6 +85,24 @@ struct MedPrepProcess {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return true }
         return stat[close...].dropFirst(2).first == "Z"
+    }
+
+    /// Waits for the process while sampling its own peak RSS (`VmHWM` of `/proc/<pid>/status`, every 5 ms).
+    ///
+    /// `ru_maxrss` from `wait4` is not usable here: glibc's `posix_spawn` runs the child on the parent's address
+    /// space until `execve`, and Linux keeps that address space's high-water mark in the child's `maxrss`, so it
+    /// reports the (larger) test process.
+    func waitSamplingPeak() -> (outcome: Outcome, peakKiB: Int) {
+        var peak = 0
+        while !hasExited {
+            if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+               let value = line.split(separator: " ").compactMap({ Int($0) }).first {
+                peak = max(peak, value)
+            }
+            usleep(5_000)
+        }
+        return (wait(), peak)
     }
 
     func kill(_ signal: Int32 = SIGKILL) {
