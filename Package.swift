@@ -81,5 +81,6 @@ let package = Package(
         .testTarget(name: "MedPrepShardTests",
                     dependencies: ["MedPrepPipeline", "MedPrepNormalize", "MedPrepCore", "MedPrepReport", "MedPrepDecode"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "MedPrepRunTests", dependencies: ["MedPrepPipeline", "MedPrepDecode", "MedPrepCore", "MedPrepWrite"]),
     ]
 )

@@ -83,6 +83,8 @@ public final class PipelineRunner: Sendable {
         var statisticsKey: String?
     }
 
+    /// - Throws: `RunLockHeld`; `PipelineIssues` when the stages do not fit the first input's channel count
+    ///   (`ResolvedPipeline.checkChannels`); `MedPrepError` for I/O failures of the run itself.
     public func run() throws -> RunSummary {
         let plan = try StagePlan(stages: pipeline.stages, limits: pipeline.decodeLimits)
         if let shard = options.shard, plan.statisticsSource == .computed {
@@ -95,6 +97,9 @@ public final class PipelineRunner: Sendable {
         let lock = options.dryRun ? nil : try RunLock(outputDirectory: pipeline.outputDirectory,
                                                       stateDirectory: stateDirectory, wait: options.wait)
         defer { lock?.release() }
+        // Temporary files of a killed run are removed; shards share the output tree, so a sharded run leaves
+        // them (another shard may be writing its own right now).
+        if lock != nil, options.shard == nil { removeStaleTemporaries() }
         var discovery = try InputDiscovery(pipeline).discover()
         var notes = discovery.skipped.map(\.description)
         discovery.skipped.forEach { log.note($0.description) }
@@ -104,6 +109,10 @@ public final class PipelineRunner: Sendable {
             notes.append("shard \(shard): \(discovery.cases.count) of \(total) case(s)")
         }
         let loader = CaseLoader(reader: ScanReader(limits: pipeline.decodeLimits), plan: plan)
+        if let first = discovery.cases.first, let decoded = try? loader.decodeChannels(first.paths) {
+            let issues = pipeline.checkChannels(decoded.tensor.shape.c)
+            if !issues.isEmpty { throw PipelineIssues(issues) }
+        }
         var failures: [String: MedPrepError] = [:]
         let statistics = try resolveStatistics(plan: plan, loader: loader, cases: discovery.cases,
                                                failures: &failures, notes: &notes)
@@ -374,6 +383,18 @@ public final class PipelineRunner: Sendable {
             files.append(try outputFile(path))
         }
         return files
+    }
+
+    /// Deletes the temporary files (`.<name>.tmp-XXXXXX`, see `AtomicFile`) that a killed run left under the
+    /// output directory. Only called while holding the lock, so no other run is writing them.
+    func removeStaleTemporaries() {
+        guard let walk = FileManager.default.enumerator(atPath: pipeline.outputDirectory) else { return }
+        while let item = walk.nextObject() as? String {
+            let name = (item as NSString).lastPathComponent
+            guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
+                  name[marker.upperBound...].count == 6 else { continue }
+            unlink(pipeline.outputDirectory + "/" + item)
+        }
     }
 
     /// The record of an output just renamed into place, its path relative to the output directory.

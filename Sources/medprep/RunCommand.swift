@@ -90,6 +90,9 @@ struct RunCommand: ParsableCommand {
         } catch let held as RunLockHeld {
             FileHandle.standardError.write(Data("medprep: \(held.description)\n".utf8))
             throw ExitStatus.locked
+        } catch let issues as PipelineIssues {
+            FileHandle.standardError.write(Data((issues.description + "\n").utf8))
+            throw ExitStatus.usage
         }
         if dryRun {
             print("dry run: would process \(summary.wouldProcess), up to date \(summary.upToDate), "

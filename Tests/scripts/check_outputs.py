@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Check the affines of a medprep run's NIfTI outputs with nibabel (an independent NIfTI reader).
+
+Usage: python3 Tests/scripts/check_outputs.py OUTPUT_DIR [OUTPUT_DIR ...]
+
+For every case in OUTPUT_DIR/report.json with status "processed" or "up to date", every output ending in
+.nii or .nii.gz is opened with nibabel and its affine and voxel sizes are compared with what the input file
+(opened with nibabel) and the pipeline's stages (the resolved pipeline stored in report.json) imply:
+
+- resample to spacing s' (s = the input's pixdim, as nibabel's get_zooms()):  n' = max(1, round(n * s / s')) (half away from zero), A' = A @ diag(s'/s, 1);
+- crop_or_pad to shape t:  o = ceil((n - t) / 2) if n > t else -ceil((t - n) / 2), A' = A @ [[I, o], [0, 1]];
+- every other stage keeps the affine.
+
+Label outputs (labels/<case>.nii.gz) are compared with the label input (input.labels with {case} replaced),
+images with the case's first input file. Prints one line per file; exits 1 on any mismatch or if no NIfTI
+output was found. Used by Tests/MedPrepRunTests (skipped when nibabel is missing).
+"""
+import json
+import math
+import os
+import sys
+
+import nibabel as nib
+import numpy as np
+
+
+def expected_affine(affine, zooms, shape, stages):
+    affine = np.array(affine, dtype=np.float64)
+    sizes = list(shape[:3]) + [1] * (3 - len(shape[:3]))
+    spacing = [float(z) for z in zooms[:3]]
+    for stage in stages:
+        if stage["stage"] == "resample":
+            target = list(stage["spacing"])
+            if len(target) == 2:
+                target.append(spacing[2])
+            ratios = [t / s for t, s in zip(target, spacing)]
+            sizes = [max(1, int(math.floor(n * s / t + 0.5))) for n, s, t in zip(sizes, spacing, target)]
+            affine = affine @ np.diag(ratios + [1.0])
+            spacing = target
+        elif stage["stage"] == "crop_or_pad":
+            shape_t = list(stage["shape"]) + sizes[len(stage["shape"]):]
+            offsets = []
+            for n, t in zip(sizes, shape_t):
+                offsets.append((n - t + 1) // 2 if n > t else -((t - n + 1) // 2))
+            shift = np.eye(4)
+            shift[:3, 3] = offsets
+            affine = affine @ shift
+            sizes = shape_t
+    return affine, spacing, sizes
+
+
+def check(output_dir):
+    with open(os.path.join(output_dir, "report.json")) as handle:
+        report = json.load(handle)
+    pipeline = json.loads(report["pipeline"]) if isinstance(report["pipeline"], str) else report["pipeline"]
+    stages = pipeline["stages"]
+    input_dir = pipeline["input"]["directory"]
+    labels = pipeline["input"].get("labels")
+    failures = checked = 0
+    for entry in report["files"]:
+        if entry["status"] not in ("processed", "up to date", "upToDate", "up_to_date"):
+            continue
+        inputs = entry["input"].split("+")
+        for output in entry.get("outputs", []):
+            if not (output.endswith(".nii") or output.endswith(".nii.gz")):
+                continue
+            if output.startswith("labels/"):
+                case = output[len("labels/"):].removesuffix(".gz").removesuffix(".nii")
+                source = labels.replace("{case}", case)
+            else:
+                source = os.path.join(input_dir, inputs[0])
+            source_image = nib.load(source)
+            image = nib.load(os.path.join(output_dir, output))
+            affine, spacing, sizes = expected_affine(source_image.affine, source_image.header.get_zooms(), source_image.shape, stages)
+            difference = float(np.max(np.abs(image.affine - affine)))
+            zooms = [float(z) for z in image.header.get_zooms()[:3]]
+            ok = difference < 1e-4 and np.allclose(zooms, spacing, atol=1e-5) and list(image.shape[:3]) == sizes
+            checked += 1
+            print(f"{'ok' if ok else 'MISMATCH'} {output}: max |affine difference| {difference:.2e}, "
+                  f"zooms {zooms} (expected {spacing}), shape {list(image.shape[:3])} (expected {sizes})")
+            if not ok:
+                failures += 1
+                print(f"  nibabel affine:\n{image.affine}\n  expected:\n{affine}")
+    if checked == 0:
+        print(f"MISMATCH {output_dir}: no NIfTI output found in report.json")
+        failures += 1
+    return failures
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    failures = sum(check(directory) for directory in sys.argv[1:])
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
