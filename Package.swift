@@ -75,5 +75,17 @@ let package = Package(
         .testTarget(name: "MedPrepWriteTests", dependencies: ["MedPrepWrite", "MedPrepDecode"]),
         .testTarget(name: "MedPrepReportTests", dependencies: ["MedPrepReport", "MedPrepNormalize", "MedPrepCore"]),
         .testTarget(name: "MedPrepPipelineTests", dependencies: ["MedPrepPipeline"], exclude: ["Fixtures"]),
+        .testTarget(name: "MedPrepHostileTests", dependencies: ["MedPrepDecode", "MedPrepPipeline", "MedPrepCore"]),
     ]
 )
+
+// libFuzzer harnesses (Fuzz/README.md, `make fuzz`): declared only when MEDPREP_FUZZ=1, because a harness has no
+// main of its own and links only with -sanitize=fuzzer.
+if Context.environment["MEDPREP_FUZZ"] == "1" {
+    package.targets += [
+        .executableTarget(name: "FuzzNIfTI", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzNIfTI"),
+        .executableTarget(name: "FuzzPNG", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzPNG"),
+        .executableTarget(name: "FuzzTIFF", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzTIFF"),
+        .executableTarget(name: "FuzzPipelineYAML", dependencies: ["MedPrepPipeline"], path: "Fuzz/FuzzPipelineYAML"),
+    ]
+}
