@@ -259,8 +259,8 @@ def make_nifti():
     pair2 = nib.Nifti1Pair(base_arr, np.eye(4))
     hdr_bytes, img_bytes = io.BytesIO(), io.BytesIO()
     pair2.to_file_map({"header": nib.FileHolder(fileobj=hdr_bytes), "image": nib.FileHolder(fileobj=img_bytes)})
-    write("nifti/gzpair.img.gz", gz(img_bytes.getvalue()))
-    ok("nifti/gzpair.hdr.gz", gz(hdr_bytes.getvalue()), as_cdhw(base_arr), "gzip-compressed hdr/img pair")
+    ok("nifti/gzpair.hdr.gz", gz(hdr_bytes.getvalue()), as_cdhw(base_arr), "gzip-compressed hdr/img pair, by the .hdr.gz")
+    ok("nifti/gzpair.img.gz", gz(img_bytes.getvalue()), as_cdhw(base_arr), "gzip-compressed hdr/img pair, by the .img.gz")
     half = len(base) // 3
     ok("nifti/two_gzip_members.nii.gz", gz(base[:half]) + gz(base[half:]), as_cdhw(base_arr),
        "two concatenated gzip members")

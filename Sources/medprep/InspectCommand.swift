@@ -53,8 +53,9 @@ struct InspectCommand: ParsableCommand {
             "shape": scan.tensor.shape.sampleDimensions,
             "dtype": scan.header.dataType,
             "bits_per_sample": scan.header.bitsPerSample,
-            "spacing": scan.geometry.spacing,
-            "affine": scan.geometry.affine.rows,
+            // A hostile header can carry NaN/Inf pixdim or quaternions: JSON has no such numbers (null instead).
+            "spacing": scan.geometry.spacing.map(JSONOutput.number),
+            "affine": scan.geometry.affine.rows.map { $0.map(JSONOutput.number) },
             "affine_source": scan.geometry.affineSource.rawValue,
             "min": JSONOutput.number(moments.min),
             "max": JSONOutput.number(moments.max),
@@ -71,8 +72,8 @@ struct InspectCommand: ParsableCommand {
     }
 
     static func text(_ entry: [String: Any]) -> String {
-        let affine = (entry["affine"] as? [[Double]] ?? []).map { row in
-            "    [" + row.map { String(format: "%10.4f", $0) }.joined(separator: " ") + "]"
+        let affine = (entry["affine"] as? [[Any]] ?? []).map { row in
+            "    [" + row.map { ($0 as? Double).map { String(format: "%10.4f", $0) } ?? "       nan" }.joined(separator: " ") + "]"
         }.joined(separator: "\n")
         let scaling = (entry["scaling"] as? [String: Double]).map { "slope \($0["slope"]!), intercept \($0["intercept"]!)" } ?? "none"
         func value(_ key: String) -> String { "\(entry[key] ?? "-")" }

@@ -9,6 +9,12 @@ import Testing
     @Test func manifestIsComplete() throws {
         let cases = HostileCorpus.cases
         #expect(cases.count >= 120)
+        let onDisk = try FileManager.default.subpathsOfDirectory(atPath: HostileCorpus.directory).filter { sub in
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: HostileCorpus.directory + "/" + sub, isDirectory: &isDirectory)
+            return !isDirectory.boolValue && sub != "manifest.json"
+        }
+        #expect(Set(onDisk) == Set(cases.map(\.file)), "every corpus file has exactly one manifest entry")
         let kinds = Set(MedPrepError.Kind.allCases.map(\.rawValue))
         for item in cases {
             #expect(FileManager.default.fileExists(atPath: item.path), "\(item.file) is missing")
