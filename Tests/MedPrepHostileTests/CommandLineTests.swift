@@ -83,7 +83,7 @@ import Testing
                 continue
             }
             expectedEntries += 1
-            try #require(entries.count == 1, "\(relative): \(entries.count) report entries; inputs \(byInput.keys.sorted().prefix(5)), stderr \(outcome.stderr.prefix(3000))")
+            try #require(entries.count == 1, "\(relative): \(entries.count) report entries; log: \(outcome.stderr.suffix(2000))")
             let entry = entries[0]
             if item.isError {
                 #expect(entry["status"] as? String == "failed", "\(relative): \(entry)")
