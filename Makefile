@@ -55,3 +55,6 @@ bench-smoke: build
 ## (root or sudo; installs slurm-wlm and munge when missing; compares with a single-machine run).
 test-slurm: deps pydeps
 	Tests/slurm/run.sh
+
+## libFuzzer on the NIfTI, PNG, TIFF decoders and the pipeline parser: `make fuzz [FUZZ_SECONDS=60]` (Fuzz/README.md).
+include Fuzz/fuzz.mk

@@ -82,5 +82,17 @@ let package = Package(
                     dependencies: ["MedPrepPipeline", "MedPrepNormalize", "MedPrepCore", "MedPrepReport", "MedPrepDecode"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "MedPrepRunTests", dependencies: ["MedPrepPipeline", "MedPrepDecode", "MedPrepCore", "MedPrepWrite"]),
+        .testTarget(name: "MedPrepHostileTests", dependencies: ["MedPrepDecode", "MedPrepPipeline", "MedPrepCore"]),
     ]
 )
+
+// libFuzzer harnesses (Fuzz/README.md, `make fuzz`): declared only when MEDPREP_FUZZ=1, because a harness has no
+// main of its own and links only with -sanitize=fuzzer.
+if Context.environment["MEDPREP_FUZZ"] == "1" {
+    package.targets += [
+        .executableTarget(name: "FuzzNIfTI", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzNIfTI"),
+        .executableTarget(name: "FuzzPNG", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzPNG"),
+        .executableTarget(name: "FuzzTIFF", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzTIFF"),
+        .executableTarget(name: "FuzzPipelineYAML", dependencies: ["MedPrepPipeline"], path: "Fuzz/FuzzPipelineYAML"),
+    ]
+}

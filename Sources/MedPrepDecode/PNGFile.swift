@@ -60,6 +60,10 @@ enum PNGFile {
         if lowered.contains("not enough image data") {
             return MedPrepError(.truncated, path: path, reason: reason)
         }
+        // libpng prefixes chunk errors with the chunk name ("IDAT: Missing PLTE before IDAT"): structure first.
+        if lowered.contains("missing plte") {
+            return MedPrepError(.malformed, path: path, reason: reason)
+        }
         let damage = ["crc", "idat:", "too much image data", "incorrect", "invalid distance", "invalid block",
                       "invalid code", "invalid stored", "data check", "header check", "zlib"]
         if damage.contains(where: lowered.contains) {

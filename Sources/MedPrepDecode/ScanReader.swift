@@ -12,7 +12,8 @@ import MedPrepCore
 /// | anything in a `.img` beside a `.hdr` | NIfTI-1 pair |
 ///
 /// A file named `.nii` that holds a PNG is read as PNG; a file that matches no magic is refused with
-/// `.unknownFormat`. Only regular files are opened: FIFOs, devices and directories are refused before reading.
+/// `.unknownFormat`, unless it is shorter than the NIfTI header its `sizeof_hdr` announces (`.truncated`).
+/// Only regular files are opened: FIFOs, devices and directories are refused before reading.
 public struct ScanReader: Sendable {
     public var limits: DecodeLimits
 
@@ -58,6 +59,10 @@ public struct ScanReader: Sendable {
         case nil:
             if prefix.isEmpty {
                 throw MedPrepError(.truncated, path: path, reason: "file is empty")
+            }
+            if let (version, _) = NIfTIHeader.identify(prefix), prefix.count < NIfTIHeader.size(version: version) {
+                throw MedPrepError(.truncated, path: path,
+                    reason: "file of \(prefix.count) bytes ends inside its \(NIfTIHeader.size(version: version))-byte NIfTI-\(version) header")
             }
             let shown = prefix.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
             throw MedPrepError(.unknownFormat, path: path,
