@@ -1,6 +1,6 @@
 # medprep — the two commands a new machine needs: `make demo` and `make test`.
 SWIFT        ?= swift
-APT_PACKAGES := libpng-dev libtiff-dev libnifti-dev libdeflate-dev libsqlite3-dev libssl-dev zlib1g-dev pkg-config
+APT_PACKAGES := libpng-dev libtiff-dev libnifti-dev libdeflate-dev libsqlite3-dev libssl-dev libxxhash-dev zlib1g-dev pkg-config
 PY_PACKAGES  := numpy nibabel
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/medprep

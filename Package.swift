@@ -30,8 +30,11 @@ let package = Package(
         .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
-        // libcrypto for SHA-256 content hashes (SHA-NI accelerated).
+        // glibc's mallopt, to keep large per-file buffers in the heap.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // libcrypto for SHA-256 content hashes of inputs (SHA-NI accelerated); libxxhash for output digests.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .target(name: "PNGShim", dependencies: ["CPNG"]),
         .target(name: "TIFFShim", dependencies: ["CTIFF"]),
 
@@ -54,7 +57,7 @@ let package = Package(
             name: "MedPrepPipeline",
             dependencies: [
                 "MedPrepCore", "MedPrepDecode", "MedPrepBatch", "MedPrepNormalize", "MedPrepWrite", "MedPrepReport",
-                "COpenSSL",
+                "COpenSSL", "CXXHash",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -64,7 +67,7 @@ let package = Package(
             name: "medprep",
             dependencies: [
                 "MedPrepCore", "MedPrepDecode", "MedPrepBatch", "MedPrepNormalize", "MedPrepWrite", "MedPrepReport",
-                "MedPrepPipeline",
+                "MedPrepPipeline", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

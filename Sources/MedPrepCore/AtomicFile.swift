@@ -2,12 +2,16 @@ import Foundation
 
 /// Writes files so that no partial file is ever visible under its final name.
 ///
-/// The bytes go to a uniquely named temporary file in the destination's directory, are flushed to disk
-/// with `fsync`, and the file is then renamed over the destination (atomic on POSIX file systems).
+/// The bytes go to a uniquely named temporary file in the destination's directory, which is then renamed over
+/// the destination (atomic on POSIX file systems): a killed process never leaves a partial file under the final
+/// name. With `durable` (the default) the file is also flushed to disk with `fsync` before the rename, so that
+/// it survives a power loss too; bulk outputs that can be regenerated may skip that (`medprep run` does unless
+/// asked with `--fsync`, and re-checks each output's size on the next run).
 public enum AtomicFile {
     /// Writes `bytes` to `path` atomically, creating the parent directory if needed.
-    public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
-        try write(to: path) { handle in
+    public static func write(_ bytes: some Collection<UInt8>, to path: String, durable: Bool = true,
+                             observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
+        try write(to: path, durable: durable, observer: observer) { handle in
             try bytes.withContiguousStorageIfAvailable { try handle.write(UnsafeRawBufferPointer($0)) }
                 ?? Array(bytes).withUnsafeBytes { try handle.write($0) }
         }
@@ -19,8 +23,10 @@ public enum AtomicFile {
     }
 
     /// Opens a temporary file beside `path`, lets `body` fill it, then fsyncs and renames it into place.
-    /// On any error the temporary file is removed and the destination is untouched.
-    public static func write(to path: String, _ body: (FileSink) throws -> Void) throws {
+    /// On any error the temporary file is removed and the destination is untouched. `observer` sees every byte
+    /// written, in order (e.g. to hash the file without reading it back).
+    public static func write(to path: String, durable: Bool = true, observer: ((UnsafeRawBufferPointer) -> Void)? = nil,
+                             _ body: (FileSink) throws -> Void) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             do {
@@ -36,11 +42,11 @@ public enum AtomicFile {
         guard fd >= 0 else {
             throw MedPrepError(.io, path: path, reason: "cannot create a temporary file: \(String(cString: strerror(errno)))")
         }
-        let temporary = String(cString: templateBytes)
-        let sink = FileSink(descriptor: fd, path: path)
+        let temporary = String(decoding: templateBytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let sink = FileSink(descriptor: fd, path: path, observer: observer)
         do {
             try body(sink)
-            guard fchmod(fd, 0o644) == 0, fsync(fd) == 0 else {
+            guard fchmod(fd, 0o644) == 0, !durable || fsync(fd) == 0 else {
                 throw MedPrepError(.io, path: path, reason: "cannot flush: \(String(cString: strerror(errno)))")
             }
             close(fd)
@@ -59,14 +65,17 @@ public enum AtomicFile {
 public final class FileSink {
     let descriptor: Int32
     let path: String
+    let observer: ((UnsafeRawBufferPointer) -> Void)?
 
-    init(descriptor: Int32, path: String) {
+    init(descriptor: Int32, path: String, observer: ((UnsafeRawBufferPointer) -> Void)?) {
         self.descriptor = descriptor
         self.path = path
+        self.observer = observer
     }
 
     /// Writes all of `bytes`.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        observer?(bytes)
         var offset = 0
         while offset < bytes.count {
             let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)

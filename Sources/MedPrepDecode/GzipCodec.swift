@@ -48,6 +48,37 @@ public enum GzipCodec {
         return output
     }
 
+    /// Default member size of `deflate(_:level:memberSize:path:emit:)`.
+    public static let defaultMemberSize = 4 << 20
+
+    /// Compresses `bytes` as consecutive gzip members of `memberSize` input bytes each (RFC 1952 allows any
+    /// number of members; `gzip -d`, zlib, Python's gzip and nibabel read them as one stream), handing each
+    /// compressed member to `emit`. Memory stays at one member's output however large the input is.
+    public static func deflate(_ bytes: UnsafeRawBufferPointer, level: Int = 1, memberSize: Int = defaultMemberSize,
+                               path: String? = nil, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard (0 ... 12).contains(level), memberSize > 0 else {
+            throw MedPrepError(.invalidArgument, path: path, reason: "gzip level \(level) / member size \(memberSize) is invalid")
+        }
+        guard let compressor = libdeflate_alloc_compressor(Int32(level)) else {
+            throw MedPrepError(.io, path: path, reason: "cannot allocate a gzip compressor")
+        }
+        defer { libdeflate_free_compressor(compressor) }
+        let capacity = libdeflate_gzip_compress_bound(compressor, min(memberSize, max(bytes.count, 1)))
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+        defer { output.deallocate() }
+        var start = 0
+        repeat {
+            let end = min(bytes.count, start + memberSize)
+            let written = libdeflate_gzip_compress(compressor, bytes.baseAddress.map { $0 + start }, end - start,
+                                                   output.baseAddress, capacity)
+            guard written > 0 else {
+                throw MedPrepError(.io, path: path, reason: "gzip compression of \(end - start) bytes failed")
+            }
+            try emit(UnsafeRawBufferPointer(rebasing: output[..<written]))
+            start = end
+        } while start < bytes.count
+    }
+
     /// Compresses `bytes` into one standard gzip member.
     public static func deflate(_ bytes: [UInt8], level: Int = 1, path: String? = nil) throws -> [UInt8] {
         try bytes.withUnsafeBytes { try deflate($0, level: level, path: path) }

@@ -63,28 +63,37 @@ package final class GzipInflater {
         return written
     }
 
-    /// The whole decompressed file in one libdeflate call (about twice zlib's speed), or nil when the streaming
-    /// path must handle the file.
+    /// The whole decompressed file by libdeflate (about twice zlib's speed), member after member, or nil when
+    /// the streaming path must handle the file.
     ///
-    /// Used when the file is a single gzip member whose trailer size (ISIZE) is at least `minimumSize` and at most
-    /// `minimumSize + slack`, so the allocation is bounded by what the already checked header declares. libdeflate
-    /// verifies the CRC-32 and the size. Multi-member files, trailing padding, sizes of 4 GiB or more (ISIZE wraps)
-    /// and damaged streams return nil: the streaming path then reads them, or reports exactly what is wrong.
+    /// The output buffer holds the last member's size (ISIZE) when that alone covers `minimumSize` (a single
+    /// member), else `minimumSize + slack`: the allocation is bounded by what the already checked header declares.
+    /// libdeflate verifies every member's CRC-32 and size. Output that does not fit, trailing padding, damaged
+    /// streams and files shorter than `minimumSize` return nil: the streaming path then reads them, or reports
+    /// exactly what is wrong.
     package func inflateWhole(minimumSize: Int, slack: Int = 1 << 20) -> [UInt8]? {
         let n = compressed.count
         guard n >= 18, produced < minimumSize else { return nil }
         let isize = Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(compressed[n - 1]) << 24
-        guard isize >= minimumSize, isize - minimumSize <= slack, isize <= capacity else { return nil }
-        guard let decompressor = libdeflate_alloc_decompressor() else { return nil }
+        let capacity = isize >= minimumSize && isize - minimumSize <= slack ? isize : minimumSize + slack
+        guard capacity <= self.capacity, let decompressor = libdeflate_alloc_decompressor() else { return nil }
         defer { libdeflate_free_decompressor(decompressor) }
         var succeeded = false
-        let output = [UInt8](unsafeUninitializedCapacity: isize) { out, initialized in
+        let output = [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
             var consumedBytes = 0, producedBytes = 0
-            let result = compressed.withUnsafeBytes { input in
-                libdeflate_gzip_decompress_ex(decompressor, input.baseAddress, input.count, out.baseAddress, out.count,
-                                              &consumedBytes, &producedBytes)
+            let complete = compressed.withUnsafeBytes { input -> Bool in
+                while consumedBytes < n {
+                    var memberIn = 0, memberOut = 0
+                    let result = libdeflate_gzip_decompress_ex(
+                        decompressor, input.baseAddress! + consumedBytes, n - consumedBytes,
+                        out.baseAddress! + producedBytes, capacity - producedBytes, &memberIn, &memberOut)
+                    guard result == LIBDEFLATE_SUCCESS, memberIn > 0 else { return false }
+                    consumedBytes += memberIn
+                    producedBytes += memberOut
+                }
+                return true
             }
-            succeeded = result == LIBDEFLATE_SUCCESS && consumedBytes == n && producedBytes == isize
+            succeeded = complete && producedBytes >= minimumSize
             initialized = succeeded ? producedBytes : 0
         }
         return succeeded ? output : nil

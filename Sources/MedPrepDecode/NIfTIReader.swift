@@ -117,11 +117,14 @@ public enum NIfTIReader {
             if nativeFloat {
                 try readData(source, offset: header.voxOffset, into: UnsafeMutableRawBufferPointer(output), total: dataBytes)
             } else {
-                var raw = [UInt8](repeating: 0, count: dataBytes)
-                try raw.withUnsafeMutableBytes { try readData(source, offset: header.voxOffset, into: $0, total: dataBytes) }
-                raw.withUnsafeBytes {
-                    NIfTIVoxelConversion.convert($0, type: header.dataType, bigEndian: header.bigEndian,
+                let convert = { (raw: UnsafeRawBufferPointer) in
+                    NIfTIVoxelConversion.convert(raw, type: header.dataType, bigEndian: header.bigEndian,
                                                  scaling: header.scaling, into: output)
+                }
+                if try source.withContiguousBytes(at: header.voxOffset, count: dataBytes, convert) == nil {
+                    var raw = [UInt8](unsafeUninitializedCapacity: dataBytes) { _, initialized in initialized = dataBytes }
+                    try raw.withUnsafeMutableBytes { try readData(source, offset: header.voxOffset, into: $0, total: dataBytes) }
+                    raw.withUnsafeBytes(convert)
                 }
             }
             initialized = count

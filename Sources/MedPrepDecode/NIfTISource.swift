@@ -76,6 +76,18 @@ final class NIfTISource {
         return Array(buffer.prefix(got))
     }
 
+    /// Runs `body` on `count` bytes at `offset` in place, without copying, when the file is held in memory (an
+    /// in-memory file, or a gzip file that libdeflate inflated whole); nil when the bytes must be read instead.
+    func withContiguousBytes<Result>(at offset: Int, count: Int,
+                                     _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result? {
+        if case .gzip(let inflater) = storage, count >= Self.wholeInflateThreshold, offset >= inflater.produced,
+           let whole = inflater.inflateWhole(minimumSize: offset + count) {
+            storage = .memory(whole)
+        }
+        guard case .memory(let bytes) = storage, offset >= 0, offset + count <= bytes.count else { return nil }
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[offset ..< offset + count])) }
+    }
+
     /// Fills as much of `buffer` as the file holds from `offset` on; returns the bytes read.
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         switch storage {

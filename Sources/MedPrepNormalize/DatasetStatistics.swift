@@ -96,13 +96,7 @@ public struct DatasetStatistics: Sendable, Equatable {
                                   nonFinite policy: NonFinitePolicy) -> ChannelStatistics {
         var statistics = ChannelStatistics(channel: channel)
         statistics.moments = Moments.of(values, nonFinite: policy)
-        for x in values {
-            if x.isFinite {
-                statistics.sketch.add(x)
-            } else if policy == .zero {
-                statistics.sketch.add(0)
-            }
-        }
+        statistics.sketch.add(contentsOf: values, nonFiniteAsZero: policy == .zero)
         return statistics
     }
 

@@ -74,6 +74,41 @@ public struct QuantileSketch: Sendable, Codable {
         }
     }
 
+    /// Adds every finite value of `values`; non-finite ones count as 0 when `nonFiniteAsZero`, else are skipped.
+    ///
+    /// Same buckets as `add(_:)`, faster on scans of few distinct values (integer CT, X-ray): the bucket index of
+    /// each bit pattern is remembered in a 4096-slot direct-mapped table, so most voxels skip the logarithm.
+    public mutating func add(contentsOf values: UnsafeBufferPointer<Float>, nonFiniteAsZero: Bool) {
+        let slots = 4096
+        var keys = [UInt32](repeating: Float.nan.bitPattern, count: slots)
+        var indices = [Int](repeating: 0, count: slots)
+        keys.withUnsafeMutableBufferPointer { keys in
+            indices.withUnsafeMutableBufferPointer { indices in
+                for x in values {
+                    guard x.isFinite else {
+                        if nonFiniteAsZero { zeroCount += 1 }
+                        continue
+                    }
+                    guard x.magnitude >= Float.leastNormalMagnitude else {
+                        zeroCount += 1
+                        continue
+                    }
+                    let bits = x.bitPattern
+                    let slot = Int((bits &* 0x9E37_79B1) >> 20)
+                    let index: Int
+                    if keys[slot] == bits {
+                        index = indices[slot]
+                    } else {
+                        index = Self.index(Double(x.magnitude))
+                        keys[slot] = bits
+                        indices[slot] = index
+                    }
+                    if x > 0 { positive.add(index: index) } else { negative.add(index: index) }
+                }
+            }
+        }
+    }
+
     /// Adds the other sketch's counts (exact, order-independent).
     public mutating func merge(_ other: QuantileSketch) {
         for (i, c) in other.negative.counts.enumerated() where c > 0 { negative.add(index: i + other.negative.offset, count: c) }

@@ -37,13 +37,13 @@ public struct OutputFile: Hashable, Sendable {
     /// Path relative to the output directory.
     public var path: String
     public var size: Int64
-    /// SHA-256 (hex) of the contents.
-    public var sha256: String
+    /// `OutputDigest` (XXH3-128, hex) of the contents.
+    public var digest: String
 
-    public init(path: String, size: Int64, sha256: String) {
+    public init(path: String, size: Int64, digest: String) {
         self.path = path
         self.size = size
-        self.sha256 = sha256
+        self.digest = digest
     }
 }
 

@@ -18,6 +18,10 @@ public struct RunOptions: Sendable {
     public var prune: Bool
     /// Wait for another run's lock instead of exiting with 75.
     public var wait: Bool
+    /// `fsync` every output before renaming it into place (power-loss durability). Without it a killed run still
+    /// never leaves a partial file under a final name, and outputs whose size no longer matches the state store
+    /// (a file truncated by a power loss) are redone on the next run.
+    public var fsync: Bool
     /// Relative change of computed dataset statistics (mean and std, in units of the stored std) above which
     /// previously written outputs count as stale and are redone.
     public var statisticsTolerance: Double
@@ -27,12 +31,14 @@ public struct RunOptions: Sendable {
     public var shard: Shard?
 
     public init(jobs: Int = 1, dryRun: Bool = false, force: Bool = false, prune: Bool = false, wait: Bool = false,
+                fsync: Bool = false,
                 statisticsTolerance: Double = 1e-3, medprepVersion: String, shard: Shard? = nil) {
         self.jobs = max(1, jobs)
         self.dryRun = dryRun
         self.force = force
         self.prune = prune
         self.wait = wait
+        self.fsync = fsync
         self.statisticsTolerance = statisticsTolerance
         self.medprepVersion = medprepVersion
         self.shard = shard
@@ -122,49 +128,12 @@ public final class PipelineRunner: Sendable {
         let usable = discovery.cases.filter { failures[$0.id] == nil }
         let units = makeUnits(usable, batched: batched, statisticsHash: statistics?.hash)
 
-        var staleUnits: [Unit] = []
-        var assessments: [String: InputAssessment] = [:]
-        var upToDate: [InputCase] = []
-        for unit in units {
-            var stale = options.force
-            for input in unit.cases {
-                do {
-                    let assessment = try store.map {
-                        try $0.assess(caseID: input.id, inputPaths: input.paths + (input.labelPath.map { [$0] } ?? []),
-                                      pipelineHash: pipeline.processingHash, statisticsHash: unit.statisticsKey,
-                                      medprepVersion: options.medprepVersion)
-                    } ?? InputAssessment(decision: .new, inputs: [])
-                    assessments[input.id] = assessment
-                    if assessment.decision != .upToDate { stale = true }
-                } catch {
-                    failures[input.id] = MedPrepError.wrap(error, path: input.paths.first)
-                    stale = true
-                }
-            }
-            if stale { staleUnits.append(unit) } else { upToDate += unit.cases }
-        }
+        let (staleUnits, upToDate, assessments) = assess(units, store: store, failures: &failures)
 
-        var summary = RunSummary(outputDirectory: pipeline.outputDirectory)
         let removed = try store?.removedCases(present: Set(discovery.cases.map(\.id))) ?? []
         if options.dryRun {
-            summary.wouldProcess = staleUnits.reduce(0) { $0 + $1.cases.count }
-            summary.upToDate = upToDate.count
-            summary.failed = failures.count
-            summary.removed = removed.count
-            for unit in staleUnits {
-                for input in unit.cases {
-                    let reason: String
-                    switch assessments[input.id]?.decision {
-                    case .changed(let why)?: reason = "changed: \(why)"
-                    case .upToDate?: reason = "batch member of a changed case"
-                    default: reason = "new"
-                    }
-                    log.note("would process \(input.id) (\(options.force ? "forced" : reason))")
-                }
-            }
-            failures.sorted { $0.key < $1.key }.forEach { log.note("error: \($0.value)") }
-            removed.forEach { log.note("removed input: \($0)") }
-            return summary
+            return dryRunSummary(staleUnits: staleUnits, upToDate: upToDate, assessments: assessments,
+                                 failures: failures, removed: removed)
         }
 
         log.begin("normalize", total: staleUnits.reduce(0) { $0 + $1.cases.count })
@@ -206,6 +175,7 @@ public final class PipelineRunner: Sendable {
                                statisticsSource: statistics?.source, datasetStatistics: statistics?.value,
                                files: ordered, notes: notes)
         report.shard = options.shard.map { ShardOfRun(index: $0.index, count: $0.count) }
+        var summary = RunSummary(outputDirectory: pipeline.outputDirectory)
         let counts = report.statusCounts
         summary.processed = counts[.processed] ?? 0
         summary.upToDate = counts[.upToDate] ?? 0
@@ -215,66 +185,56 @@ public final class PipelineRunner: Sendable {
         return summary
     }
 
-    // MARK: - Statistics
 
-    struct ResolvedStatistics {
-        var value: DatasetStatistics
-        var hash: String
-        var source: String
-    }
-
-    /// Loads frozen statistics, or computes them in a streaming pass and decides whether they moved beyond the
-    /// tolerance from the stored ones (then outputs made with the old ones are stale).
-    func resolveStatistics(plan: StagePlan, loader: CaseLoader, cases: [InputCase],
-                           failures: inout [String: MedPrepError], notes: inout [String]) throws -> ResolvedStatistics? {
-        switch plan.statisticsSource {
-        case nil:
-            return nil
-        case .file(let file)?:
-            let path = PathResolution.absolute(file, base: (pipeline.file as NSString).deletingLastPathComponent)
-            let data = try readFile(path)
-            let value = try DatasetStatistics.decode(data, path: path)
-            notes.append("frozen dataset statistics from \(path): outputs never change because inputs were added")
-            return ResolvedStatistics(value: value, hash: SHA256.hexDigest(data), source: "frozen: \(path)")
-        case .computed?:
-            log.begin("statistics", total: cases.count)
-            let pass = StatisticsPass(loader: loader, mask: plan.statisticsMask, nonFinite: plan.nonFinite, jobs: options.jobs)
-            let (computed, passFailures) = pass.run(cases) { input, error in
-                self.log.item(input.id, status: error == nil ? "read" : "failed", error: error?.description)
-            }
-            log.end()
-            failures.merge(passFailures) { first, _ in first }
-            let storedPath = pipeline.stateDirectory + "/statistics.json"
-            var value = computed
-            if let data = FileManager.default.contents(atPath: storedPath),
-               let stored = try? DatasetStatistics.decode(data, path: storedPath) {
-                let change = Self.relativeChange(from: stored, to: computed)
-                if change <= options.statisticsTolerance {
-                    value = stored
-                    notes.append("computed statistics moved by \(change) (≤ tolerance \(options.statisticsTolerance)): "
-                        + "the stored statistics are kept and earlier outputs stay valid")
-                } else {
-                    notes.append("computed statistics moved by \(change) (> tolerance \(options.statisticsTolerance)): "
-                        + "outputs normalized with the earlier statistics are stale and redone")
+    /// Asks the state store about every case; a unit is stale when any of its cases is (or with `--force`).
+    func assess(_ units: [Unit], store: StateStore?, failures: inout [String: MedPrepError])
+        -> (stale: [Unit], upToDate: [InputCase], assessments: [String: InputAssessment]) {
+        var stale: [Unit] = []
+        var upToDate: [InputCase] = []
+        var assessments: [String: InputAssessment] = [:]
+        for unit in units {
+            var isStale = options.force
+            for input in unit.cases {
+                do {
+                    let assessment = try store.map {
+                        try $0.assess(caseID: input.id, inputPaths: input.paths + (input.labelPath.map { [$0] } ?? []),
+                                      pipelineHash: pipeline.processingHash, statisticsHash: unit.statisticsKey,
+                                      medprepVersion: options.medprepVersion)
+                    } ?? InputAssessment(decision: .new, inputs: [])
+                    assessments[input.id] = assessment
+                    if assessment.decision != .upToDate { isStale = true }
+                } catch {
+                    failures[input.id] = MedPrepError.wrap(error, path: input.paths.first)
+                    isStale = true
                 }
             }
-            let data = try value.jsonData()
-            if !options.dryRun { try AtomicFile.write(Array(data), to: storedPath) }
-            return ResolvedStatistics(value: value, hash: SHA256.hexDigest(data), source: "computed over \(value.files) file(s)")
+            if isStale { stale.append(unit) } else { upToDate += unit.cases }
         }
+        return (stale, upToDate, assessments)
     }
 
-    /// The largest per-channel change of mean or std, in units of the earlier std; infinite if the channel
-    /// count or mask differs.
-    static func relativeChange(from old: DatasetStatistics, to new: DatasetStatistics) -> Double {
-        guard old.channels.count == new.channels.count, old.mask == new.mask else { return .infinity }
-        return zip(old.channels, new.channels).map { a, b in
-            let scale = a.std > 0 ? a.std : 1
-            return max(abs(a.mean - b.mean), abs(a.std - b.std)) / scale
-        }.max() ?? 0
+    /// What `--dry-run` reports: each case that would be processed and why; nothing is written.
+    func dryRunSummary(staleUnits: [Unit], upToDate: [InputCase], assessments: [String: InputAssessment],
+                       failures: [String: MedPrepError], removed: [String]) -> RunSummary {
+        var summary = RunSummary(outputDirectory: pipeline.outputDirectory)
+        summary.wouldProcess = staleUnits.reduce(0) { $0 + $1.cases.count }
+        summary.upToDate = upToDate.count
+        summary.failed = failures.count
+        summary.removed = removed.count
+        for input in staleUnits.flatMap(\.cases) {
+            let reason: String
+            switch assessments[input.id]?.decision {
+            case .changed(let why)?: reason = "changed: \(why)"
+            case .upToDate?: reason = "batch member of a changed case"
+            default: reason = "new"
+            }
+            log.note("would process \(input.id) (\(options.force ? "forced" : reason))")
+        }
+        failures.sorted { $0.key < $1.key }.forEach { log.note("error: \($0.value)") }
+        removed.forEach { log.note("removed input: \($0)") }
+        return summary
     }
 
-    // MARK: - Units
 
     func makeUnits(_ cases: [InputCase], batched: Bool, statisticsHash: String?) -> [Unit] {
         guard batched else {
@@ -323,9 +283,9 @@ public final class PipelineRunner: Sendable {
             }
             var batchFile: OutputFile?
             if pipeline.batches == .npy {
-                let path = try pipeline.outputPath(batchDirectory + String(format: "/batch_%05d.npy", unit.index))
-                try NPYWriter.write(batch, to: path)
-                batchFile = try outputFile(path)
+                batchFile = try recordedOutput(batchDirectory + String(format: "/batch_%05d.npy", unit.index)) { path, observer in
+                    try NPYWriter.write(batch, to: path, durable: options.fsync, observer: observer)
+                }
             }
             for (n, (input, preparedCase)) in prepared.enumerated() {
                 var sample = preparedCase.image
@@ -358,142 +318,5 @@ public final class PipelineRunner: Sendable {
         log.item(input.id, status: "failed", error: wrapped.description)
         return CaseResult(caseID: input.id, outcome: FileOutcome(input: input.relativePaths.joined(separator: "+"),
                                                                  status: .failed, error: wrapped))
-    }
-
-    // MARK: - Output
-
-    /// Writes the normalized volume(s) and the label map of one case; returns the files written (paths relative
-    /// to the output directory).
-    func writeVolumes(_ scan: Scan, label: Scan?, caseID: String) throws -> [OutputFile] {
-        var files: [OutputFile] = []
-        let niftiExtension = pipeline.compression == .gzip ? ".nii.gz" : ".nii"
-        if pipeline.volumes == .nifti || pipeline.volumes == .both {
-            let path = try pipeline.outputPath(caseID + niftiExtension)
-            try NIfTIWriter.write(scan.tensor, geometry: scan.geometry, to: path)
-            files.append(try outputFile(path))
-        }
-        if pipeline.volumes == .npy || pipeline.volumes == .both {
-            let path = try pipeline.outputPath(caseID + ".npy")
-            try NPYWriter.write(scan.tensor, to: path)
-            files.append(try outputFile(path))
-        }
-        if let label, pipeline.volumes != VolumeFormat.none {
-            let path = try pipeline.outputPath("labels/" + caseID + niftiExtension)
-            try NIfTIWriter.write(label.tensor, geometry: label.geometry, to: path)
-            files.append(try outputFile(path))
-        }
-        return files
-    }
-
-    /// Deletes the temporary files (`.<name>.tmp-XXXXXX`, see `AtomicFile`) that a killed run left under the
-    /// output directory. Only called while holding the lock, so no other run is writing them.
-    func removeStaleTemporaries() {
-        guard let walk = FileManager.default.enumerator(atPath: pipeline.outputDirectory) else { return }
-        while let item = walk.nextObject() as? String {
-            let name = (item as NSString).lastPathComponent
-            guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
-                  name[marker.upperBound...].count == 6 else { continue }
-            unlink(pipeline.outputDirectory + "/" + item)
-        }
-    }
-
-    /// The record of an output just renamed into place, its path relative to the output directory.
-    func outputFile(_ path: String) throws -> OutputFile {
-        let (size, _) = try InputFingerprint.status(of: path)
-        return OutputFile(path: relative(path), size: size, sha256: try SHA256.hexDigest(file: path))
-    }
-
-    func relative(_ path: String) -> String {
-        path.hasPrefix(pipeline.outputDirectory + "/") ? String(path.dropFirst(pipeline.outputDirectory.count + 1)) : path
-    }
-
-    /// `batches/index.csv`: which case sits at which position of which batch file.
-    func writeBatchIndex(_ units: [Unit]) throws {
-        var text = "batch,file,position,case,inputs\n"
-        for unit in units {
-            for (position, input) in unit.cases.enumerated() {
-                text += "\(unit.index),\(String(format: "batch_%05d.npy", unit.index)),\(position),\(CSV.field(input.id)),"
-                    + CSV.field(input.relativePaths.joined(separator: "+")) + "\n"
-            }
-        }
-        try AtomicFile.write(text: text, to: try pipeline.outputPath(batchDirectory + "/index.csv"))
-    }
-
-    /// `batches`, or `batches/shard-K-of-N` in a sharded run (batches are formed within the shard).
-    var batchDirectory: String {
-        options.shard.map { "batches/" + $0.name } ?? "batches"
-    }
-
-    /// `<output>/.medprep`, or `<output>/.medprep/shard-K-of-N` in a sharded run: state store, lock, groups.
-    var stateDirectory: String {
-        options.shard.map { pipeline.stateDirectory + "/" + $0.name } ?? pipeline.stateDirectory
-    }
-
-    /// The per-group statistics of each case are kept beside the state store, so that reports of later runs
-    /// can include cases that were up to date.
-    func groupsPath(caseID: String) -> String {
-        stateDirectory + "/groups/" + SHA256.hexDigest(text: caseID) + ".json"
-    }
-
-    func saveGroups(_ groups: [GroupStatistics], caseID: String) throws {
-        try AtomicFile.write(Array(try ReportJSON.encoder().encode(groups)), to: groupsPath(caseID: caseID))
-    }
-
-    func loadGroups(caseID: String) -> [GroupStatistics] {
-        guard let data = FileManager.default.contents(atPath: groupsPath(caseID: caseID)) else { return [] }
-        return (try? JSONDecoder().decode([GroupStatistics].self, from: data)) ?? []
-    }
-
-    func writeReports(_ report: RunReport) throws -> [String] {
-        var written: [String] = []
-        for format in pipeline.reports {
-            switch format {
-            case .json:
-                let path = try pipeline.outputPath(reportName("report", "json"))
-                try AtomicFile.write(Array(try report.jsonData()), to: path)
-                written.append(path)
-            case .csv:
-                let path = try pipeline.outputPath(reportName("groups", "csv"))
-                try AtomicFile.write(text: GroupsCSV.render(report.groupRows), to: path)
-                written.append(path)
-            case .html:
-                let path = try pipeline.outputPath(reportName("report", "html"))
-                try AtomicFile.write(text: RunReportPage.render(report, title: "medprep run: \(pipeline.name)"), to: path)
-                written.append(path)
-            }
-        }
-        return written
-    }
-
-    /// `report.json`, or `report.shard-K-of-N.json` in a sharded run.
-    func reportName(_ stem: String, _ fileExtension: String) -> String {
-        stem + (options.shard.map { "." + $0.name } ?? "") + "." + fileExtension
-    }
-
-    func parameters(_ plan: StagePlan) -> NormalizationParameters {
-        guard let spec = plan.normalize else { return NormalizationParameters(method: "none", nonFinite: .error) }
-        switch spec.method {
-        case .groupNorm(let groups, let eps, let gamma, let beta):
-            return NormalizationParameters(method: "groupnorm", groups: groups, eps: eps, gamma: gamma?.map(Float.init),
-                                           beta: beta?.map(Float.init), nonFinite: spec.nonFinite)
-        case .instance(let eps), .batchStats(let eps):
-            return NormalizationParameters(method: spec.method.name, eps: eps, nonFinite: spec.nonFinite)
-        case .dataset(_, _, let ctClip, _):
-            return NormalizationParameters(method: ctClip ? "dataset-ct" : "dataset", nonFinite: spec.nonFinite)
-        default:
-            return NormalizationParameters(method: spec.method.name, nonFinite: spec.nonFinite)
-        }
-    }
-
-    func openStore() throws -> StateStore? {
-        if options.dryRun && !FileManager.default.fileExists(atPath: stateDirectory + "/state.sqlite") { return nil }
-        return try StateStore(outputDirectory: pipeline.outputDirectory, stateDirectory: stateDirectory)
-    }
-
-    func readFile(_ path: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw MedPrepError(.io, path: path, reason: "cannot read the statistics file")
-        }
-        return data
     }
 }

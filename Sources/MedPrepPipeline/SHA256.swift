@@ -8,9 +8,6 @@ import MedPrepCore
 ///
 /// Feed bytes with `update`, then call `finalize` once.
 public final class SHA256 {
-    /// Bytes read per `read(2)` call when hashing a file.
-    public static let fileChunkSize = 1 << 20
-
     private let context: OpaquePointer
 
     public init() {
@@ -68,7 +65,7 @@ public final class SHA256 {
 
     /// Hex digest of `bytes`.
     public static func hexDigest(_ bytes: some Sequence<UInt8>) -> String {
-        var hasher = SHA256()
+        let hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalizeHex()
     }
@@ -78,35 +75,13 @@ public final class SHA256 {
         hexDigest(Array(text.utf8))
     }
 
-    /// Hex digest of the regular file at `path`, read in `fileChunkSize` chunks.
+    /// Hex digest of the regular file at `path`, read in 1 MiB chunks.
     ///
     /// Refuses anything that is not a regular file (checked on the open descriptor; FIFOs are opened
     /// non-blocking so that the check never hangs).
     public static func hexDigest(file path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            throw MedPrepError(.io, path: path, reason: "cannot open for hashing: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw MedPrepError(.io, path: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw MedPrepError(.io, path: path, reason: "not a regular file")
-        }
-        var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: fileChunkSize, alignment: 64)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(fd, buffer.baseAddress, fileChunkSize)
-            if count < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw MedPrepError(.io, path: path, reason: "read failed: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
-        }
+        let hasher = SHA256()
+        try FileChunks.read(path) { hasher.update($0) }
         return hasher.finalizeHex()
     }
 }

@@ -67,7 +67,7 @@ public final class StateStore: Sendable {
                     position INTEGER NOT NULL,
                     path TEXT NOT NULL,
                     size INTEGER NOT NULL,
-                    sha256 TEXT NOT NULL,
+                    digest TEXT NOT NULL,
                     PRIMARY KEY (case_id, position));
                 """)
         }
@@ -95,7 +95,7 @@ public final class StateStore: Sendable {
             InputFingerprint(path: $0["path"], size: $0["size"], modifiedNanoseconds: $0["mtime_ns"], sha256: $0["sha256"])
         }
         let outputs = try Row.fetchAll(db, sql: "SELECT * FROM output_files WHERE case_id = ? ORDER BY position", arguments: [caseID]).map {
-            OutputFile(path: $0["path"], size: $0["size"], sha256: $0["sha256"])
+            OutputFile(path: $0["path"], size: $0["size"], digest: $0["digest"])
         }
         return OutputRecord(caseID: caseID, inputs: inputs, pipelineHash: row["pipeline_hash"], statisticsHash: row["statistics_hash"],
                             medprepVersion: row["medprep_version"], outputs: outputs,
@@ -116,7 +116,7 @@ public final class StateStore: Sendable {
                 }
                 for (position, output) in record.outputs.enumerated() {
                     try db.execute(sql: "INSERT INTO output_files VALUES (?, ?, ?, ?, ?)",
-                                   arguments: [record.caseID, position, output.path, output.size, output.sha256])
+                                   arguments: [record.caseID, position, output.path, output.size, output.digest])
                 }
             }
         }

@@ -1,8 +1,8 @@
 import MedPrepCore
 import MedPrepDecode
 
-/// Writes a single-sample tensor as a NIfTI-1 float32 volume: `.nii.gz` (gzip, libdeflate level 1) when the path
-/// ends in `.gz`, else `.nii`. Output goes through `AtomicFile`.
+/// Writes a single-sample tensor as a NIfTI-1 float32 volume: `.nii.gz` (gzip, libdeflate level 1, as nibabel's
+/// default level) when the path ends in `.gz`, else `.nii`. Output goes through `AtomicFile`.
 ///
 /// Header: datatype 16 (float32), bitpix 32, vox_offset 352, scl_slope 1, scl_inter 0, little-endian;
 /// `dim = [3, W, H, D, 1…]`, or `[4, W, H, D, C, 1…]` when `C > 1` (a 2D image has `dim[3] = 1`);
@@ -16,28 +16,31 @@ public enum NIfTIWriter {
     /// NIfTI-1 header (348 bytes) + 4-byte extension flag.
     static let voxOffset = 352
 
-    /// Writes `tensor` (`shape.n == 1`, else `.invalidArgument`) with `geometry` to `path`.
-    public static func write(_ tensor: Tensor, geometry: ScanGeometry, to path: String) throws {
+    /// Writes `tensor` (`shape.n == 1`, else `.invalidArgument`) with `geometry` to `path`; `observer` sees every
+    /// byte of the file as written; `durable` as in `AtomicFile`.
+    ///
+    /// `.nii.gz` is written as gzip members of `GzipCodec.defaultMemberSize` input bytes (the header is the first
+    /// member), so memory stays at the tensor plus one member whatever the volume's size.
+    public static func write(_ tensor: Tensor, geometry: ScanGeometry, to path: String,
+                             durable: Bool = true,
+                             observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let shape = tensor.shape
         guard shape.n == 1 else {
             throw MedPrepError(.invalidArgument, path: path, reason: "a NIfTI file holds one sample, the tensor has N = \(shape.n)")
         }
         let header = try header(shape: shape, geometry: geometry, path: path)
-        if path.hasSuffix(".gz") {
-            var bytes = header
-            bytes.reserveCapacity(header.count + shape.count * 4)
-            appendLittleEndian(tensor.storage, to: &bytes)
-            try AtomicFile.write(try GzipCodec.deflate(bytes, level: 1, path: path), to: path)
-        } else {
-            try AtomicFile.write(to: path) { sink in
-                try sink.write(header)
-                if 1.littleEndian == 1 {
-                    try tensor.storage.withUnsafeBytes { try sink.write($0) }
-                } else {
-                    var bytes = [UInt8]()
-                    appendLittleEndian(tensor.storage, to: &bytes)
-                    try sink.write(bytes)
-                }
+        let compressed = path.hasSuffix(".gz")
+        try AtomicFile.write(to: path, durable: durable, observer: observer) { sink in
+            let emit = compressed
+                ? { (bytes: UnsafeRawBufferPointer) in try GzipCodec.deflate(bytes, level: 1, path: path) { try sink.write($0) } }
+                : { (bytes: UnsafeRawBufferPointer) in try sink.write(bytes) }
+            try header.withUnsafeBytes(emit)
+            if 1.littleEndian == 1 {
+                try tensor.storage.withUnsafeBytes(emit)
+            } else {
+                var bytes = [UInt8]()
+                appendLittleEndian(tensor.storage, to: &bytes)
+                try bytes.withUnsafeBytes(emit)
             }
         }
     }

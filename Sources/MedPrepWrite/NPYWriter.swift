@@ -6,9 +6,11 @@ import MedPrepCore
 /// Layout: magic `\x93NUMPY`, version `01 00`, header length (uint16 little-endian), an ASCII dict padded with
 /// spaces and a final `\n` so that the data starts at a multiple of 64 bytes, then the float32 data.
 public enum NPYWriter {
-    public static func write(_ tensor: Tensor, to path: String) throws {
+    /// Writes `tensor` to `path`; `observer` sees every byte of the file as written; `durable` as in `AtomicFile`.
+    public static func write(_ tensor: Tensor, to path: String, durable: Bool = true,
+                             observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let header = self.header(shape: tensor.shape.outputDimensions)
-        try AtomicFile.write(to: path) { sink in
+        try AtomicFile.write(to: path, durable: durable, observer: observer) { sink in
             try sink.write(header)
             if 1.littleEndian == 1 {
                 try tensor.storage.withUnsafeBytes { try sink.write($0) }

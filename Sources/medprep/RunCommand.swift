@@ -44,6 +44,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Wait for another run's lock instead of exiting with 75.")
     var wait = false
 
+    @Flag(help: "fsync every output before renaming it into place (survives a power loss, slower).")
+    var fsync = false
+
     @Option(help: "Only the cases of shard K/N (0-based K < N), or slurm / slurm/N (from the Slurm array task).")
     var shard: String?
 
@@ -78,7 +81,7 @@ struct RunCommand: ParsableCommand {
             throw ValidationError(error.reason)
         }
         let runner = PipelineRunner(pipeline: spec.resolved(),
-                                    options: RunOptions(jobs: jobs, dryRun: dryRun, force: force, prune: prune, wait: wait,
+                                    options: RunOptions(jobs: jobs, dryRun: dryRun, force: force, prune: prune, wait: wait, fsync: fsync,
                                                         medprepVersion: MedPrep.version, shard: selected),
                                     log: log)
         let summary: RunSummary

@@ -15,7 +15,7 @@ import Testing
         try Data("out".utf8).write(to: URL(fileURLWithPath: full))
         try store.record(OutputRecord(caseID: caseID, inputs: assessment.inputs, pipelineHash: pipeline, statisticsHash: nil,
                                       medprepVersion: version,
-                                      outputs: [OutputFile(path: output, size: 3, sha256: try SHA256.hexDigest(file: full))]))
+                                      outputs: [OutputFile(path: output, size: 3, digest: try OutputDigest.hexDigest(file: full))]))
     }
 
     @Test func decisionsAcrossReopen() throws {
