@@ -5,7 +5,7 @@ PY_PACKAGES  := numpy nibabel
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/medprep
 
-.PHONY: deps pydeps build demo test test-slurm sample-data fixtures bench bench-smoke clean
+.PHONY: deps pydeps build demo test test-slurm sample-data fixtures bench bench-smoke bench-normalize clean
 
 ## Install the Debian packages medprep links against, when any is missing.
 deps:
@@ -58,3 +58,8 @@ test-slurm: deps pydeps
 
 ## libFuzzer on the NIfTI, PNG, TIFF decoders and the pipeline parser: `make fuzz [FUZZ_SECONDS=60]` (Fuzz/README.md).
 include Fuzz/fuzz.mk
+
+## GroupNorm kernel benchmark: medprep vs numpy float64 vs torch nn.GroupNorm vs a memory copy, side by side.
+bench-normalize: deps
+	$(SWIFT) build -c release --product NormalizeBenchmark
+	python3 Benchmarks/run_normalize_benchmark.py

@@ -1,5 +1,7 @@
-// Times GroupNorm, its statistics pass, and a memcpy of the same tensor (bandwidth baseline).
-// Build and run:  swift build -c release --scratch-path .build-bench && .build-bench/release/NormalizeBenchmark
+// Times GroupNorm, its statistics pass, and a memory copy of the same tensor (the bandwidth baseline), at 1 and
+// 2 threads. Prints one JSON object per (shape, threads); Benchmarks/run_normalize_benchmark.py runs it side by
+// side with the numpy and PyTorch baselines and computes the ratios.
+// Build and run:  swift build -c release --product NormalizeBenchmark && .build/release/NormalizeBenchmark
 import Foundation
 import MedPrepCore
 import MedPrepNormalize
@@ -27,33 +29,42 @@ func best(_ repeats: Int, prepare: () -> Void = {}, _ body: () throws -> Void) r
     return result
 }
 
+/// `source` copied into `destination` by `threads` threads, each copying one contiguous part.
+func copy(_ source: [Float], into destination: inout [Float], threads: Int) {
+    source.withUnsafeBytes { src in
+        destination.withUnsafeMutableBytes { dst in
+            nonisolated(unsafe) let from = src, to = dst
+            let part = (from.count + threads - 1) / threads
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let start = t * part, end = min(from.count, start + part)
+                if start < end { memcpy(to.baseAddress! + start, from.baseAddress! + start, end - start) }
+            }
+        }
+    }
+}
+
 let cases: [(TensorShape, Int, Int)] = [
-    (TensorShape(n: 1, c: 1, d: 160, h: 256, w: 256), 1, 5),
-    (TensorShape(n: 8, c: 4, d: 128, h: 128, w: 128), 2, 3),
+    (TensorShape(n: 1, c: 1, d: 160, h: 256, w: 256), 1, 7),
+    (TensorShape(n: 8, c: 4, d: 128, h: 128, w: 128), 2, 5),
 ]
-print("shape | groups | threads | memcpy GB/s | stats GB/s | GroupNorm GB/s | GroupNorm / memcpy")
-print("---|---|---|---|---|---|---")
 for (shape, groups, repeats) in cases {
     let source = ctLike(shape)
     let bytes = Double(shape.count * 4)
     var work = source
-    let copy = best(repeats, prepare: {}) {
-        work.storage.withUnsafeMutableBytes { dst in
-            source.storage.withUnsafeBytes { src in _ = memcpy(dst.baseAddress!, src.baseAddress!, src.count) }
-        }
-    }
     for threads in [1, 2] {
+        let memcpyTime = best(repeats) { copy(source.storage, into: &work.storage, threads: threads) }
         let norm = try GroupNorm(groups: groups, threads: threads)
         var checksum = 0.0
-        let stats = try best(repeats) { checksum += try norm.statistics(of: source)[0].mean }
-        let apply = try best(repeats, prepare: {
-            work.storage.withUnsafeMutableBytes { dst in
-                source.storage.withUnsafeBytes { src in _ = memcpy(dst.baseAddress!, src.baseAddress!, src.count) }
-            }
-        }) { checksum += try norm.apply(to: &work)[0].variance }
-        let line = [shape.description, "\(groups)", "\(threads)", String(format: "%.2f", bytes / copy / 1e9),
-                    String(format: "%.2f", bytes / stats / 1e9), String(format: "%.2f", bytes / apply / 1e9),
-                    String(format: "%.2f", copy / apply)]
-        print(line.joined(separator: " | "), checksum.isFinite ? "" : "(non-finite checksum)")
+        let statistics = try best(repeats) { checksum += try norm.statistics(of: source)[0].mean }
+        let apply = try best(repeats, prepare: { copy(source.storage, into: &work.storage, threads: threads) }) {
+            checksum += try norm.apply(to: &work)[0].variance
+        }
+        let record: [String: Any] = [
+            "shape": shape.dimensions, "groups": groups, "threads": threads, "bytes": bytes,
+            "memcpy_gbps": bytes / memcpyTime / 1e9, "statistics_gbps": bytes / statistics / 1e9,
+            "groupnorm_gbps": bytes / apply / 1e9, "checksum_finite": checksum.isFinite,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
     }
 }

@@ -54,19 +54,20 @@ public enum PNGReader {
                     return
                 }
                 let samples = raster.samplesPerPixel
+                let bytesPerSample = raster.bitDepth == 16 ? 2 : 1
                 for row in 0 ..< height {
-                    let rowStart = row * raster.rowBytes
-                    for column in 0 ..< width {
-                        let pixel = rowStart + column * samples * (raster.bitDepth == 16 ? 2 : 1)
-                        for channel in 0 ..< channels {
-                            let value: Float
-                            if raster.bitDepth == 16 {
-                                let at = pixel + 2 * channel
-                                value = Float(UInt16(rows[at]) << 8 | UInt16(rows[at + 1]))
-                            } else {
-                                value = Float(rows[pixel + channel])
+                    let rowStart = rows.baseAddress! + row * raster.rowBytes
+                    for channel in 0 ..< channels {
+                        let target = out.baseAddress! + channel * plane + row * width
+                        let first = rowStart + channel * bytesPerSample
+                        let stride = samples * bytesPerSample
+                        if bytesPerSample == 2 {
+                            for column in 0 ..< width {
+                                let at = first + column * stride
+                                target[column] = Float(UInt16(at[0]) << 8 | UInt16(at[1]))
                             }
-                            out[channel * plane + row * width + column] = value
+                        } else {
+                            for column in 0 ..< width { target[column] = Float(first[column * stride]) }
                         }
                     }
                 }

@@ -186,28 +186,33 @@ public final class PipelineRunner: Sendable {
     }
 
 
-    /// Asks the state store about every case; a unit is stale when any of its cases is (or with `--force`).
+    /// Asks the state store about every case (in parallel: new or touched inputs are hashed); a unit is stale
+    /// when any of its cases is, or with `--force`.
     func assess(_ units: [Unit], store: StateStore?, failures: inout [String: MedPrepError])
         -> (stale: [Unit], upToDate: [InputCase], assessments: [String: InputAssessment]) {
+        let members = units.flatMap { unit in unit.cases.map { (unit.statisticsKey, $0) } }
+        let results = WorkerPool.map(count: members.count, jobs: options.jobs) { index -> Result<InputAssessment, MedPrepError> in
+            let (key, input) = members[index]
+            guard let store else { return .success(InputAssessment(decision: .new, inputs: [])) }
+            do {
+                return .success(try store.assess(caseID: input.id, inputPaths: input.paths + (input.labelPath.map { [$0] } ?? []),
+                                                 pipelineHash: pipeline.processingHash, statisticsHash: key,
+                                                 medprepVersion: options.medprepVersion))
+            } catch {
+                return .failure(MedPrepError.wrap(error, path: input.paths.first))
+            }
+        }
+        var assessments: [String: InputAssessment] = [:]
+        for ((_, input), result) in zip(members, results) {
+            switch result {
+            case .success(let assessment): assessments[input.id] = assessment
+            case .failure(let error): failures[input.id] = error
+            }
+        }
         var stale: [Unit] = []
         var upToDate: [InputCase] = []
-        var assessments: [String: InputAssessment] = [:]
         for unit in units {
-            var isStale = options.force
-            for input in unit.cases {
-                do {
-                    let assessment = try store.map {
-                        try $0.assess(caseID: input.id, inputPaths: input.paths + (input.labelPath.map { [$0] } ?? []),
-                                      pipelineHash: pipeline.processingHash, statisticsHash: unit.statisticsKey,
-                                      medprepVersion: options.medprepVersion)
-                    } ?? InputAssessment(decision: .new, inputs: [])
-                    assessments[input.id] = assessment
-                    if assessment.decision != .upToDate { isStale = true }
-                } catch {
-                    failures[input.id] = MedPrepError.wrap(error, path: input.paths.first)
-                    isStale = true
-                }
-            }
+            let isStale = options.force || unit.cases.contains { assessments[$0.id]?.decision != .upToDate }
             if isStale { stale.append(unit) } else { upToDate += unit.cases }
         }
         return (stale, upToDate, assessments)

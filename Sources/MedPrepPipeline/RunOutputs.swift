@@ -141,7 +141,7 @@ extension PipelineRunner {
 
     func openStore() throws -> StateStore? {
         if options.dryRun && !FileManager.default.fileExists(atPath: stateDirectory + "/state.sqlite") { return nil }
-        return try StateStore(outputDirectory: pipeline.outputDirectory, stateDirectory: stateDirectory)
+        return try StateStore(outputDirectory: pipeline.outputDirectory, stateDirectory: stateDirectory, durable: options.fsync)
     }
 
     func readFile(_ path: String) throws -> Data {

@@ -22,8 +22,13 @@ public final class StateStore: Sendable {
 
     /// Opens (creating if needed) the state database `<stateDirectory>/state.sqlite` of `outputDirectory`
     /// (default state directory `<output>/.medprep`).
+    ///
+    /// WAL journal. `durable` (synchronous FULL) fsyncs every commit, so a record survives a power loss; without
+    /// it (synchronous NORMAL, what runs use unless `--fsync`) a commit survives a killed process but the last
+    /// commits may be lost to a power loss — the database stays consistent and the lost cases are simply redone,
+    /// which is also the durability of outputs that are not fsynced.
     /// - Throws: `MedPrepError(.io)` if the directory or database cannot be created or opened.
-    public init(outputDirectory: String, stateDirectory: String? = nil) throws {
+    public init(outputDirectory: String, stateDirectory: String? = nil, durable: Bool = true) throws {
         self.outputDirectory = outputDirectory
         let directory = stateDirectory ?? outputDirectory + "/.medprep"
         path = directory + "/state.sqlite"
@@ -33,7 +38,7 @@ public final class StateStore: Sendable {
             configuration.journalMode = .wal
             configuration.busyMode = .timeout(10)
             configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             }
             database = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
