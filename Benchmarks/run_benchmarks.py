@@ -113,6 +113,9 @@ def measure(command, log_path):
     peak RSS (os.wait4 in the import-free launcher, so the runner's own size does not leak into ru_maxrss)."""
     result_path = log_path + ".rusage.json"
     launcher = [sys.executable, "-I", "-S", os.path.join(BENCH_DIR, "child_rusage.py"), result_path]
+    # Flush what earlier runs left dirty in the page cache (untimed), so that one run's writeback does not
+    # throttle the next: every runner starts from the same clean cache state.
+    os.sync()
     with open(log_path, "wb") as log:
         status = subprocess.run(launcher + command, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL).returncode
