@@ -22,8 +22,9 @@ public struct CaseLoader: Sendable {
         self.plan = plan
     }
 
-    public func load(_ input: InputCase) throws -> PreparedCase {
-        let image = try plan.prepare(try decodeChannels(input.paths), role: .image)
+    /// Decodes and prepares `input`; `decoded` is its already decoded image (channels stacked), if at hand.
+    public func load(_ input: InputCase, decoded: Scan? = nil) throws -> PreparedCase {
+        let image = try plan.prepare(try decoded ?? decodeChannels(input.paths), role: .image)
         let label = try input.labelPath.map { try plan.prepare(try reader.read(path: $0), role: .label) }
         if let label, label.tensor.shape.spatial != image.tensor.shape.spatial {
             throw MedPrepError(.shapeMismatch, path: input.labelPath,

@@ -115,9 +115,8 @@ public final class PipelineRunner: Sendable {
             notes.append("shard \(shard): \(discovery.cases.count) of \(total) case(s)")
         }
         let loader = CaseLoader(reader: ScanReader(limits: pipeline.decodeLimits), plan: plan)
-        if let first = discovery.cases.first, let decoded = try? loader.decodeChannels(first.paths) {
-            let issues = pipeline.checkChannels(decoded.tensor.shape.c)
-            if !issues.isEmpty { throw PipelineIssues(issues) }
+        if plan.statisticsSource == .computed, let first = discovery.cases.first {
+            _ = try checkChannels(of: first, loader: loader)
         }
         var failures: [String: MedPrepError] = [:]
         let statistics = try resolveStatistics(plan: plan, loader: loader, cases: discovery.cases,
@@ -136,12 +135,17 @@ public final class PipelineRunner: Sendable {
                                  failures: failures, removed: removed)
         }
 
+        // The stages must fit the channel count: checked on the first case to process (decoded once, then used).
+        let firstCase = staleUnits.first?.cases.first
+        let firstScan = try firstCase.flatMap { try checkChannels(of: $0, loader: loader) }
+        let preloaded = firstCase.flatMap { input in firstScan.map { [input.id: $0] } } ?? [:]
         log.begin("normalize", total: staleUnits.reduce(0) { $0 + $1.cases.count })
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / options.jobs)
         let work = staleUnits, decided = assessments
         let processedUnits = WorkerPool.map(count: work.count, jobs: options.jobs) { index in
             self.process(work[index], loader: loader, normalizer: normalizer, plan: plan, store: store,
-                         assessments: decided, statisticsHash: work[index].statisticsKey, threads: threads)
+                         assessments: decided, statisticsHash: work[index].statisticsKey, threads: threads,
+                         preloaded: index == 0 ? preloaded : [:])
         }
         log.end()
 
@@ -185,6 +189,15 @@ public final class PipelineRunner: Sendable {
         return summary
     }
 
+
+    /// Decodes `input` and throws `PipelineIssues` when the pipeline's stages do not fit its channel count
+    /// (`ResolvedPipeline.checkChannels`); nil when it cannot be decoded (its error is reported with the case).
+    func checkChannels(of input: InputCase, loader: CaseLoader) throws -> Scan? {
+        guard let decoded = try? loader.decodeChannels(input.paths) else { return nil }
+        let issues = pipeline.checkChannels(decoded.tensor.shape.c)
+        if !issues.isEmpty { throw PipelineIssues(issues) }
+        return decoded
+    }
 
     /// Asks the state store about every case (in parallel: new or touched inputs are hashed); a unit is stale
     /// when any of its cases is, or with `--force`.
@@ -259,13 +272,15 @@ public final class PipelineRunner: Sendable {
     }
 
     /// Decodes, prepares, normalizes and writes one unit; records each case after its outputs are in place.
+    /// `preloaded` holds images already decoded, by case id.
     func process(_ unit: Unit, loader: CaseLoader, normalizer: (any Normalizer)?, plan: StagePlan, store: StateStore?,
-                 assessments: [String: InputAssessment], statisticsHash: String?, threads: Int) -> [CaseResult] {
+                 assessments: [String: InputAssessment], statisticsHash: String?, threads: Int,
+                 preloaded: [String: Scan]) -> [CaseResult] {
         var results: [CaseResult] = []
         var prepared: [(InputCase, PreparedCase)] = []
         for input in unit.cases {
             do {
-                prepared.append((input, try loader.load(input)))
+                prepared.append((input, try loader.load(input, decoded: preloaded[input.id])))
             } catch {
                 results.append(failure(input, error))
             }

@@ -47,6 +47,10 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "fsync every output before renaming it into place (survives a power loss, slower).")
     var fsync = false
 
+    @Option(help: ArgumentHelp("How far computed dataset statistics may move (in units of the stored std) before earlier outputs count as stale.",
+                               valueName: "fraction"))
+    var statisticsTolerance: Double = 1e-3
+
     @Option(help: "Only the cases of shard K/N (0-based K < N), or slurm / slurm/N (from the Slurm array task).")
     var shard: String?
 
@@ -58,6 +62,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard statisticsTolerance >= 0 else { throw ValidationError("--statistics-tolerance must not be negative") }
         guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
     }
 
@@ -82,6 +87,7 @@ struct RunCommand: ParsableCommand {
         }
         let runner = PipelineRunner(pipeline: spec.resolved(),
                                     options: RunOptions(jobs: jobs, dryRun: dryRun, force: force, prune: prune, wait: wait, fsync: fsync,
+                                                        statisticsTolerance: statisticsTolerance,
                                                         medprepVersion: MedPrep.version, shard: selected),
                                     log: log)
         let summary: RunSummary

@@ -1,6 +1,7 @@
 import Foundation
 import MedPrepCore
 import MedPrepDecode
+import MedPrepWrite
 import Testing
 
 extension EndToEnd {
@@ -93,6 +94,37 @@ extension EndToEnd {
             #expect(broken["status"] as? String == "failed")
             #expect("\(broken["error"] ?? "")".contains("broken.nii.gz"), "\(broken)")
             #expect(files.filter { $0["status"] as? String == "processed" }.count == 4)
+        }
+    }
+}
+
+extension EndToEnd {
+    /// Computed dataset statistics: new inputs that move the statistics beyond the tolerance make every earlier
+    /// output stale; within the tolerance the stored statistics are kept and only the new input is processed.
+    @Suite struct StatisticsStaleness {
+        @Test func outputsAreRedoneOnlyWhenStatisticsMoveBeyondTheTolerance() throws {
+            let workspace = try Workspace()
+            try FileManager.default.createDirectory(atPath: workspace.at("in"), withIntermediateDirectories: true)
+            try GeneratedVolumes.write(count: 5, size: 12, to: workspace.at("in"))
+            try workspace.write(GeneratedVolumes.pipeline(name: "stale", input: "../in", output: "../out",
+                                                          normalize: "{method: dataset}"), to: "p/stale.yaml")
+            let pipeline = workspace.at("p/stale.yaml")
+            let first = try MedPrepProcess.run(["run", pipeline, "--no-progress"])
+            #expect(first.status == 0 && first.summary?.processed == 5, "\(first.transcript)")
+
+            // A much brighter scan moves the dataset mean by far more than 1e-3 std: everything is redone.
+            var bright = GeneratedVolumes.tensor(size: 12, seed: 5)
+            for index in bright.storage.indices { bright.storage[index] += 1000 }
+            try NIfTIWriter.write(bright, geometry: GeneratedVolumes.geometry(5), to: workspace.at("in/scan_005.nii.gz"))
+            let second = try MedPrepProcess.run(["run", pipeline, "--no-progress"])
+            #expect(second.status == 0 && second.summary?.processed == 6 && second.summary?.upToDate == 0, "\(second.transcript)")
+            #expect(try workspace.reportNotes(under: "out").contains { $0.contains("stale and redone") })
+
+            // A scan like the others, with a generous tolerance: the stored statistics stay, only it is processed.
+            try GeneratedVolumes.write(index: 6, size: 12, seed: 6, to: workspace.at("in/scan_006.nii.gz"))
+            let third = try MedPrepProcess.run(["run", pipeline, "--no-progress", "--statistics-tolerance", "0.5"])
+            #expect(third.status == 0 && third.summary?.processed == 1 && third.summary?.upToDate == 6, "\(third.transcript)")
+            #expect(try workspace.reportNotes(under: "out").contains { $0.contains("stored statistics are kept") })
         }
     }
 }

@@ -55,6 +55,13 @@ final class Workspace {
         }
         return hashes
     }
+
+    /// The `notes` of `report.json` under `relative`.
+    func reportNotes(under relative: String) throws -> [String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: at(relative) + "/report.json"))
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return object?["notes"] as? [String] ?? []
+    }
 }
 
 /// Small generated float32 NIfTI volumes with a simple oblique sform.
