@@ -6,18 +6,9 @@ public enum ComparisonPage {
     static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
     public static func render(_ result: ComparisonResult, title: String) -> String {
-        var html = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
-        <style>
-        body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
-        table{border-collapse:collapse;margin:1em 0;font-size:14px}
-        th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
-        th{background:#f3f3f3} td.l{text-align:left}
-        .bad{background:#fde0dd}.good{background:#e5f5e0}
-        .grid{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ddd;padding:6px}
-        </style></head><body>
-        <h1>\(escape(title))</h1>
+        let style = ".bad{background:#fde0dd}.good{background:#e5f5e0}\n"
+            + ".grid{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ddd;padding:6px}"
+        var html = HTMLPage.head(title: title, style: style) + """
         <p>\(result.files.count) scans, \(result.dataset.channels.count) channel(s). Every method's normalized intensities
         over the whole dataset: a network expects mean 0 and std 1 per channel. Rows more than 0.1 away are marked.
         GroupNorm uses G = \(result.groups), eps = \(result.eps); BatchNorm uses momentum 0.1 and its running
@@ -26,13 +17,13 @@ public enum ComparisonPage {
         html += "<h2>Summary: distance from zero mean / unit std (worst channel)</h2><table><tr><th>method</th><th>max(|mean|, |std−1|)</th></tr>"
         for method in result.methods {
             let d = result.worstDistance(method)
-            html += "<tr><td class=l>\(escape(method))</td><td class=\(d > 0.1 ? "bad" : "good")>\(format(d))</td></tr>"
+            html += "<tr><td class=l>\(HTMLPage.escape(method))</td><td class=\(d > 0.1 ? "bad" : "good")>\(HTMLPage.format(d))</td></tr>"
         }
         html += "</table><h2>Per channel</h2><table><tr><th>method</th><th>channel</th><th>mean</th><th>std</th><th>min</th><th>max</th></tr>"
         for row in result.rows {
             let flag = Swift.max(row.meanError, row.stdError) > 0.1 ? "bad" : "good"
-            html += "<tr class=\(flag)><td class=l>\(escape(row.method))</td><td>\(row.channel)</td><td>\(format(row.mean))</td>"
-                + "<td>\(format(row.std))</td><td>\(format(row.min))</td><td>\(format(row.max))</td></tr>"
+            html += "<tr class=\(flag)><td class=l>\(HTMLPage.escape(row.method))</td><td>\(row.channel)</td><td>\(HTMLPage.format(row.mean))</td>"
+                + "<td>\(HTMLPage.format(row.std))</td><td>\(HTMLPage.format(row.min))</td><td>\(HTMLPage.format(row.max))</td></tr>"
         }
         html += "</table><h2>How batch statistics wander</h2>"
         html += "<p>Per-batch channel means as (batch mean − dataset mean)/dataset std, per-batch variance over the dataset's, "
@@ -41,17 +32,17 @@ public enum ComparisonPage {
             + "<th>variance ratio min…max</th><th>running mean offset</th><th>running var ratio</th></tr>"
         for spread in result.batchSpreads {
             for c in spread.channels {
-                html += "<tr><td>\(spread.batchSize)</td><td>\(c.channel)</td><td>\(c.batches)</td><td>\(format(c.meanOffsetStd))</td>"
-                    + "<td>\(format(c.meanOffsetMaxAbs))</td><td>\(format(c.varianceRatioMin)) … \(format(c.varianceRatioMax))</td>"
-                    + "<td>\(format(c.runningMeanOffset))</td><td>\(format(c.runningVarRatio))</td></tr>"
+                html += "<tr><td>\(spread.batchSize)</td><td>\(c.channel)</td><td>\(c.batches)</td><td>\(HTMLPage.format(c.meanOffsetStd))</td>"
+                    + "<td>\(HTMLPage.format(c.meanOffsetMaxAbs))</td><td>\(HTMLPage.format(c.varianceRatioMin)) … \(HTMLPage.format(c.varianceRatioMax))</td>"
+                    + "<td>\(HTMLPage.format(c.runningMeanOffset))</td><td>\(HTMLPage.format(c.runningVarRatio))</td></tr>"
             }
         }
         html += "</table><h2>Histograms of normalized intensities</h2><div class=grid>"
         for method in result.methods {
             guard let histograms = result.histograms[method] else { continue }
-            html += "<div class=card><b>\(escape(method))</b><br>\(svg(histograms))</div>"
+            html += "<div class=card><b>\(HTMLPage.escape(method))</b><br>\(svg(histograms))</div>"
         }
-        html += "</div><h2>Files</h2><ol>" + result.files.map { "<li>\(escape($0))</li>" }.joined() + "</ol></body></html>\n"
+        html += "</div><h2>Files</h2><ol>" + result.files.map { "<li>\(HTMLPage.escape($0))</li>" }.joined() + "</ol></body></html>\n"
         return html
     }
 
@@ -67,14 +58,14 @@ public enum ComparisonPage {
         svg += "<line x1='\(pad)' y1='\(height - pad)' x2='\(width - 4)' y2='\(height - pad)' stroke='#888'/>"
         if let first = histograms.first {
             let zero = first.lower < 0 && first.upper > 0 ? pad + (width - pad - 4) * (-first.lower) / (first.upper - first.lower) : nil
-            if let zero { svg += "<line x1='\(format(zero))' y1='4' x2='\(format(zero))' y2='\(height - pad)' stroke='#bbb' stroke-dasharray='3'/>" }
-            svg += "<text x='\(pad)' y='\(height - 6)' font-size='10'>\(format(first.lower))</text>"
-            svg += "<text x='\(width - 4)' y='\(height - 6)' font-size='10' text-anchor='end'>\(format(first.upper))</text>"
+            if let zero { svg += "<line x1='\(HTMLPage.format(zero))' y1='4' x2='\(HTMLPage.format(zero))' y2='\(height - pad)' stroke='#bbb' stroke-dasharray='3'/>" }
+            svg += "<text x='\(pad)' y='\(height - 6)' font-size='10'>\(HTMLPage.format(first.lower))</text>"
+            svg += "<text x='\(width - 4)' y='\(height - 6)' font-size='10' text-anchor='end'>\(HTMLPage.format(first.upper))</text>"
         }
         for (c, values) in fractions.enumerated() {
             let step = (width - pad - 4) / Double(Swift.max(values.count, 1))
             let points = values.enumerated().map { i, v in
-                "\(format(pad + (Double(i) + 0.5) * step)),\(format(height - pad - (height - pad - 8) * v / peak))"
+                "\(HTMLPage.format(pad + (Double(i) + 0.5) * step)),\(HTMLPage.format(height - pad - (height - pad - 8) * v / peak))"
             }.joined(separator: " ")
             svg += "<polyline fill='none' stroke='\(colours[c % colours.count])' stroke-width='1.5' points='\(points)'/>"
             if histograms[c].underflow + histograms[c].overflow > 0 {
@@ -85,14 +76,4 @@ public enum ComparisonPage {
         return svg + "</svg>"
     }
 
-    static func format(_ value: Double) -> String {
-        guard value.isFinite else { return "\(value)" }
-        if value != 0 && (abs(value) >= 1e5 || abs(value) < 1e-3) { return String(format: "%.3e", value) }
-        return String(format: "%.4f", value)
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 }

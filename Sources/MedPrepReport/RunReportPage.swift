@@ -4,17 +4,9 @@ import Foundation
 /// per-group statistics and errors.
 public enum RunReportPage {
     public static func render(_ report: RunReport, title: String) -> String {
-        let e = ComparisonPage.escape, f = ComparisonPage.format
+        let e = HTMLPage.escape, f = HTMLPage.format
         let counts = report.statusCounts
-        var html = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(e(title))</title>
-        <style>
-        body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
-        table{border-collapse:collapse;margin:1em 0;font-size:13px}
-        th,td{border:1px solid #ccc;padding:3px 7px;text-align:right} th{background:#f3f3f3} td.l{text-align:left}
-        .failed{background:#fde0dd}
-        </style></head><body><h1>\(e(title))</h1>
+        var html = HTMLPage.head(title: title, style: ".failed{background:#fde0dd}") + """
         <p>medprep \(e(report.medprepVersion)) · processed \(counts[.processed] ?? 0) · up to date \(counts[.upToDate] ?? 0)
         · failed \(counts[.failed] ?? 0) · removed \(counts[.removed] ?? 0)</p>
         <h2>Parameters</h2><table>

@@ -64,7 +64,7 @@ public struct ScanSummary: Sendable, Equatable, Encodable {
 
     /// The human-readable block `medprep inspect` prints.
     public var text: String {
-        let rows = affine.map { row in "    [" + row.map { pad(ComparisonPage.format($0), 11) }.joined(separator: " ") + "]" }
+        let rows = affine.map { row in "    [" + row.map { pad(HTMLPage.format($0), 11) }.joined(separator: " ") + "]" }
         let scaled = scaling.map { "slope \($0.slope), intercept \($0.intercept)" } ?? "none"
         func value(_ x: Double?) -> String { x.map { "\($0)" } ?? "–" }
         return """
