@@ -29,9 +29,13 @@ extension PipelineRunner {
             return ResolvedStatistics(value: value, hash: SHA256.hexDigest(data), source: "frozen: \(path)")
         case .computed?:
             log.begin("statistics", total: cases.count)
-            let pass = StatisticsPass(loader: loader, mask: plan.statisticsMask, nonFinite: plan.nonFinite, jobs: options.jobs)
-            let (computed, passFailures) = pass.run(cases) { input, error in
-                self.log.item(input.id, status: error == nil ? "read" : "failed", error: error?.description)
+            let cacheKey = [pipeline.processingHash, String(describing: plan.statisticsMask), plan.nonFinite.rawValue,
+                            options.medprepVersion].joined(separator: "|")
+            let cache = options.dryRun ? nil : StatisticsCache(directory: stateDirectory + "/statistics-cache", key: cacheKey)
+            let pass = StatisticsPass(loader: loader, mask: plan.statisticsMask, nonFinite: plan.nonFinite, jobs: options.jobs,
+                                      cache: cache)
+            let (computed, passFailures) = pass.run(cases) { input, source, error in
+                self.log.item(input.id, status: source.rawValue, error: error?.description)
             }
             log.end()
             failures.merge(passFailures) { first, _ in first }

@@ -13,16 +13,26 @@ public struct StatisticsPass: Sendable {
     public let mask: ForegroundMask?
     public let nonFinite: NonFinitePolicy
     public let jobs: Int
+    /// Where per-case statistics of earlier runs are looked up and stored, if anywhere.
+    public let cache: StatisticsCache?
 
-    public init(loader: CaseLoader, mask: ForegroundMask?, nonFinite: NonFinitePolicy, jobs: Int) {
+    public init(loader: CaseLoader, mask: ForegroundMask?, nonFinite: NonFinitePolicy, jobs: Int, cache: StatisticsCache? = nil) {
         self.loader = loader
         self.mask = mask
         self.nonFinite = nonFinite
         self.jobs = max(1, jobs)
+        self.cache = cache
+    }
+
+    /// How one case's statistics were obtained, for progress reports.
+    public enum Source: String, Sendable {
+        case decoded
+        case cached
+        case failed
     }
 
     /// Statistics of every case that could be read, and the error of each one that could not (by case id).
-    public func run(_ cases: [InputCase], progress: (@Sendable (InputCase, MedPrepError?) -> Void)? = nil)
+    public func run(_ cases: [InputCase], progress: (@Sendable (InputCase, Source, MedPrepError?) -> Void)? = nil)
         -> (statistics: DatasetStatistics, failures: [String: MedPrepError]) {
         var total = DatasetStatistics()
         var failures: [String: MedPrepError] = [:]
@@ -38,7 +48,7 @@ public struct StatisticsPass: Sendable {
 
     /// Calls `body` with the statistics of each case (or why it could not be read), in the order of `cases`;
     /// `run` merges exactly these, in this order.
-    public func forEachCase(_ cases: [InputCase], progress: (@Sendable (InputCase, MedPrepError?) -> Void)? = nil,
+    public func forEachCase(_ cases: [InputCase], progress: (@Sendable (InputCase, Source, MedPrepError?) -> Void)? = nil,
                             _ body: (InputCase, Result<DatasetStatistics, MedPrepError>) -> Void) {
         let window = 4 * jobs
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
@@ -46,18 +56,23 @@ public struct StatisticsPass: Sendable {
             let slice = Array(cases[start ..< min(start + window, cases.count)])
             let partials = WorkerPool.map(count: slice.count, jobs: jobs) { index -> Result<DatasetStatistics, MedPrepError> in
                 let input = slice[index]
+                if let cached = cache?.lookup(input) {
+                    progress?(input, .cached, nil)
+                    return .success(cached)
+                }
                 let result: Result<DatasetStatistics, MedPrepError>
                 do {
                     let prepared = try loader.load(input)
                     var statistics = DatasetStatistics()
                     try statistics.accumulate(prepared.image.tensor, mask: mask, nonFinite: nonFinite,
                                               path: prepared.image.path, threads: threads)
+                    cache?.store(statistics, for: input)
                     result = .success(statistics)
+                    progress?(input, .decoded, nil)
                 } catch {
-                    result = .failure(MedPrepError.wrap(error, path: input.paths.first))
-                }
-                if let progress {
-                    if case .failure(let error) = result { progress(input, error) } else { progress(input, nil) }
+                    let failure = MedPrepError.wrap(error, path: input.paths.first)
+                    result = .failure(failure)
+                    progress?(input, .failed, failure)
                 }
                 return result
             }

@@ -100,7 +100,8 @@ extension EndToEnd {
 
 extension EndToEnd {
     /// Computed dataset statistics: new inputs that move the statistics beyond the tolerance make every earlier
-    /// output stale; within the tolerance the stored statistics are kept and only the new input is processed.
+    /// output stale; within the tolerance the stored statistics are kept and only the new input is processed; the
+    /// statistics pass decodes only new inputs.
     @Suite struct StatisticsStaleness {
         @Test func outputsAreRedoneOnlyWhenStatisticsMoveBeyondTheTolerance() throws {
             let workspace = try Workspace()
@@ -124,6 +125,9 @@ extension EndToEnd {
             try GeneratedVolumes.write(index: 6, size: 12, seed: 6, to: workspace.at("in/scan_006.nii.gz"))
             let third = try MedPrepProcess.run(["run", pipeline, "--no-progress", "--statistics-tolerance", "0.5"])
             #expect(third.status == 0 && third.summary?.processed == 1 && third.summary?.upToDate == 6, "\(third.transcript)")
+            // The statistics pass decoded only the new scan; the others came from the per-case statistics cache.
+            #expect(third.standardError.contains("scan_006 decoded") && third.standardError.contains("scan_000 cached"),
+                    "\(third.transcript)")
             #expect(try workspace.reportNotes(under: "out").contains { $0.contains("stored statistics are kept") })
         }
     }
