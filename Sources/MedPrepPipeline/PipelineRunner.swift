@@ -164,6 +164,8 @@ public final class PipelineRunner: Sendable {
         for id in removed {
             if options.prune, let record = try store?.record(caseID: id) {
                 for output in record.outputs { unlink(pipeline.outputDirectory + "/" + output.path) }
+                unlink(groupsPath(caseID: id))
+                unlink(StatisticsCache.entryPath(directory: statisticsCacheDirectory, caseID: id))
                 try store?.delete(caseIDs: [id])
                 notes.append("pruned \(id): removed \(record.outputs.count) output(s)")
             } else {

@@ -31,7 +31,7 @@ extension PipelineRunner {
             log.begin("statistics", total: cases.count)
             let cacheKey = [pipeline.processingHash, String(describing: plan.statisticsMask), plan.nonFinite.rawValue,
                             options.medprepVersion].joined(separator: "|")
-            let cache = options.dryRun ? nil : StatisticsCache(directory: stateDirectory + "/statistics-cache", key: cacheKey)
+            let cache = options.dryRun ? nil : StatisticsCache(directory: statisticsCacheDirectory, key: cacheKey)
             let pass = StatisticsPass(loader: loader, mask: plan.statisticsMask, nonFinite: plan.nonFinite, jobs: options.jobs,
                                       cache: cache)
             let (computed, passFailures) = pass.run(cases) { input, source, error in
@@ -58,6 +58,9 @@ extension PipelineRunner {
             return ResolvedStatistics(value: value, hash: SHA256.hexDigest(data), source: "computed over \(value.files) file(s)")
         }
     }
+
+    /// Per-case statistics of earlier runs (`StatisticsCache`).
+    var statisticsCacheDirectory: String { stateDirectory + "/statistics-cache" }
 
     /// The largest per-channel change of mean or std, in units of the earlier std; infinite if the channel
     /// count or mask differs.

@@ -41,7 +41,12 @@ public struct StatisticsCache: Sendable {
     }
 
     func path(_ input: InputCase) -> String {
-        directory + "/" + SHA256.hexDigest(text: input.id) + ".json"
+        Self.entryPath(directory: directory, caseID: input.id)
+    }
+
+    /// The entry file of case `caseID` in `directory`.
+    static func entryPath(directory: String, caseID: String) -> String {
+        directory + "/" + SHA256.hexDigest(text: caseID) + ".json"
     }
 
     /// Path, size and mtime (ns) of every file of the case.
