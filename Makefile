@@ -35,9 +35,9 @@ test: deps pydeps
 sample-data:
 	python3 Scripts/make_sample_data.py
 
-## Regenerate the test fixtures and their reference values from numpy / nibabel / pillow / tifffile / torch.
+## Regenerate the test fixtures and their reference values (numpy, nibabel, pillow, tifffile, torch, hashlib, xxhash).
 fixtures:
-	for script in Scripts/fixtures/make_*_fixtures.py; do python3 $$script || exit 1; done
+	for script in Scripts/fixtures/make_*.py Tests/MedPrepPipelineTests/Fixtures/make_*.py; do python3 $$script || exit 1; done
 
 clean:
 	rm -rf .build

@@ -8,14 +8,14 @@ public struct InputFingerprint: Hashable, Sendable {
     public var size: Int64
     /// Modification time in nanoseconds since the Unix epoch (`st_mtim`).
     public var modifiedNanoseconds: Int64
-    /// SHA-256 (hex) of the contents.
-    public var sha256: String
+    /// `ContentDigest` (XXH3-128, hex) of the contents.
+    public var digest: String
 
-    public init(path: String, size: Int64, modifiedNanoseconds: Int64, sha256: String) {
+    public init(path: String, size: Int64, modifiedNanoseconds: Int64, digest: String) {
         self.path = path
         self.size = size
         self.modifiedNanoseconds = modifiedNanoseconds
-        self.sha256 = sha256
+        self.digest = digest
     }
 
     /// `stat(2)` of `path`: size and modification time (following symbolic links).
@@ -37,7 +37,7 @@ public struct OutputFile: Hashable, Sendable {
     /// Path relative to the output directory.
     public var path: String
     public var size: Int64
-    /// `OutputDigest` (XXH3-128, hex) of the contents.
+    /// `ContentDigest` (XXH3-128, hex) of the contents.
     public var digest: String
 
     public init(path: String, size: Int64, digest: String) {

@@ -36,7 +36,7 @@ extension PipelineRunner {
     func recordedOutput(_ relativePath: String,
                         _ write: (String, @escaping (UnsafeRawBufferPointer) -> Void) throws -> Void) throws -> OutputFile {
         let path = try pipeline.outputPath(relativePath)
-        let hasher = OutputDigest()
+        let hasher = ContentDigest()
         var size: Int64 = 0
         try write(path) { bytes in
             hasher.update(bytes)

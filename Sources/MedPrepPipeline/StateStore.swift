@@ -65,7 +65,7 @@ public final class StateStore: Sendable {
                     path TEXT NOT NULL,
                     size INTEGER NOT NULL,
                     mtime_ns INTEGER NOT NULL,
-                    sha256 TEXT NOT NULL,
+                    digest TEXT NOT NULL,
                     PRIMARY KEY (case_id, position));
                 CREATE TABLE output_files (
                     case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
@@ -97,7 +97,7 @@ public final class StateStore: Sendable {
     private static func fetch(_ caseID: String, db: Database) throws -> OutputRecord? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE case_id = ?", arguments: [caseID]) else { return nil }
         let inputs = try Row.fetchAll(db, sql: "SELECT * FROM input_files WHERE case_id = ? ORDER BY position", arguments: [caseID]).map {
-            InputFingerprint(path: $0["path"], size: $0["size"], modifiedNanoseconds: $0["mtime_ns"], sha256: $0["sha256"])
+            InputFingerprint(path: $0["path"], size: $0["size"], modifiedNanoseconds: $0["mtime_ns"], digest: $0["digest"])
         }
         let outputs = try Row.fetchAll(db, sql: "SELECT * FROM output_files WHERE case_id = ? ORDER BY position", arguments: [caseID]).map {
             OutputFile(path: $0["path"], size: $0["size"], digest: $0["digest"])
@@ -117,7 +117,7 @@ public final class StateStore: Sendable {
                                            record.recordedAt.timeIntervalSince1970])
                 for (position, input) in record.inputs.enumerated() {
                     try db.execute(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)",
-                                   arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.sha256])
+                                   arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.digest])
                 }
                 for (position, output) in record.outputs.enumerated() {
                     try db.execute(sql: "INSERT INTO output_files VALUES (?, ?, ?, ?, ?)",
@@ -166,7 +166,7 @@ public final class StateStore: Sendable {
                 fingerprints.append(old)
             } else {
                 fingerprints.append(InputFingerprint(path: path, size: size, modifiedNanoseconds: modified,
-                                                     sha256: try SHA256.hexDigest(file: path)))
+                                                     digest: try ContentDigest.hexDigest(file: path)))
             }
         }
         guard let recorded else { return InputAssessment(decision: .new, inputs: fingerprints) }
@@ -185,7 +185,7 @@ public final class StateStore: Sendable {
         if recorded.inputs.map(\.path) != inputs.map(\.path) {
             return .changed("input files changed from \(recorded.inputs.map(\.path)) to \(inputs.map(\.path))")
         }
-        for (old, new) in zip(recorded.inputs, inputs) where old.sha256 != new.sha256 {
+        for (old, new) in zip(recorded.inputs, inputs) where old.digest != new.digest {
             return .changed("content of \(new.path) changed")
         }
         if recorded.pipelineHash != pipelineHash { return .changed("pipeline changed") }

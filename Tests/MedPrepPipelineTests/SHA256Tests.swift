@@ -41,7 +41,7 @@ private func pattern(_ count: Int) -> [UInt8] {
         let vector = try #require(try Vectors.load().patterns.first { $0.length == 1000 })
         let bytes = pattern(1000)
         for pieceSize in [1, 7, 55, 63, 64, 65, 333] {
-            var hasher = SHA256()
+            let hasher = SHA256()
             var offset = 0
             while offset < bytes.count {
                 let end = min(offset + pieceSize, bytes.count)

@@ -15,7 +15,7 @@ import Testing
         try Data("out".utf8).write(to: URL(fileURLWithPath: full))
         try store.record(OutputRecord(caseID: caseID, inputs: assessment.inputs, pipelineHash: pipeline, statisticsHash: nil,
                                       medprepVersion: version,
-                                      outputs: [OutputFile(path: output, size: 3, digest: try OutputDigest.hexDigest(file: full))]))
+                                      outputs: [OutputFile(path: output, size: 3, digest: try ContentDigest.hexDigest(file: full))]))
     }
 
     @Test func decisionsAcrossReopen() throws {
@@ -27,7 +27,7 @@ import Testing
         let first = try #require(store)
         let assessA = try first.assess(caseID: "a", inputPaths: [a], pipelineHash: "p1", statisticsHash: nil, medprepVersion: "0.1.0")
         #expect(assessA.decision == .new)
-        #expect(assessA.inputs.first?.sha256 == SHA256.hexDigest(text: "aaaa"))
+        #expect(assessA.inputs.first?.digest == "dff6d5c2c4dd89f6222af96e64a46941")  // xxhash.xxh3_128_hexdigest(b"aaaa")
         #expect(assessA.inputs.first?.size == 4)
         try record(first, "a", assessA, output: "a.nii.gz")
         let assessB = try first.assess(caseID: "b", inputPaths: [b], pipelineHash: "p1", statisticsHash: nil, medprepVersion: "0.1.0")
@@ -86,7 +86,7 @@ import Testing
         setModified(a, seconds: 2_000_000)
         let second = try store.assess(caseID: "a", inputPaths: [a], pipelineHash: "p", statisticsHash: nil, medprepVersion: "v")
         #expect(second.decision == .upToDate)
-        #expect(second.inputs.first?.sha256 == SHA256.hexDigest(text: "aaaa"))
+        #expect(second.inputs.first?.digest == "dff6d5c2c4dd89f6222af96e64a46941")
     }
 
     @Test func databaseUsesWAL() throws {
