@@ -37,7 +37,7 @@ sample-data:
 
 ## Regenerate the test fixtures and their reference values (numpy, nibabel, pillow, tifffile, torch, hashlib, xxhash).
 fixtures:
-	for script in Scripts/fixtures/make_*.py Tests/MedPrepPipelineTests/Fixtures/make_*.py; do python3 $$script || exit 1; done
+	for script in Scripts/fixtures/make_*.py Scripts/make_hostile_corpus.py Tests/MedPrepPipelineTests/Fixtures/make_*.py; do python3 $$script || exit 1; done
 
 clean:
 	rm -rf .build
