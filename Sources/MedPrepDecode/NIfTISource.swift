@@ -35,8 +35,10 @@ final class NIfTISource {
         let got = magic.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 2, 0) }
         if got == 2, GzipCodec.isGzip(magic) {
             defer { close(descriptor) }
-            var compressed = [UInt8](repeating: 0, count: size)
-            try compressed.withUnsafeMutableBytes { try Self.readFully(descriptor, into: $0, at: 0, path: path) }
+            let compressed = try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                try Self.readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), at: 0, path: path)
+                initialized = size
+            }
             storage = .gzip(try GzipInflater(compressed: compressed, path: path))
         } else {
             storage = .file(descriptor: descriptor, size: size)
