@@ -138,14 +138,14 @@ public final class PipelineRunner: Sendable {
         // The stages must fit the channel count: checked on the first case to process (decoded once, then used).
         let firstCase = staleUnits.first?.cases.first
         let firstScan = try firstCase.flatMap { try checkChannels(of: $0, loader: loader) }
-        let preloaded = firstCase.flatMap { input in firstScan.map { [input.id: $0] } } ?? [:]
+        let preloaded = DecodedHandoff(caseID: firstCase?.id, scan: firstScan)
         log.begin("normalize", total: staleUnits.reduce(0) { $0 + $1.cases.count })
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / options.jobs)
         let work = staleUnits, decided = assessments
         let processedUnits = WorkerPool.map(count: work.count, jobs: options.jobs) { index in
             self.process(work[index], loader: loader, normalizer: normalizer, plan: plan, store: store,
                          assessments: decided, statisticsHash: work[index].statisticsKey, threads: threads,
-                         preloaded: index == 0 ? preloaded : [:])
+                         preloaded: preloaded)
         }
         log.end()
 
@@ -274,15 +274,15 @@ public final class PipelineRunner: Sendable {
     }
 
     /// Decodes, prepares, normalizes and writes one unit; records each case after its outputs are in place.
-    /// `preloaded` holds images already decoded, by case id.
+    /// `preloaded` may hold the already decoded image of one of the unit's cases.
     func process(_ unit: Unit, loader: CaseLoader, normalizer: (any Normalizer)?, plan: StagePlan, store: StateStore?,
                  assessments: [String: InputAssessment], statisticsHash: String?, threads: Int,
-                 preloaded: [String: Scan]) -> [CaseResult] {
+                 preloaded: DecodedHandoff) -> [CaseResult] {
         var results: [CaseResult] = []
         var prepared: [(InputCase, PreparedCase)] = []
         for input in unit.cases {
             do {
-                prepared.append((input, try loader.load(input, decoded: preloaded[input.id])))
+                prepared.append((input, try loader.load(input, decoded: preloaded.take(input.id))))
             } catch {
                 results.append(failure(input, error))
             }
@@ -340,5 +340,27 @@ public final class PipelineRunner: Sendable {
         log.item(input.id, status: "failed", error: wrapped.description)
         return CaseResult(caseID: input.id, outcome: FileOutcome(input: input.relativePaths.joined(separator: "+"),
                                                                  status: .failed, error: wrapped))
+    }
+}
+
+/// One decoded scan handed from the channel check to the worker that processes its case, exactly once, so that
+/// its memory is released as soon as that case is done rather than at the end of the run.
+final class DecodedHandoff: @unchecked Sendable {
+    private let caseID: String?
+    private var scan: Scan?
+    private let lock = NSLock()
+
+    init(caseID: String?, scan: Scan?) {
+        self.caseID = caseID
+        self.scan = scan
+    }
+
+    /// The scan if it belongs to `caseID` and was not taken yet.
+    func take(_ caseID: String) -> Scan? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard caseID == self.caseID else { return nil }
+        defer { scan = nil }
+        return scan
     }
 }
