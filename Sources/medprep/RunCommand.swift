@@ -76,6 +76,9 @@ struct RunCommand: ParsableCommand {
         } catch let issues as PipelineIssues {
             FileHandle.standardError.write(Data((issues.description + "\n").utf8))
             throw ExitStatus.usage
+        } catch let error as MedPrepError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitStatus.usage
         }
         let format = RunLog.Format(rawValue: logFormat) ?? .text
         let log = RunLog(format: format, progressBar: progress ? nil : false)
@@ -101,6 +104,9 @@ struct RunCommand: ParsableCommand {
             throw ExitStatus.locked
         } catch let issues as PipelineIssues {
             FileHandle.standardError.write(Data((issues.description + "\n").utf8))
+            throw ExitStatus.usage
+        } catch let error as MedPrepError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitStatus.usage
         }
         if dryRun {

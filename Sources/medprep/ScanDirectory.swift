@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import MedPrepCore
 import MedPrepPipeline
@@ -9,11 +10,11 @@ enum ScanDirectory {
         let absolute = PathResolution.absolute(directory, base: PathResolution.currentDirectory)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw MedPrepError(.io, path: directory, reason: "is not a directory")
+            throw ValidationError("\(directory) is not a directory")
         }
         let patterns = try include.map { text -> GlobPattern in
             guard let pattern = GlobPattern(text) else {
-                throw MedPrepError(.invalidArgument, path: nil, reason: "invalid --include pattern \(text)")
+                throw ValidationError("invalid --include pattern \(text)")
             }
             return pattern
         }

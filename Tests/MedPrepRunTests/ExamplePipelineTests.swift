@@ -156,6 +156,10 @@ extension EndToEnd {
             let run = try MedPrepProcess.run(["run", path, "--no-progress"])
             #expect(run.status == 2, "\(run.transcript)")
             #expect(run.standardError.contains("\(path):5:3:"))
+            let missing = try MedPrepProcess.run(["run", workspace.at("p/missing.yaml"), "--no-progress"])
+            #expect(missing.status == 2 && missing.standardError.contains("missing.yaml"), "\(missing.transcript)")
+            let notADirectory = try MedPrepProcess.run(["stats", workspace.at("nowhere")])
+            #expect(notADirectory.status == 2 && notADirectory.standardError.contains("is not a directory"), "\(notADirectory.transcript)")
         }
 
         /// Checks that need the channel count run on the first input: `imagenet` on 4-channel MRI is refused
