@@ -78,52 +78,18 @@ public struct QuantileSketch: Sendable, Codable {
     static let indexRange = index(Double(Float.leastNormalMagnitude)) ... index(Double(Float.greatestFiniteMagnitude))
 
     /// Adds every finite value of `values`; non-finite ones count as 0 when `nonFiniteAsZero`, else are skipped.
-    ///
-    /// Same buckets as `add(_:)`, and fast: counts go to flat arrays over every possible Float bucket (no growth
-    /// or copy checks per voxel), and the bucket index of each bit pattern is remembered in a 4096-slot
-    /// direct-mapped table, so on scans of few distinct values (integer CT, X-ray) most voxels skip the logarithm.
+    /// Same buckets as `add(_:)`, fast (see `SketchAccumulator`).
     public mutating func add(contentsOf values: UnsafeBufferPointer<Float>, nonFiniteAsZero: Bool) {
-        let slots = 4096, range = Self.indexRange
-        var keys = [UInt32](repeating: Float.nan.bitPattern, count: slots)
-        var indices = [Int](repeating: 0, count: slots)
-        var positiveCounts = [Int](repeating: 0, count: range.count)
-        var negativeCounts = [Int](repeating: 0, count: range.count)
-        var zeros = 0
-        keys.withUnsafeMutableBufferPointer { keys in
-            indices.withUnsafeMutableBufferPointer { indices in
-                positiveCounts.withUnsafeMutableBufferPointer { positive in
-                    negativeCounts.withUnsafeMutableBufferPointer { negative in
-                        for x in values {
-                            guard x.isFinite else {
-                                if nonFiniteAsZero { zeros += 1 }
-                                continue
-                            }
-                            guard x.magnitude >= Float.leastNormalMagnitude else {
-                                zeros += 1
-                                continue
-                            }
-                            let bits = x.bitPattern
-                            let slot = Int((bits &* 0x9E37_79B1) >> 20)
-                            let index: Int
-                            if keys[slot] == bits {
-                                index = indices[slot]
-                            } else {
-                                index = Self.index(Double(x.magnitude)) - range.lowerBound
-                                keys[slot] = bits
-                                indices[slot] = index
-                            }
-                            if x > 0 { positive[index] += 1 } else { negative[index] += 1 }
-                        }
-                    }
-                }
-            }
-        }
+        var accumulator = SketchAccumulator(nonFiniteAsZero: nonFiniteAsZero)
+        accumulator.add(values)
+        let (positiveCounts, negativeCounts, zeros) = accumulator.finish()
         zeroCount += zeros
+        let lowest = Self.indexRange.lowerBound
         for (offset, count) in positiveCounts.enumerated() where count > 0 {
-            positive.add(index: offset + range.lowerBound, count: count)
+            positive.add(index: offset + lowest, count: count)
         }
         for (offset, count) in negativeCounts.enumerated() where count > 0 {
-            negative.add(index: offset + range.lowerBound, count: count)
+            negative.add(index: offset + lowest, count: count)
         }
     }
 

@@ -115,11 +115,11 @@ public final class PipelineRunner: Sendable {
             notes.append("shard \(shard): \(discovery.cases.count) of \(total) case(s)")
         }
         let loader = CaseLoader(reader: ScanReader(limits: pipeline.decodeLimits), plan: plan)
-        if plan.statisticsSource == .computed, let first = discovery.cases.first {
-            _ = try checkChannels(of: first, loader: loader)
-        }
         var failures: [String: MedPrepError] = [:]
-        let statistics = try resolveStatistics(plan: plan, loader: loader, cases: discovery.cases,
+        // The stages must fit the channel count: checked on the first case the statistics pass decodes, or else
+        // on the first case to process, by the worker that decodes it.
+        let statisticsGate = ChannelGate(caseID: discovery.cases.first?.id, check: pipeline.checkChannels)
+        let statistics = try resolveStatistics(plan: plan, loader: loader, cases: discovery.cases, gate: statisticsGate,
                                                failures: &failures, notes: &notes)
         let normalizer = try plan.makeNormalizer(statistics: statistics?.value)
         let store = try openStore()
@@ -135,19 +135,18 @@ public final class PipelineRunner: Sendable {
                                  failures: failures, removed: removed)
         }
 
-        // The stages must fit the channel count: checked on the first case to process (decoded once, then used).
-        let firstCase = staleUnits.first?.cases.first
-        let firstScan = try firstCase.flatMap { try checkChannels(of: $0, loader: loader) }
-        let preloaded = DecodedHandoff(caseID: firstCase?.id, scan: firstScan)
+        let gate = statisticsGate.isSettled ? ChannelGate.open
+            : ChannelGate(caseID: staleUnits.first?.cases.first?.id, check: pipeline.checkChannels)
         log.begin("normalize", total: staleUnits.reduce(0) { $0 + $1.cases.count })
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / options.jobs)
         let work = staleUnits, decided = assessments
         let processedUnits = WorkerPool.map(count: work.count, jobs: options.jobs) { index in
             self.process(work[index], loader: loader, normalizer: normalizer, plan: plan, store: store,
                          assessments: decided, statisticsHash: work[index].statisticsKey, threads: threads,
-                         preloaded: preloaded)
+                         gate: gate)
         }
         log.end()
+        try gate.requirePassed()
 
         var outcomes: [String: FileOutcome] = [:]
         for (id, error) in failures {
@@ -191,15 +190,6 @@ public final class PipelineRunner: Sendable {
         return summary
     }
 
-
-    /// Decodes `input` and throws `PipelineIssues` when the pipeline's stages do not fit its channel count
-    /// (`ResolvedPipeline.checkChannels`); nil when it cannot be decoded (its error is reported with the case).
-    func checkChannels(of input: InputCase, loader: CaseLoader) throws -> Scan? {
-        guard let decoded = try? loader.decodeChannels(input.paths) else { return nil }
-        let issues = pipeline.checkChannels(decoded.tensor.shape.c)
-        if !issues.isEmpty { throw PipelineIssues(issues) }
-        return decoded
-    }
 
     /// Asks the state store about every case (in parallel: new or touched inputs are hashed); a unit is stale
     /// when any of its cases is, or with `--force`.
@@ -274,15 +264,24 @@ public final class PipelineRunner: Sendable {
     }
 
     /// Decodes, prepares, normalizes and writes one unit; records each case after its outputs are in place.
-    /// `preloaded` may hold the already decoded image of one of the unit's cases.
+    /// Settles `gate` when the unit holds its case, and writes nothing unless the gate passes.
     func process(_ unit: Unit, loader: CaseLoader, normalizer: (any Normalizer)?, plan: StagePlan, store: StateStore?,
                  assessments: [String: InputAssessment], statisticsHash: String?, threads: Int,
-                 preloaded: DecodedHandoff) -> [CaseResult] {
+                 gate: ChannelGate) -> [CaseResult] {
+        guard !gate.hasFailed else { return [] }
         var results: [CaseResult] = []
         var prepared: [(InputCase, PreparedCase)] = []
         for input in unit.cases {
             do {
-                prepared.append((input, try loader.load(input, decoded: preloaded.take(input.id))))
+                let decoded: Scan
+                do {
+                    decoded = try loader.decodeChannels(input.paths)
+                    gate.settle(input, channels: decoded.tensor.shape.c)
+                } catch {
+                    gate.settle(input, channels: nil)
+                    throw error
+                }
+                prepared.append((input, try loader.load(input, decoded: decoded)))
             } catch {
                 results.append(failure(input, error))
             }
@@ -303,6 +302,7 @@ public final class PipelineRunner: Sendable {
                                                    nonFinite: plan.nonFinite, threads: threads)
                 groups = try normalizer.normalize(&batch, context: context)
             }
+            guard gate.waitUntilSettled() else { return [] }
             var batchFile: OutputFile?
             if pipeline.batches == .npy {
                 batchFile = try recordedOutput(batchDirectory + String(format: "/batch_%05d.npy", unit.index)) { path, observer in
@@ -340,27 +340,5 @@ public final class PipelineRunner: Sendable {
         log.item(input.id, status: "failed", error: wrapped.description)
         return CaseResult(caseID: input.id, outcome: FileOutcome(input: input.relativePaths.joined(separator: "+"),
                                                                  status: .failed, error: wrapped))
-    }
-}
-
-/// One decoded scan handed from the channel check to the worker that processes its case, exactly once, so that
-/// its memory is released as soon as that case is done rather than at the end of the run.
-final class DecodedHandoff: @unchecked Sendable {
-    private let caseID: String?
-    private var scan: Scan?
-    private let lock = NSLock()
-
-    init(caseID: String?, scan: Scan?) {
-        self.caseID = caseID
-        self.scan = scan
-    }
-
-    /// The scan if it belongs to `caseID` and was not taken yet.
-    func take(_ caseID: String) -> Scan? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard caseID == self.caseID else { return nil }
-        defer { scan = nil }
-        return scan
     }
 }

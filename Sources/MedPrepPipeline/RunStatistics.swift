@@ -16,7 +16,7 @@ extension PipelineRunner {
 
     /// Loads frozen statistics, or computes them in a streaming pass and decides whether they moved beyond the
     /// tolerance from the stored ones (then outputs made with the old ones are stale).
-    func resolveStatistics(plan: StagePlan, loader: CaseLoader, cases: [InputCase],
+    func resolveStatistics(plan: StagePlan, loader: CaseLoader, cases: [InputCase], gate: ChannelGate,
                            failures: inout [String: MedPrepError], notes: inout [String]) throws -> ResolvedStatistics? {
         switch plan.statisticsSource {
         case nil:
@@ -32,12 +32,14 @@ extension PipelineRunner {
             let cacheKey = [pipeline.processingHash, String(describing: plan.statisticsMask), plan.nonFinite.rawValue,
                             options.medprepVersion].joined(separator: "|")
             let cache = options.dryRun ? nil : StatisticsCache(directory: statisticsCacheDirectory, key: cacheKey)
-            let pass = StatisticsPass(loader: loader, mask: plan.statisticsMask, nonFinite: plan.nonFinite, jobs: options.jobs,
+            var pass = StatisticsPass(loader: loader, mask: plan.statisticsMask, nonFinite: plan.nonFinite, jobs: options.jobs,
                                       cache: cache)
+            pass.gate = gate
             let (computed, passFailures) = pass.run(cases) { input, source, error in
                 self.log.item(input.id, status: source.rawValue, error: error?.description)
             }
             log.end()
+            try gate.requirePassed()
             failures.merge(passFailures) { first, _ in first }
             let storedPath = pipeline.stateDirectory + "/statistics.json"
             var value = computed

@@ -6,8 +6,9 @@ import MedPrepNormalize
 /// statistics are taken, and the per-case results are merged in case order (Chan's formula for the moments,
 /// bucket addition for the percentile sketch), so the result is the same for any number of jobs.
 ///
-/// Cases are processed in windows of `4 × jobs`: memory holds at most `jobs` decoded scans plus the
-/// window's small per-case statistics, never the dataset.
+/// Cases stream through `jobs` workers and are merged in order as soon as all earlier ones are done; no worker
+/// runs more than `4 × jobs` cases ahead of the merge, so memory holds at most `jobs` decoded scans plus that many
+/// small per-case statistics, never the dataset.
 public struct StatisticsPass: Sendable {
     public let loader: CaseLoader
     public let mask: ForegroundMask?
@@ -15,6 +16,9 @@ public struct StatisticsPass: Sendable {
     public let jobs: Int
     /// Where per-case statistics of earlier runs are looked up and stored, if anywhere.
     public let cache: StatisticsCache?
+    /// The run's channel check, settled by the worker that decodes its case; once it has failed no further
+    /// case is started.
+    var gate: ChannelGate = .open
 
     public init(loader: CaseLoader, mask: ForegroundMask?, nonFinite: NonFinitePolicy, jobs: Int, cache: StatisticsCache? = nil) {
         self.loader = loader
@@ -50,33 +54,44 @@ public struct StatisticsPass: Sendable {
     /// `run` merges exactly these, in this order.
     public func forEachCase(_ cases: [InputCase], progress: (@Sendable (InputCase, Source, MedPrepError?) -> Void)? = nil,
                             _ body: (InputCase, Result<DatasetStatistics, MedPrepError>) -> Void) {
-        let window = 4 * jobs
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
-        for start in stride(from: 0, to: cases.count, by: window) {
-            let slice = Array(cases[start ..< min(start + window, cases.count)])
-            let partials = WorkerPool.map(count: slice.count, jobs: jobs) { index -> Result<DatasetStatistics, MedPrepError> in
-                let input = slice[index]
-                if let cached = cache?.lookup(input) {
-                    progress?(input, .cached, nil)
-                    return .success(cached)
-                }
-                let result: Result<DatasetStatistics, MedPrepError>
-                do {
-                    let prepared = try loader.load(input)
-                    var statistics = DatasetStatistics()
-                    try statistics.accumulate(prepared.image.tensor, mask: mask, nonFinite: nonFinite,
-                                              path: prepared.image.path, threads: threads)
-                    cache?.store(statistics, for: input)
-                    result = .success(statistics)
-                    progress?(input, .decoded, nil)
-                } catch {
-                    let failure = MedPrepError.wrap(error, path: input.paths.first)
-                    result = .failure(failure)
-                    progress?(input, .failed, failure)
-                }
-                return result
+        let pass = self
+        WorkerPool.forEachInOrder(count: cases.count, jobs: jobs, lookahead: 4 * jobs, { index in
+            pass.statistics(of: cases[index], threads: threads, progress: progress)
+        }, consume: { index, partial in
+            body(cases[index], partial)
+        })
+    }
+
+    func statistics(of input: InputCase, threads: Int,
+                    progress: (@Sendable (InputCase, Source, MedPrepError?) -> Void)?) -> Result<DatasetStatistics, MedPrepError> {
+        if gate.hasFailed {
+            return .failure(MedPrepError(.invalidArgument, path: input.paths.first, reason: "not read: the pipeline's stages do not fit"))
+        }
+        if let cached = cache?.lookup(input) {
+            progress?(input, .cached, nil)
+            return .success(cached)
+        }
+        do {
+            let decoded: Scan
+            do {
+                decoded = try loader.decodeChannels(input.paths)
+                gate.settle(input, channels: decoded.tensor.shape.c)
+            } catch {
+                gate.settle(input, channels: nil)
+                throw error
             }
-            for (input, partial) in zip(slice, partials) { body(input, partial) }
+            let prepared = try loader.load(input, decoded: decoded)
+            var statistics = DatasetStatistics()
+            try statistics.accumulate(prepared.image.tensor, mask: mask, nonFinite: nonFinite,
+                                      path: prepared.image.path, threads: threads)
+            cache?.store(statistics, for: input)
+            progress?(input, .decoded, nil)
+            return .success(statistics)
+        } catch {
+            let failure = MedPrepError.wrap(error, path: input.paths.first)
+            progress?(input, .failed, failure)
+            return .failure(failure)
         }
     }
 }

@@ -162,26 +162,31 @@ extension EndToEnd {
             #expect(notADirectory.status == 2 && notADirectory.standardError.contains("is not a directory"), "\(notADirectory.transcript)")
         }
 
-        /// Checks that need the channel count run on the first input: `imagenet` on 4-channel MRI is refused
-        /// with the line of the offending key and exit code 2, before anything is written.
-        @Test func channelCheckOnFirstInput() throws {
+        /// Checks that need the channel count run on the first input: `imagenet` on 4-channel MRI, and a
+        /// `select_channels` index out of range before computed dataset statistics, are refused with the line of
+        /// the offending key and exit code 2, before any output is written, whatever the number of jobs.
+        @Test(arguments: [("{method: imagenet}", [String](), 6, "imagenet", 1), ("{method: imagenet}", [], 6, "imagenet", 2),
+                          ("{method: dataset}", ["select_channels: {channels: [0, 9]}"], 6, "channel index 9", 2)])
+        func channelCheckOnFirstInput(normalize: String, extraStages: [String], line: Int, message: String, jobs: Int) throws {
             let workspace = try Workspace()
             try workspace.copyExamples()
             try workspace.write("""
                 version: 1
-                name: imagenet-mri
+                name: channels-mri
                 input:
                   directory: ../SampleData/mri
                 stages:
-                  - normalize: {method: imagenet}
+                \(extraStages.map { "  - \($0)\n" }.joined())  - normalize: \(normalize)
                 output:
-                  directory: ../out/imagenet-mri
-                """, to: "pipelines/imagenet-mri.yaml")
-            let path = workspace.at("pipelines/imagenet-mri.yaml")
-            let outcome = try MedPrepProcess.run(["run", path, "--no-progress"])
+                  directory: ../out/channels-mri
+                """, to: "pipelines/channels-mri.yaml")
+            let path = workspace.at("pipelines/channels-mri.yaml")
+            let outcome = try MedPrepProcess.run(["run", path, "--no-progress", "--jobs", "\(jobs)"])
             #expect(outcome.status == 2, "\(outcome.transcript)")
-            #expect(outcome.standardError.contains("\(path):6:") && outcome.standardError.contains("imagenet"), "\(outcome.transcript)")
-            #expect(workspace.files(under: "out/imagenet-mri").allSatisfy { $0.hasPrefix(".medprep/") })
+            #expect(outcome.standardError.contains("\(path):\(line):") && outcome.standardError.contains(message),
+                    "\(outcome.transcript)")
+            let written = workspace.files(under: "out/channels-mri").filter { !$0.hasPrefix(".medprep/") }
+            #expect(written.isEmpty, "\(written)")
         }
     }
 }

@@ -1,0 +1,63 @@
+import Testing
+@testable import MedPrepNormalize
+
+/// The bulk path of `QuantileSketch.add(contentsOf:)` (integer histogram, bucket cache) must put every value in
+/// the same bucket as adding it alone, whose bucket is `⌈log_γ |x|⌉` by definition.
+@Suite struct QuantileSketchTests {
+    static func oneByOne(_ values: [Float], nonFiniteAsZero: Bool) -> QuantileSketch {
+        var sketch = QuantileSketch()
+        for x in values {
+            if x.isFinite { sketch.add(x) } else if nonFiniteAsZero { sketch.add(0) }
+        }
+        return sketch
+    }
+
+    static func bulk(_ values: [Float], nonFiniteAsZero: Bool) -> QuantileSketch {
+        var sketch = QuantileSketch()
+        values.withUnsafeBufferPointer { sketch.add(contentsOf: $0, nonFiniteAsZero: nonFiniteAsZero) }
+        return sketch
+    }
+
+    @Test(arguments: [false, true])
+    func bulkEqualsOneByOneOnEdgeValues(nonFiniteAsZero: Bool) {
+        let edges: [Float] = [0, -0.0, 1, -1, 2, 3, -1024, 3000, -32768, -32769, 65535, 65536, 65535.5, -32768.5,
+                              0.5, -0.25, 1e-3, .leastNormalMagnitude, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+                              .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, .nan,
+                              16_777_216, 4_194_303, 4_194_304, -4_194_304, 12_582_912, 1.0000001, 65534.996]
+        var values: [Float] = []
+        // Edge values at every position of a 16-value block, and in the scalar tail.
+        for shift in 0 ..< 17 {
+            values += Array(repeating: 7, count: shift) + edges
+        }
+        #expect(Self.bulk(values, nonFiniteAsZero: nonFiniteAsZero) == Self.oneByOne(values, nonFiniteAsZero: nonFiniteAsZero))
+        #expect(Self.bulk(values, nonFiniteAsZero: nonFiniteAsZero).count
+                == values.filter { $0.isFinite || nonFiniteAsZero }.count)
+    }
+
+    @Test func bulkEqualsOneByOneOnCTAndFloatData() {
+        var generator = SplitMix64(seed: 42)
+        // CT-like integers over several 64 Ki blocks with long runs of air, then MRI-like floats.
+        var values: [Float] = []
+        for i in 0 ..< 200_000 {
+            values.append(i % 7 < 3 ? -1024 : Float(Int(generator.next() % 4000) - 1024))
+        }
+        for _ in 0 ..< 70_000 {
+            values.append(Float(generator.next() % 1_000_000) / 997 - 300)
+        }
+        #expect(Self.bulk(values, nonFiniteAsZero: false) == Self.oneByOne(values, nonFiniteAsZero: false))
+        #expect(Self.bulk(values, nonFiniteAsZero: false).count == values.count)
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for test data.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
