@@ -288,17 +288,19 @@ public final class PipelineRunner: Sendable {
         }
         guard !prepared.isEmpty else { return results }
         do {
-            let scans = prepared.map(\.1.image)
             var batch: Tensor
             if prepared.count > 1 {
-                try BatchAssembler.requireCommonShape(scans)
-                batch = try Tensor.stacking(scans.map(\.tensor))
+                try BatchAssembler.requireCommonShape(prepared.map(\.1.image))
+                batch = try Tensor.stacking(prepared.map(\.1.image.tensor))
             } else {
-                batch = scans[0].tensor
+                // Moved out, so that the normalizer works in place instead of copying a shared buffer.
+                batch = prepared[0].1.image.tensor
+                prepared[0].1.image.tensor.storage = []
             }
             var groups: [GroupStatistics] = []
             if let normalizer {
-                let context = NormalizationContext(paths: scans.map(\.path), valueRanges: scans.map(\.header.storedValueRange),
+                let context = NormalizationContext(paths: prepared.map(\.1.image.path),
+                                                   valueRanges: prepared.map(\.1.image.header.storedValueRange),
                                                    nonFinite: plan.nonFinite, threads: threads)
                 groups = try normalizer.normalize(&batch, context: context)
             }
