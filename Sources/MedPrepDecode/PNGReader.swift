@@ -61,7 +61,9 @@ public enum PNGReader {
                         let target = out.baseAddress! + channel * plane + row * width
                         let first = rowStart + channel * bytesPerSample
                         let stride = samples * bytesPerSample
-                        if bytesPerSample == 2 {
+                        if bytesPerSample == 2, stride == 2 {
+                            bigEndianGray16(UnsafeRawPointer(first), into: target, count: width)
+                        } else if bytesPerSample == 2 {
                             for column in 0 ..< width {
                                 let at = first + column * stride
                                 target[column] = Float(UInt16(at[0]) << 8 | UInt16(at[1]))
@@ -74,6 +76,22 @@ public enum PNGReader {
             }
         }
         return storage
+    }
+
+    /// Converts `count` consecutive big-endian 16-bit samples to Float, eight at a time.
+    private static func bigEndianGray16(_ source: UnsafeRawPointer, into target: UnsafeMutablePointer<Float>, count: Int) {
+        var column = 0
+        while column + 8 <= count {
+            let stored = source.loadUnaligned(fromByteOffset: column * 2, as: SIMD8<UInt16>.self)
+            let values = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: (stored &<< 8) | (stored &>> 8)))
+            UnsafeMutableRawPointer(target + column).storeBytes(of: values, as: SIMD8<Float>.self)
+            column += 8
+        }
+        while column < count {
+            let at = source.assumingMemoryBound(to: UInt8.self) + column * 2
+            target[column] = Float(UInt16(at[0]) << 8 | UInt16(at[1]))
+            column += 1
+        }
     }
 
     /// Looks palette indices up in PLTE; an index outside the palette is `.malformed`.

@@ -59,16 +59,20 @@ public struct OutputRecord: Hashable, Sendable {
     public var statisticsHash: String?
     public var medprepVersion: String
     public var outputs: [OutputFile]
+    /// The case's per-group statistics as reported (JSON of `[GroupStatistics]`), for the reports of later runs
+    /// that find it up to date; nil in records of older versions.
+    public var groupsJSON: String?
     public var recordedAt: Date
 
     public init(caseID: String, inputs: [InputFingerprint], pipelineHash: String, statisticsHash: String?,
-                medprepVersion: String, outputs: [OutputFile], recordedAt: Date = Date()) {
+                medprepVersion: String, outputs: [OutputFile], groupsJSON: String? = nil, recordedAt: Date = Date()) {
         self.caseID = caseID
         self.inputs = inputs
         self.pipelineHash = pipelineHash
         self.statisticsHash = statisticsHash
         self.medprepVersion = medprepVersion
         self.outputs = outputs
+        self.groupsJSON = groupsJSON
         self.recordedAt = recordedAt
     }
 }

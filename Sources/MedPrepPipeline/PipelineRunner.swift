@@ -158,12 +158,12 @@ public final class PipelineRunner: Sendable {
             let record = try store?.record(caseID: input.id)
             outcomes[input.id] = FileOutcome(input: input.relativePaths.joined(separator: "+"), status: .upToDate,
                                              outputs: record?.outputs.map(\.path) ?? [],
-                                             groups: loadGroups(caseID: input.id))
+                                             groups: groups(of: record))
         }
         for id in removed {
             if options.prune, let record = try store?.record(caseID: id) {
                 for output in record.outputs { unlink(pipeline.outputDirectory + "/" + output.path) }
-                unlink(groupsPath(caseID: id))
+                unlink(legacyGroupsPath(caseID: id))
                 unlink(StatisticsCache.entryPath(directory: statisticsCacheDirectory, caseID: id))
                 try store?.delete(caseIDs: [id])
                 notes.append("pruned \(id): removed \(record.outputs.count) output(s)")
@@ -318,11 +318,11 @@ public final class PipelineRunner: Sendable {
                 for index in sampleGroups.indices { sampleGroups[index].sample = 0 }
                 var files = try writeVolumes(sample, label: preparedCase.label, caseID: input.id)
                 if let batchFile { files.append(batchFile) }
-                try saveGroups(sampleGroups, caseID: input.id)
                 if let store {
                     try store.record(OutputRecord(caseID: input.id, inputs: assessments[input.id]?.inputs ?? [],
                                                   pipelineHash: pipeline.processingHash, statisticsHash: statisticsHash,
-                                                  medprepVersion: options.medprepVersion, outputs: files, recordedAt: Date()))
+                                                  medprepVersion: options.medprepVersion, outputs: files,
+                                                  groupsJSON: try groupsJSON(sampleGroups), recordedAt: Date()))
                 }
                 log.item(input.id, status: "processed")
                 results.append(CaseResult(caseID: input.id, outcome: FileOutcome(

@@ -78,24 +78,28 @@ extension PipelineRunner {
         options.shard.map { "batches/" + $0.name } ?? "batches"
     }
 
-    /// `<output>/.medprep`, or `<output>/.medprep/shard-K-of-N` in a sharded run: state store, lock, groups.
+    /// `<output>/.medprep`, or `<output>/.medprep/shard-K-of-N` in a sharded run: state store, lock, statistics cache.
     var stateDirectory: String {
         options.shard.map { pipeline.stateDirectory + "/" + $0.name } ?? pipeline.stateDirectory
     }
 
-    /// The per-group statistics of each case are kept beside the state store, so that reports of later runs
-    /// can include cases that were up to date.
-    func groupsPath(caseID: String) -> String {
+    /// Where earlier builds kept a case's group statistics (one file per case); read for records that do not hold
+    /// them, and removed on prune.
+    func legacyGroupsPath(caseID: String) -> String {
         stateDirectory + "/groups/" + SHA256.hexDigest(text: caseID) + ".json"
     }
 
-    func saveGroups(_ groups: [GroupStatistics], caseID: String) throws {
-        try AtomicFile.write(Array(try ReportJSON.encoder().encode(groups)), to: groupsPath(caseID: caseID), durable: options.fsync)
+    /// The JSON kept with a case's record (`OutputRecord.groupsJSON`).
+    func groupsJSON(_ groups: [GroupStatistics]) throws -> String {
+        String(decoding: try ReportJSON.encoder().encode(groups), as: UTF8.self)
     }
 
-    func loadGroups(caseID: String) -> [GroupStatistics] {
-        guard let data = FileManager.default.contents(atPath: groupsPath(caseID: caseID)) else { return [] }
-        return (try? JSONDecoder().decode([GroupStatistics].self, from: data)) ?? []
+    /// The group statistics recorded for a case that is up to date.
+    func groups(of record: OutputRecord?) -> [GroupStatistics] {
+        guard let record else { return [] }
+        let data = record.groupsJSON.map { Data($0.utf8) }
+            ?? FileManager.default.contents(atPath: legacyGroupsPath(caseID: record.caseID))
+        return data.flatMap { try? JSONDecoder().decode([GroupStatistics].self, from: $0) } ?? []
     }
 
     func writeReports(_ report: RunReport) throws -> [String] {

@@ -4,9 +4,10 @@ import MedPrepCore
 
 /// The incremental-run memory of an output directory: `<output>/.medprep/state.sqlite`.
 ///
-/// One row per processed case with its input fingerprints, hashes, medprep version and output files.
-/// The database runs in WAL mode with `synchronous = FULL`: a committed record survives a crash or power loss,
-/// and an interrupted write leaves the previous state. The runner records a case only *after* its outputs have
+/// One row per processed case with its input fingerprints, hashes, medprep version, output files and group
+/// statistics. The database runs in WAL mode; a committed record survives a crash of the process, and an
+/// interrupted write leaves the previous state. With `durable` (`--fsync`) it also runs with
+/// `synchronous = FULL`, so that records survive a power loss; otherwise `NORMAL`. The runner records a case only *after* its outputs have
 /// been renamed into place (`AtomicFile`), so a crash in between makes the case look new, never up to date.
 ///
 /// Hashing policy: `assess` reuses the recorded content hash when a file's size and modification time (ns) are
@@ -76,6 +77,9 @@ public final class StateStore: Sendable {
                     PRIMARY KEY (case_id, position));
                 """)
         }
+        migrator.registerMigration("v2: per-case group statistics") { db in
+            try db.execute(sql: "ALTER TABLE cases ADD COLUMN groups TEXT")
+        }
         return migrator
     }
 
@@ -103,7 +107,7 @@ public final class StateStore: Sendable {
             OutputFile(path: $0["path"], size: $0["size"], digest: $0["digest"])
         }
         return OutputRecord(caseID: caseID, inputs: inputs, pipelineHash: row["pipeline_hash"], statisticsHash: row["statistics_hash"],
-                            medprepVersion: row["medprep_version"], outputs: outputs,
+                            medprepVersion: row["medprep_version"], outputs: outputs, groupsJSON: row["groups"],
                             recordedAt: Date(timeIntervalSince1970: row["recorded_at"]))
     }
 
@@ -112,9 +116,11 @@ public final class StateStore: Sendable {
         try access {
             try database.write { db in
                 try db.execute(sql: "DELETE FROM cases WHERE case_id = ?", arguments: [record.caseID])
-                try db.execute(sql: "INSERT INTO cases VALUES (?, ?, ?, ?, ?)",
-                               arguments: [record.caseID, record.pipelineHash, record.statisticsHash, record.medprepVersion,
-                                           record.recordedAt.timeIntervalSince1970])
+                try db.execute(sql: """
+                    INSERT INTO cases (case_id, pipeline_hash, statistics_hash, medprep_version, recorded_at, groups)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [record.caseID, record.pipelineHash, record.statisticsHash, record.medprepVersion,
+                                     record.recordedAt.timeIntervalSince1970, record.groupsJSON])
                 for (position, input) in record.inputs.enumerated() {
                     try db.execute(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)",
                                    arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.digest])

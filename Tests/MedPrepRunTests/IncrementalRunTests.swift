@@ -21,12 +21,16 @@ extension EndToEnd {
             #expect(first.summary?.processed == 6)
             let before = try workspace.outputHashes(under: "out")
             #expect(before.count == 6)
+            let groupsBefore = try workspace.reportGroups(under: "out")
+            #expect(groupsBefore.count == 6 && groupsBefore.values.allSatisfy { $0.contains("mean") }, "\(groupsBefore)")
 
             let second = try MedPrepProcess.run(["run", pipeline, "--no-progress"])
             #expect(second.status == 0)
             #expect(second.summary?.processed == 0 && second.summary?.upToDate == 6, "\(second.transcript)")
             let afterNoOp = try workspace.outputHashes(under: "out")
             #expect(afterNoOp == before)
+            // Up-to-date cases are reported with the group statistics recorded when they were processed.
+            #expect(try workspace.reportGroups(under: "out") == groupsBefore)
 
             try GeneratedVolumes.write(index: 2, size: 16, seed: 99, to: workspace.at("in/scan_002.nii.gz"))
             let third = try MedPrepProcess.run(["run", pipeline, "--no-progress"])

@@ -56,6 +56,19 @@ final class Workspace {
         return hashes
     }
 
+    /// The group statistics of each file in `report.json` under `relative`, as canonical JSON text by input.
+    func reportGroups(under relative: String) throws -> [String: String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: at(relative) + "/report.json"))
+        let files = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["files"] as? [[String: Any]] ?? []
+        var groups: [String: String] = [:]
+        for file in files {
+            guard let input = file["input"] as? String else { continue }
+            let text = try JSONSerialization.data(withJSONObject: file["groups"] ?? [], options: [.sortedKeys])
+            groups[input] = String(decoding: text, as: UTF8.self)
+        }
+        return groups
+    }
+
     /// The `notes` of `report.json` under `relative`.
     func reportNotes(under relative: String) throws -> [String] {
         let data = try Data(contentsOf: URL(fileURLWithPath: at(relative) + "/report.json"))
