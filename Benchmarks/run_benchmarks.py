@@ -15,6 +15,7 @@ Cases (--cases, comma separated; default all):
   rss       memory flatness: medprep GroupNorm .nii.gz --jobs 2 on N and 2N files, peak RSS of both
   floor     inflate + deflate of the gn-gz bytes with the library medprep uses (libdeflate level 1 through ctypes on
             libdeflate.so.0 when it loads, else Python's zlib level 1; the report names which), single core
+With --repeat N every runner of a case runs once per round, N rounds, and the median is reported.
 Each case runs on a page-cache-warm input (every input read once before timing), into a fresh output directory
 under Benchmarks/.out/ (deleted afterwards unless --keep-outputs). Correctness: medprep's output for the first input
 against the baseline's (nibabel / np.load, max |difference| <= 1e-4, same affine, same shape), the number of outputs,
@@ -512,25 +513,29 @@ def main():
             warm_page_cache(inputs)
             runners = ([(f"medprep-j{j}", j) for j in JOBS] if medprep_available else []) + \
                       [(f"baseline-w{w}", w) for w in WORKERS]
-            for runner, count in runners:
-                output_dir = os.path.join(out_root, name, runner)
-                runs = []
-                for attempt in range(args.repeat):
+            # Repeats are interleaved (every runner once per round), so that a drift of the machine's state during
+            # the case affects medprep and the baseline alike.
+            runs = {runner: [] for runner, _ in runners}
+            for attempt in range(args.repeat):
+                for runner, count in runners:
+                    if runs[runner] and not runs[runner][-1].ok:
+                        continue
+                    output_dir = os.path.join(out_root, name, runner)
                     fresh_directory(output_dir)
                     if runner.startswith("medprep"):
                         command = medprep_command(binary, pipelines_dir, f"{name}-j{count}", case, input_dir, output_dir, count)
                     else:
                         command = baseline_command(case, input_dir, output_dir, count)
                     run = measure(command, os.path.join(logs_dir, f"{name}-{runner}-{attempt}.log"))
-                    runs.append(run)
+                    runs[runner].append(run)
                     print(f"  {name:8s} {runner:12s} run {attempt + 1}: {run.wall:7.2f} s wall, {run.cpu:7.2f} s CPU, "
                           f"{mib(run.rss_kib):6.0f} MiB" + ("" if run.ok else f"  FAILED (exit {run.status})"),
                           file=sys.stderr, flush=True)
                     if not run.ok:
                         print(log_tail(run.log), file=sys.stderr)
                         failed = True
-                        break
-                results[(name, runner)] = Run.median(runs)
+            for runner, _ in runners:
+                results[(name, runner)] = Run.median(runs[runner])
             if medprep_available and results[(name, "medprep-j2")].ok and results[(name, "baseline-w1")].ok:
                 for check, ok, detail in compare_outputs(case, inputs, os.path.join(out_root, name, "medprep-j2"),
                                                          os.path.join(out_root, name, "baseline-w1")):

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One unit of work: a scan made of one file per channel (usually one file), optionally with a label map.
 public struct InputCase: Hashable, Sendable {
     /// Relative case id without extension (`sub/case01`); outputs mirror it (`<output>/sub/case01.nii.gz`).
@@ -17,6 +19,33 @@ public struct InputCase: Hashable, Sendable {
         self.paths = paths
         self.channelNumbers = channelNumbers
         self.labelPath = labelPath
+    }
+
+    /// Every file the case's outputs depend on, for the state store: the channel files, each with the other half
+    /// of its `.hdr/.img` pair when there is one, then the label map (with its pair half).
+    public var fingerprintedPaths: [String] {
+        (paths + (labelPath.map { [$0] } ?? [])).flatMap { [$0] + Self.pairHalves(of: $0) }
+    }
+
+    /// The existing other half of an Analyze-style NIfTI pair: `x.img` or `x.img.gz` for `x.hdr`/`x.hdr.gz`,
+    /// and the reverse; none for other files.
+    static func pairHalves(of path: String) -> [String] {
+        let halves: [(String, [String])] = [(".hdr", [".img", ".img.gz"]), (".hdr.gz", [".img.gz", ".img"]),
+                                            (".img", [".hdr", ".hdr.gz"]), (".img.gz", [".hdr.gz", ".hdr"])]
+        guard let (suffix, others) = halves.first(where: { path.lowercased().hasSuffix($0.0) }) else { return [] }
+        let stem = String(path.dropLast(suffix.count))
+        let found = others.map { stem + (path.hasSuffix(suffix) ? $0 : $0.uppercased()) }.first {
+            var info = stat()
+            return stat($0, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        }
+        return found.map { [$0] } ?? []
+    }
+
+    /// Whether `relative` is the `.img` half of the pair whose header is `header` (both relative paths).
+    static func isPairHalf(_ relative: String, of header: String) -> Bool {
+        let lowered = relative.lowercased(), headerLowered = header.lowercased()
+        return (lowered.hasSuffix(".img") || lowered.hasSuffix(".img.gz"))
+            && (headerLowered.hasSuffix(".hdr") || headerLowered.hasSuffix(".hdr.gz"))
     }
 }
 

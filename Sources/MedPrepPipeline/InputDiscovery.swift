@@ -70,9 +70,12 @@ public struct InputDiscovery: Sendable {
         include.contains { $0.matches(relative) } && !exclude.contains { $0.matches(relative) }
     }
 
-    /// The case id of a single-file input: its relative path without `.nii.gz` or its last extension.
+    /// The case id of a single-file input: its relative path without `.nii.gz`, `.hdr.gz`, `.img.gz` or its
+    /// last extension.
     public static func caseID(forRelativePath relative: String) -> String {
-        if relative.hasSuffix(".nii.gz") { return String(relative.dropLast(".nii.gz".count)) }
+        for suffix in [".nii.gz", ".hdr.gz", ".img.gz"] where relative.hasSuffix(suffix) {
+            return String(relative.dropLast(suffix.count))
+        }
         let name = (relative as NSString).lastPathComponent
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return relative }
         return String(relative.dropLast(name.distance(from: dot, to: name.endIndex)))
@@ -112,13 +115,18 @@ public struct InputDiscovery: Sendable {
                                        paths: ordered.map { directory + "/" + $0.relative }, channelNumbers: ordered.map(\.channel)))
             }
         } else {
-            var taken = Set<String>()
+            var taken = [String: String]()
             for relative in files {
                 let id = Self.caseID(forRelativePath: relative)
-                guard taken.insert(id).inserted else {
-                    skipped.append(SkippedInput(path: relative, reason: .duplicateCase, detail: "case id \(id) is already taken by another file"))
+                if let owner = taken[id] {
+                    // The `.img` of a selected `.hdr` is the data half of that case, not a case of its own.
+                    if !InputCase.isPairHalf(relative, of: owner) {
+                        skipped.append(SkippedInput(path: relative, reason: .duplicateCase,
+                                                    detail: "case id \(id) is already taken by \(owner)"))
+                    }
                     continue
                 }
+                taken[id] = relative
                 cases.append(InputCase(id: id, relativePaths: [relative], paths: [directory + "/" + relative], channelNumbers: [0]))
             }
         }

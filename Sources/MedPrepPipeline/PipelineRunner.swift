@@ -138,7 +138,8 @@ public final class PipelineRunner: Sendable {
         let gate = statisticsGate.isSettled ? ChannelGate.open
             : ChannelGate(caseID: staleUnits.first?.cases.first?.id, check: pipeline.checkChannels)
         log.begin("normalize", total: staleUnits.reduce(0) { $0 + $1.cases.count })
-        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / options.jobs)
+        // `--jobs` is the run's core budget: one thread per worker, unless there are fewer units than jobs.
+        let threads = max(1, options.jobs / max(1, min(options.jobs, staleUnits.count)))
         let work = staleUnits, decided = assessments
         let processedUnits = WorkerPool.map(count: work.count, jobs: options.jobs) { index in
             self.process(work[index], loader: loader, normalizer: normalizer, plan: plan, store: store,
@@ -200,7 +201,7 @@ public final class PipelineRunner: Sendable {
             let (key, input) = members[index]
             guard let store else { return .success(InputAssessment(decision: .new, inputs: [])) }
             do {
-                return .success(try store.assess(caseID: input.id, inputPaths: input.paths + (input.labelPath.map { [$0] } ?? []),
+                return .success(try store.assess(caseID: input.id, inputPaths: input.fingerprintedPaths,
                                                  pipelineHash: pipeline.processingHash, statisticsHash: key,
                                                  medprepVersion: options.medprepVersion))
             } catch {

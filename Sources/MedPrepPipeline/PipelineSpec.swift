@@ -64,7 +64,9 @@ public struct SourceMap: Hashable, Sendable {
 /// The `input:` section: which files under which directory, optionally grouped into channels and paired with labels.
 public struct InputSpec: Hashable, Sendable {
     /// File extensions medprep decodes, used when `include` is not given.
-    public static let defaultInclude = ["**/*.nii.gz", "**/*.nii", "**/*.png", "**/*.tif", "**/*.tiff"]
+    /// A `.hdr/.img` pair is selected by its header (`**/*.hdr`); its `.img` is read and fingerprinted with it.
+    public static let defaultInclude = ["**/*.nii.gz", "**/*.nii", "**/*.hdr", "**/*.hdr.gz", "**/*.png", "**/*.tif",
+                                        "**/*.tiff"]
 
     /// Input directory as written.
     public var directory: String

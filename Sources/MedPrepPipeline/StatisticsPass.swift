@@ -54,7 +54,7 @@ public struct StatisticsPass: Sendable {
     /// `run` merges exactly these, in this order.
     public func forEachCase(_ cases: [InputCase], progress: (@Sendable (InputCase, Source, MedPrepError?) -> Void)? = nil,
                             _ body: (InputCase, Result<DatasetStatistics, MedPrepError>) -> Void) {
-        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
+        let threads = max(1, jobs / max(1, min(jobs, cases.count)))
         let pass = self
         WorkerPool.forEachInOrder(count: cases.count, jobs: jobs, lookahead: 4 * jobs, { index in
             pass.statistics(of: cases[index], threads: threads, progress: progress)

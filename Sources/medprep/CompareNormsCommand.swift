@@ -12,10 +12,10 @@ struct CompareNormsCommand: ParsableCommand {
         commandName: "compare-norms",
         abstract: "Compare normalizations on a directory of scans (JSON, CSV and an HTML page with histograms).",
         discussion: """
-        For each method the per-channel mean and std of the normalized data over the dataset and their distance from
-        (0, 1); for BatchNorm at each batch size how far per-batch statistics wander from the dataset's and where the
-        running statistics (momentum 0.1) end up. All scans need the same channel count. Two passes: statistics,
-        then histograms; one scan in memory at a time (BatchNorm's statistics are merged from per-scan moments, so
+        For each method the per-channel mean and std of the normalized data over the dataset and their distance from \
+        (0, 1); for BatchNorm at each batch size how far per-batch statistics wander from the dataset's and where the \
+        running statistics (momentum 0.1) end up. All scans need the same channel count. Two passes: statistics, \
+        then histograms; one scan in memory at a time (BatchNorm's statistics are merged from per-scan moments, so \
         scans of different sizes can share a batch). Exit code 1 when a file could not be read.
         """
     )

@@ -13,7 +13,7 @@ struct MedPrep: ParsableCommand {
         commandName: "medprep",
         abstract: "Decode medical scans, normalize them (GroupNorm, dataset statistics) and write training tensors.",
         discussion: """
-        Exit codes: 0 success; 1 some inputs failed (the others were processed); 2 invalid pipeline or usage;
+        Exit codes: 0 success; 1 some inputs failed (the others were processed); 2 invalid pipeline or usage; \
         75 another run holds the lock on the output directory.
         """,
         version: version,

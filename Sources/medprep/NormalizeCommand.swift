@@ -14,9 +14,9 @@ struct NormalizeCommand: ParsableCommand {
         commandName: "normalize",
         abstract: "Normalize scans (groupnorm, instance, dataset, minmax, percentile, imagenet, batchstats).",
         discussion: """
-        Each input is normalized alone (a batch of one) and written as NIfTI float32 with the input's affine, or
-        as .npy in NC(D)HW order; with --batch all inputs (of equal shape) form one batch written as one .npy.
-        groups.csv and report.json (per-group statistics, parameters, dataset statistics used) go beside them.
+        Each input is normalized alone (a batch of one) and written as NIfTI float32 with the input's affine, or \
+        as .npy in NC(D)HW order; with --batch all inputs (of equal shape) form one batch written as one .npy. \
+        groups.csv and report.json (per-group statistics, parameters, dataset statistics used) go beside them. \
         Exit code 1 when an input failed (the others are still written).
         """
     )

@@ -18,7 +18,7 @@ struct ReportMergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Combine the shard reports of a sharded run into report.json, groups.csv and report.html.",
         discussion: """
-        The reports must come from the same pipeline and together cover shards 0…N−1 exactly once, with no input
+        The reports must come from the same pipeline and together cover shards 0…N−1 exactly once, with no input \
         in two reports (exit 2 otherwise). Files are listed in input order, as a single run lists them.
         """
     )

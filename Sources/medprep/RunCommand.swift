@@ -9,13 +9,13 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline file over its input directory (incremental, crash-safe, parallel).",
         discussion: """
-        Exit codes: 0 every input done; 1 some inputs failed (all others done, each failure reported);
+        Exit codes: 0 every input done; 1 some inputs failed (all others done, each failure reported); \
         2 invalid pipeline or usage; 75 another run holds the lock on the output directory.
 
-        With --shard K/N only the cases of shard K (0-based) of N are processed (a case belongs to shard
-        SHA-256(case id)[0..<8] mod N), each shard with its own state store and lock (.medprep/shard-K-of-N/) and
-        reports (report.shard-K-of-N.json, …), so shards can run at once on machines sharing the output directory.
-        `medprep report merge` combines the shard reports. Pipelines with computed dataset statistics must use
+        With --shard K/N only the cases of shard K (0-based) of N are processed (a case belongs to shard \
+        SHA-256(case id)[0..<8] mod N), each shard with its own state store and lock (.medprep/shard-K-of-N/) and \
+        reports (report.shard-K-of-N.json, …), so shards can run at once on machines sharing the output directory. \
+        `medprep report merge` combines the shard reports. Pipelines with computed dataset statistics must use \
         two-phase statistics instead (`medprep stats --shard`, `medprep stats merge`, then stats: {file: …}).
         """
     )
@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Output directory (overrides output.directory).")
     var output: String?
 
-    @Option(help: "Parallel workers; memory is bounded by jobs × the largest scan (or batch).")
+    @Option(help: "Cores to use: parallel workers, one case (or batch) each; memory is bounded by jobs × the largest scan (or batch).")
     var jobs: Int = 1
 
     @Flag(help: "Show what would be processed without writing anything.")

@@ -11,12 +11,12 @@ struct StatsCommand: ParsableCommand {
         commandName: "compute",
         abstract: "Compute per-channel dataset statistics (count, mean, biased var, std, min, max, p0.5, p99.5).",
         discussion: """
-        Statistics are streamed: one scan per worker in memory. Means and variances are exact (Double, Chan merge);
-        percentiles come from a mergeable log-bucket sketch with relative error ≤ 0.5 %. Variance is biased (ddof 0).
+        Statistics are streamed: one scan per worker in memory. Means and variances are exact (Double, Chan merge); \
+        percentiles come from a mergeable log-bucket sketch with relative error ≤ 0.5 %. Variance is biased (ddof 0). \
         Exit code 1 when a file could not be read (the others are still counted).
 
-        Two-phase statistics for several machines: `medprep stats DIR --shard K/N --output partial-K.json` on each
-        shard K = 0…N−1 writes a partial file (per-case moments and the shard's sketch); `medprep stats merge
+        Two-phase statistics for several machines: `medprep stats DIR --shard K/N --output partial-K.json` on each \
+        shard K = 0…N−1 writes a partial file (per-case moments and the shard's sketch); `medprep stats merge \
         partial-*.json --output stats.json` then gives bit for bit the statistics of one `medprep stats DIR`.
         """
     )

@@ -10,9 +10,9 @@ struct StatsMergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Merge the partial statistics of shards 0…N−1 into dataset statistics.",
         discussion: """
-        The per-case moments of all partials are folded in case-id order, exactly as one `medprep stats` over the
-        whole directory folds them, so mean, var and m2 are bit-identical to it; the percentile sketches are added.
-        Errors (exit 2): partials of different shard counts or masks, a shard missing or given twice, a case in two
+        The per-case moments of all partials are folded in case-id order, exactly as one `medprep stats` over the \
+        whole directory folds them, so mean, var and m2 are bit-identical to it; the percentile sketches are added. \
+        Errors (exit 2): partials of different shard counts or masks, a shard missing or given twice, a case in two \
         partials. Exit 1 when shards recorded unreadable cases (the merged statistics are still written).
         """
     )

@@ -78,8 +78,8 @@ import Testing
         for item in HostileCorpus.cases {
             let relative = try #require(directory.placed[item.file])
             let entries = byInput[relative] ?? []
-            if item.file == "nifti/pair.img" {
-                #expect(entries.isEmpty && noted(relative), "the .img half shares its case id with the .hdr")
+            if ["nifti/pair.img", "nifti/gzpair.img.gz"].contains(item.file) {
+                #expect(entries.isEmpty && !noted(relative), "the .img half is read with its .hdr, in that case")
                 continue
             }
             expectedEntries += 1

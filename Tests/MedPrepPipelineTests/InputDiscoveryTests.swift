@@ -86,6 +86,8 @@ final class TemporaryDirectory {
         #expect(InputDiscovery.caseID(forRelativePath: "a/b.nii.gz") == "a/b")
         #expect(InputDiscovery.caseID(forRelativePath: "a/b.c.png") == "a/b.c")
         #expect(InputDiscovery.caseID(forRelativePath: "a.d/noext") == "a.d/noext")
+        #expect(InputDiscovery.caseID(forRelativePath: "a/b.hdr.gz") == "a/b")
+        #expect(InputDiscovery.caseID(forRelativePath: "a/b.img") == "a/b")
     }
 }
 
@@ -163,6 +165,27 @@ final class TemporaryDirectory {
         #expect(result.cases.map(\.relativePaths) == [["a.nii"]])
         #expect(result.skipped.map(\.reason) == [.duplicateCase])
         #expect(throws: (any Error).self) { try discovery(temp.path + "/missing").discover() }
+    }
+
+    /// A `.hdr/.img` pair is one case, selected by its header under the default patterns, with both halves
+    /// fingerprinted; an `.img` selected beside its header is folded into that case without a note.
+    @Test func analyzeStylePairsAreOneCase() throws {
+        let temp = try TemporaryDirectory()
+        try temp.write("p.hdr")
+        try temp.write("p.img")
+        try temp.write("q.hdr.gz")
+        try temp.write("q.img.gz")
+        try temp.write("r.nii")
+        let defaults = try discovery(temp.path, include: InputSpec.defaultInclude).discover()
+        #expect(defaults.cases.map(\.id) == ["p", "q", "r"])
+        #expect(defaults.skipped.isEmpty, "\(defaults.skipped)")
+        #expect(defaults.cases.map { $0.fingerprintedPaths.map { ($0 as NSString).lastPathComponent } }
+                == [["p.hdr", "p.img"], ["q.hdr.gz", "q.img.gz"], ["r.nii"]])
+        let everything = try discovery(temp.path, include: ["**/*"]).discover()
+        #expect(everything.cases.map(\.relativePaths) == [["p.hdr"], ["q.hdr.gz"], ["r.nii"]])
+        #expect(everything.skipped.isEmpty, "\(everything.skipped)")
+        let dataOnly = try discovery(temp.path, include: ["**/*.img"]).discover()
+        #expect(dataOnly.cases.map { $0.fingerprintedPaths.map { ($0 as NSString).lastPathComponent } } == [["p.img", "p.hdr"]])
     }
 
     @Test func fromResolvedPipeline() throws {

@@ -56,6 +56,39 @@ extension EndToEnd {
             #expect(afterPrune.summary?.removed == 0 && afterPrune.summary?.upToDate == 5, "\(afterPrune.transcript)")
         }
 
+        /// A `.hdr/.img` pair under the default include patterns is one case; rewriting only its `.img` redoes it.
+        @Test func analyzeStylePairIsOneCaseAndItsImageIsWatched() throws {
+            let workspace = try Workspace()
+            let fixtures = MedPrepProcess.packageRoot + "/Tests/MedPrepDecodeTests/Fixtures/nifti/"
+            try FileManager.default.createDirectory(atPath: workspace.at("in"), withIntermediateDirectories: true)
+            for name in ["pair_int16.hdr", "pair_int16.img"] {
+                try FileManager.default.copyItem(atPath: fixtures + name, toPath: workspace.at("in/" + name))
+            }
+            try GeneratedVolumes.write(count: 1, size: 8, to: workspace.at("in"))
+            try workspace.write("""
+                version: 1
+                name: pair
+                input: {directory: ../in}
+                stages:
+                  - normalize: {method: instance}
+                output: {directory: ../out, reports: [json]}
+                """, to: "p/pair.yaml")
+            let pipeline = workspace.at("p/pair.yaml")
+            let first = try MedPrepProcess.run(["run", pipeline, "--no-progress"])
+            #expect(first.status == 0 && first.summary?.processed == 2, "\(first.transcript)")
+            #expect(try workspace.reportNotes(under: "out").isEmpty)
+            #expect(FileManager.default.fileExists(atPath: workspace.at("out/pair_int16.nii.gz")))
+            let second = try MedPrepProcess.run(["run", pipeline, "--no-progress"])
+            #expect(second.summary?.upToDate == 2, "\(second.transcript)")
+
+            let image = workspace.at("in/pair_int16.img")
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: image)))
+            bytes[bytes.count - 1] &+= 1
+            try Data(bytes).write(to: URL(fileURLWithPath: image))
+            let third = try MedPrepProcess.run(["run", pipeline, "--no-progress"])
+            #expect(third.summary?.processed == 1 && third.summary?.upToDate == 1, "\(third.transcript)")
+        }
+
         /// `--jobs 1` and `--jobs 2` write byte-identical outputs, with dataset statistics and batch files.
         @Test func jobsDoNotChangeBytes() throws {
             let workspace = try Workspace()
