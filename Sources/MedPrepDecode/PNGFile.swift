@@ -36,9 +36,11 @@ enum PNGFile {
             throw MedPrepError(.tooLarge, path: path, reason: "image of \(raster.height) rows × \(raster.rowBytes) bytes overflows")
         }
 
-        var rows = [UInt8](repeating: 0, count: total)
-        let pixelStatus = rows.withUnsafeMutableBufferPointer { buffer in
-            mp_png_read_pixels(decoder, buffer.baseAddress, buffer.count)
+        // libpng writes every row (or fails, and the buffer is dropped), so it is not cleared first.
+        var pixelStatus: Int32 = 0
+        let rows = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            pixelStatus = mp_png_read_pixels(decoder, buffer.baseAddress, buffer.count)
+            initialized = total
         }
         guard pixelStatus == Int32(MP_PNG_OK) else { throw failure(decoder, status: pixelStatus, path: path) }
         raster.rows = rows

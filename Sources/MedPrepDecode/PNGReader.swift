@@ -46,9 +46,10 @@ public enum PNGReader {
     private static func planes(of raster: PNGRaster, path: String) throws -> [Float] {
         let width = raster.width, height = raster.height, channels = raster.channels
         let plane = width * height
-        var storage = [Float](repeating: 0, count: channels * plane)
-        try raster.rows.withUnsafeBufferPointer { rows in
-            try storage.withUnsafeMutableBufferPointer { out in
+        // Every element is written below (or an error is thrown and the array dropped), so it is not cleared first.
+        return try [Float](unsafeUninitializedCapacity: channels * plane) { out, initialized in
+            initialized = channels * plane
+            try raster.rows.withUnsafeBufferPointer { rows in
                 if raster.colorType == PNGRaster.paletteColorType {
                     try expandPalette(rows, into: out, raster: raster, path: path)
                     return
@@ -75,7 +76,6 @@ public enum PNGReader {
                 }
             }
         }
-        return storage
     }
 
     /// Converts `count` consecutive big-endian 16-bit samples to Float, eight at a time.
