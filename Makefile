@@ -44,7 +44,7 @@ clean:
 
 ## End-to-end benchmarks: medprep vs the nibabel + numpy (+ pillow) baseline, side by side; figures in BENCHMARKS.md.
 ## The median of BENCH_REPEAT rounds, each running every runner once.
-BENCH_REPEAT ?= 3
+BENCH_REPEAT ?= 5
 bench: build
 	python3 -c "import PIL, nibabel" 2>/dev/null || python3 -m pip install -q pillow nibabel numpy
 	python3 Benchmarks/make_workload.py && python3 Benchmarks/run_benchmarks.py --repeat $(BENCH_REPEAT)

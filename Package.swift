@@ -74,18 +74,23 @@ let package = Package(
         .executableTarget(name: "NormalizeBenchmark", dependencies: ["MedPrepNormalize", "MedPrepCore"],
                           path: "Benchmarks/NormalizeBenchmark"),
 
+        // Spawning the built binary and locating the package, shared by the tests that run medprep out of process.
+        .target(name: "MedPrepTestSupport", path: "Tests/MedPrepTestSupport"),
         .testTarget(name: "MedPrepCoreTests", dependencies: ["MedPrepCore"]),
         .testTarget(name: "MedPrepDecodeTests", dependencies: ["MedPrepDecode"], exclude: ["Fixtures"]),
         .testTarget(name: "MedPrepBatchTests", dependencies: ["MedPrepBatch"]),
         .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore"]),
         .testTarget(name: "MedPrepWriteTests", dependencies: ["MedPrepWrite", "MedPrepDecode"]),
-        .testTarget(name: "MedPrepReportTests", dependencies: ["MedPrepReport", "MedPrepNormalize", "MedPrepDecode", "MedPrepCore"]),
+        .testTarget(name: "MedPrepReportTests",
+                    dependencies: ["MedPrepReport", "MedPrepNormalize", "MedPrepDecode", "MedPrepCore", "MedPrepTestSupport"]),
         .testTarget(name: "MedPrepPipelineTests", dependencies: ["MedPrepPipeline"], exclude: ["Fixtures"]),
         .testTarget(name: "MedPrepShardTests",
                     dependencies: ["MedPrepPipeline", "MedPrepNormalize", "MedPrepCore", "MedPrepReport", "MedPrepDecode"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "MedPrepRunTests", dependencies: ["MedPrepPipeline", "MedPrepDecode", "MedPrepCore", "MedPrepWrite"]),
-        .testTarget(name: "MedPrepHostileTests", dependencies: ["MedPrepDecode", "MedPrepPipeline", "MedPrepCore"]),
+        .testTarget(name: "MedPrepRunTests",
+                    dependencies: ["MedPrepPipeline", "MedPrepDecode", "MedPrepCore", "MedPrepWrite", "MedPrepTestSupport"]),
+        .testTarget(name: "MedPrepHostileTests",
+                    dependencies: ["MedPrepDecode", "MedPrepPipeline", "MedPrepCore", "MedPrepTestSupport"]),
     ]
 )
 

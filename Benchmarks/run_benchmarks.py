@@ -15,7 +15,8 @@ Cases (--cases, comma separated; default all):
   rss       memory flatness: medprep GroupNorm .nii.gz --jobs 2 on N and 2N files, peak RSS of both
   floor     inflate + deflate of the gn-gz bytes with the library medprep uses (libdeflate level 1 through ctypes on
             libdeflate.so.0 when it loads, else Python's zlib level 1; the report names which), single core
-With --repeat N every runner of a case runs once per round, N rounds, and the median is reported.
+With --repeat N every runner of a case runs once per round, N rounds, and the median is reported; --warmup W
+(default 1) untimed rounds come first.
 Each case runs on a page-cache-warm input (every input read once before timing), into a fresh output directory
 under Benchmarks/.out/ (deleted afterwards unless --keep-outputs). Correctness: medprep's output for the first input
 against the baseline's (nibabel / np.load, max |difference| <= 1e-4, same affine, same shape), the number of outputs,
@@ -25,7 +26,7 @@ targets (TARGETS below). Markdown goes to stdout and to Benchmarks/results.md (g
 How to run (from the repository root, after `swift build -c release`):
   python3 Benchmarks/run_benchmarks.py                  # full workload (Benchmarks/make_workload.py makes it if needed)
   python3 Benchmarks/run_benchmarks.py --quick          # tiny workload: a smoke test of the whole harness
-  options: --cases gn-gz,floor  --repeat 3 (median of 3)  --binary PATH  --baseline-only (no medprep needed)
+  options: --cases gn-gz,floor  --repeat 3 (median of 3)  --warmup 1  --binary PATH  --baseline-only (no medprep needed)
            --workload DIR  --keep-outputs
 Exit status: 0 when everything ran and every correctness check passed (targets are reported, not enforced),
 1 when a run or a correctness check failed, 2 when the medprep binary is missing.
@@ -465,6 +466,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny workload (--scale small): smoke test")
     parser.add_argument("--cases", default=",".join(list(CASES) + list(EXTRA_CASES)))
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is reported")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed rounds of every runner before the timed ones")
     parser.add_argument("--binary", default=DEFAULT_BINARY)
     parser.add_argument("--baseline-only", action="store_true", help="time only the Python baseline")
     parser.add_argument("--workload", help="existing workload directory (made by make_workload.py)")
@@ -477,6 +479,8 @@ def main():
         parser.error(f"unknown case(s) {', '.join(unknown)}; known: {', '.join(list(CASES) + list(EXTRA_CASES))}")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.warmup < 0:
+        parser.error("--warmup must be at least 0")
     binary = os.path.abspath(args.binary)
     medprep_available = not args.baseline_only
     if medprep_available and not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
@@ -498,7 +502,7 @@ def main():
         "medprep": f"{binary} (built {time.strftime('%Y-%m-%d %H:%M', time.localtime(os.path.getmtime(binary)))})"
         if medprep_available else "not run (--baseline-only)",
         "baseline": f"Python {platform.python_version()}, numpy {np.__version__}, nibabel {nib.__version__}",
-        "repeats": f"{args.repeat} (median)",
+        "repeats": f"{args.repeat} (median), after {args.warmup} untimed warm-up round(s)",
         "peak RSS floor": f"{mib(launcher_floor.rss_kib):.1f} MiB (`true` measured through Benchmarks/child_rusage.py; "
                           "every peak RSS includes it)",
     }
@@ -515,8 +519,10 @@ def main():
                       [(f"baseline-w{w}", w) for w in WORKERS]
             # Repeats are interleaved (every runner once per round), so that a drift of the machine's state during
             # the case affects medprep and the baseline alike.
+            # Warm-up rounds run every runner untimed first: the first writes after a previous case's outputs were
+            # deleted are slowed by the file system for whoever runs first.
             runs = {runner: [] for runner, _ in runners}
-            for attempt in range(args.repeat):
+            for attempt in range(-args.warmup, args.repeat):
                 for runner, count in runners:
                     if runs[runner] and not runs[runner][-1].ok:
                         continue
@@ -527,8 +533,10 @@ def main():
                     else:
                         command = baseline_command(case, input_dir, output_dir, count)
                     run = measure(command, os.path.join(logs_dir, f"{name}-{runner}-{attempt}.log"))
-                    runs[runner].append(run)
-                    print(f"  {name:8s} {runner:12s} run {attempt + 1}: {run.wall:7.2f} s wall, {run.cpu:7.2f} s CPU, "
+                    if attempt >= 0 or not run.ok:
+                        runs[runner].append(run)
+                    label = f"run {attempt + 1}" if attempt >= 0 else "warm-up"
+                    print(f"  {name:8s} {runner:12s} {label}: {run.wall:7.2f} s wall, {run.cpu:7.2f} s CPU, "
                           f"{mib(run.rss_kib):6.0f} MiB" + ("" if run.ok else f"  FAILED (exit {run.status})"),
                           file=sys.stderr, flush=True)
                     if not run.ok:

@@ -1,11 +1,12 @@
 import Foundation
+import MedPrepTestSupport
 import Testing
 
 /// The built `medprep` binary over the corpus and the at-test-time directory cases, out of process: exit code 1
 /// (never a signal), every bad file reported once with its path and reason, every good file processed, special
 /// files noted and never opened, peak RSS (wait4) under 1 GiB because declared sizes are refused before allocating.
 @Suite(.serialized) struct CommandLineTests {
-    static let binary = HostileCorpus.packageRoot + "/.build/debug/medprep"
+    static let binary = PackagePaths.medprep
     static let memoryCeiling = 1 << 30
 
     @Test func inspectEveryFile() throws {
@@ -18,13 +19,13 @@ import Testing
         let passing = directory.extraGood + directory.hidden
         let relatives = corpusPaths + failing + passing
         let outcome = try ChildProcess.run(Self.binary, ["inspect", "--json"] + relatives.map { directory.input + "/" + $0 },
-                                           in: directory.root, timeout: 120)
+                                           timeout: 120)
         #expect(!outcome.timedOut)
-        #expect(outcome.signal == nil, "inspect ended by signal \(outcome.signal ?? 0): \(outcome.stderr.suffix(2000))")
-        #expect(outcome.exitCode == 1)
-        #expect(outcome.peakRSS < Self.memoryCeiling, "peak RSS \(outcome.peakRSS) bytes")
-        let parsed = try? JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8))
-        let entries = try #require(parsed as? [[String: Any]], "stdout: \(outcome.stdout.prefix(500)) stderr: \(outcome.stderr.prefix(2000))")
+        #expect(outcome.signal == nil, "inspect ended by signal \(outcome.signal ?? 0): \(outcome.standardError.suffix(2000))")
+        #expect(outcome.status == 1)
+        #expect(outcome.peakResidentKiB * 1024 < Self.memoryCeiling, "peak RSS \(outcome.peakResidentKiB * 1024) bytes")
+        let parsed = try? JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8))
+        let entries = try #require(parsed as? [[String: Any]], "stdout: \(outcome.standardOutput.prefix(500)) stderr: \(outcome.standardError.prefix(2000))")
         try #require(entries.count == relatives.count, "\(entries.count) entries for \(relatives.count) files")
         for (index, relative) in relatives.enumerated() {
             let entry = entries[index]
@@ -59,12 +60,11 @@ import Testing
           volumes: npy
           reports: [json]
         """.write(toFile: pipeline, atomically: true, encoding: .utf8)
-        let outcome = try ChildProcess.run(Self.binary, ["run", pipeline, "--no-progress", "--jobs", "2"],
-                                           in: directory.root, timeout: 300)
+        let outcome = try ChildProcess.run(Self.binary, ["run", pipeline, "--no-progress", "--jobs", "2"], timeout: 300)
         #expect(!outcome.timedOut, "run did not finish (FIFO opened?)")
-        #expect(outcome.signal == nil, "run ended by signal \(outcome.signal ?? 0): \(outcome.stderr.suffix(2000))")
-        #expect(outcome.exitCode == 1, "\(outcome.stderr.suffix(2000))")
-        #expect(outcome.peakRSS < Self.memoryCeiling, "peak RSS \(outcome.peakRSS) bytes")
+        #expect(outcome.signal == nil, "run ended by signal \(outcome.signal ?? 0): \(outcome.standardError.suffix(2000))")
+        #expect(outcome.status == 1, "\(outcome.standardError.suffix(2000))")
+        #expect(outcome.peakResidentKiB * 1024 < Self.memoryCeiling, "peak RSS \(outcome.peakResidentKiB * 1024) bytes")
         #expect(outcome.seconds < 240)
 
         let data = try Data(contentsOf: URL(fileURLWithPath: directory.root + "/out/report.json"))
@@ -83,7 +83,7 @@ import Testing
                 continue
             }
             expectedEntries += 1
-            try #require(entries.count == 1, "\(relative): \(entries.count) report entries; log: \(outcome.stderr.suffix(2000))")
+            try #require(entries.count == 1, "\(relative): \(entries.count) report entries; log: \(outcome.standardError.suffix(2000))")
             let entry = entries[0]
             if item.isError {
                 #expect(entry["status"] as? String == "failed", "\(relative): \(entry)")

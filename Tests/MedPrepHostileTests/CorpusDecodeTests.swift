@@ -11,7 +11,7 @@ import Testing
         #expect(cases.count >= 120)
         let onDisk = try FileManager.default.subpathsOfDirectory(atPath: HostileCorpus.directory).filter { sub in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: HostileCorpus.directory + "/" + sub, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: HostileCorpus.directory + "/" + sub, isDirectory: &isDirectory)
             return !isDirectory.boolValue && sub != "manifest.json"
         }
         #expect(Set(onDisk) == Set(cases.map(\.file)), "every corpus file has exactly one manifest entry")

@@ -1,4 +1,5 @@
 import Foundation
+import MedPrepTestSupport
 import Testing
 
 /// The hostile corpus written by `Scripts/make_hostile_corpus.py`: `Tests/Fixtures/hostile/manifest.json`.
@@ -22,14 +23,7 @@ struct HostileCase: Decodable, Sendable, CustomTestStringConvertible {
 }
 
 enum HostileCorpus {
-    /// The package root, found from this file's location.
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0 ..< 3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    static let directory = packageRoot + "/Tests/Fixtures/hostile"
+    static let directory = PackagePaths.root + "/Tests/Fixtures/hostile"
 
     static let cases: [HostileCase] = {
         struct Manifest: Decodable { var cases: [HostileCase] }

@@ -2,25 +2,19 @@ import Foundation
 import Testing
 import MedPrepCore
 import MedPrepDecode
+import MedPrepTestSupport
 @testable import MedPrepReport
 
 /// `medprep inspect --json` on every SampleData scan against nibabel / pillow / tifffile + numpy float64
 /// (Scripts/fixtures/make_inspect_reference.py).
 @Suite struct InspectReferenceTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: PackagePaths.root)
     nonisolated(unsafe) static let reference: [String: [String: Any]] = {
         let url = root.appendingPathComponent("Tests/Fixtures/inspect/sampledata.json")
         guard let data = try? Data(contentsOf: url),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: [String: Any]] else { return [:] }
         return object
     }()
-
-    /// The built `medprep` executable: beside the test bundle, else in .build/debug.
-    static var binary: String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("medprep").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return root.appendingPathComponent(".build/debug/medprep").path
-    }
 
     func check(_ actual: [String: Any], against expected: [String: Any], file: String) {
         #expect(actual["format"] as? String == expected["format"] as? String, "\(file) format")
@@ -57,17 +51,10 @@ import MedPrepDecode
         let bogus = FileManager.default.temporaryDirectory.appendingPathComponent("medprep-inspect-\(getpid()).nii").path
         try Data("not a scan".utf8).write(to: URL(fileURLWithPath: bogus))
         defer { try? FileManager.default.removeItem(atPath: bogus) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["inspect", "--json"] + files.map { Self.root.appendingPathComponent($0).path } + [bogus]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 1)
-        let entries = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        let outcome = try ChildProcess.run(PackagePaths.medprep, ["inspect", "--json"]
+                                           + files.map { Self.root.appendingPathComponent($0).path } + [bogus])
+        #expect(outcome.status == 1, "\(outcome.transcript)")
+        let entries = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [[String: Any]] ?? []
         #expect(entries.count == files.count + 1)
         for (file, entry) in zip(files, entries) {
             check(entry, against: Self.reference[file] ?? [:], file: file)

@@ -30,7 +30,7 @@ extension EndToEnd {
             var killedWhileRunning = 0
             var outputsSeen: [Int] = []
             for target in [0, 1, 3, 5, 8, 11] {
-                let process = try MedPrepProcess(["run", workspace.at("p/killed.yaml"), "--no-progress", "--jobs", "2"])
+                let process = try MedPrepProcess.start(["run", workspace.at("p/killed.yaml"), "--no-progress", "--jobs", "2"])
                 if target == 0 {
                     usleep(30_000)
                 } else {
@@ -79,7 +79,7 @@ extension EndToEnd {
                     "\(refused.transcript)")
             #expect(!FileManager.default.fileExists(atPath: workspace.at("out/scan_000.nii.gz")))
 
-            let waiting = try MedPrepProcess(["run", workspace.at("p/lock.yaml"), "--no-progress", "--wait"])
+            let waiting = try MedPrepProcess.start(["run", workspace.at("p/lock.yaml"), "--no-progress", "--wait"])
             usleep(600_000)
             #expect(!waiting.hasExited)
             lock.release()
@@ -114,7 +114,7 @@ extension EndToEnd {
                                         to: "p/\(name).yaml")
                     // The lower of two runs: a single run's peak varies by ±20 % with thread timing.
                     for _ in 0 ..< 2 {
-                        let (outcome, peak) = try MedPrepProcess(["run", workspace.at("p/\(name).yaml"), "--no-progress",
+                        let (outcome, peak) = try MedPrepProcess.start(["run", workspace.at("p/\(name).yaml"), "--no-progress",
                                                                   "--jobs", "\(jobs)"]).waitSamplingPeak()
                         #expect(outcome.status == 0 && outcome.summary?.processed == count, "\(outcome.transcript)")
                         #expect(peak > 0)
