@@ -34,6 +34,18 @@ final class ChannelGate: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Decodes `input`'s channel files with `loader`, settling the gate when `input` is the checked case.
+    func decodeChannels(of input: InputCase, loader: CaseLoader) throws -> Scan {
+        do {
+            let decoded = try loader.decodeChannels(input.paths)
+            settle(input, channels: decoded.tensor.shape.c)
+            return decoded
+        } catch {
+            settle(input, channels: nil)
+            throw error
+        }
+    }
+
     /// Waits for the verdict; true when the stages fit.
     func waitUntilSettled() -> Bool {
         condition.lock()

@@ -274,14 +274,7 @@ public final class PipelineRunner: Sendable {
         var prepared: [(InputCase, PreparedCase)] = []
         for input in unit.cases {
             do {
-                let decoded: Scan
-                do {
-                    decoded = try loader.decodeChannels(input.paths)
-                    gate.settle(input, channels: decoded.tensor.shape.c)
-                } catch {
-                    gate.settle(input, channels: nil)
-                    throw error
-                }
+                let decoded = try gate.decodeChannels(of: input, loader: loader)
                 prepared.append((input, try loader.load(input, decoded: decoded)))
             } catch {
                 results.append(failure(input, error))

@@ -73,15 +73,7 @@ public struct StatisticsPass: Sendable {
             return .success(cached)
         }
         do {
-            let decoded: Scan
-            do {
-                decoded = try loader.decodeChannels(input.paths)
-                gate.settle(input, channels: decoded.tensor.shape.c)
-            } catch {
-                gate.settle(input, channels: nil)
-                throw error
-            }
-            let prepared = try loader.load(input, decoded: decoded)
+            let prepared = try loader.load(input, decoded: try gate.decodeChannels(of: input, loader: loader))
             var statistics = DatasetStatistics()
             try statistics.accumulate(prepared.image.tensor, mask: mask, nonFinite: nonFinite,
                                       path: prepared.image.path, threads: threads)

@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func bulkEqualsOneByOneOnCTAndFloatData() {
-        var generator = SplitMix64(seed: 42)
+        var generator = SplitMix(seed: 42)
         // CT-like integers over several 64 Ki blocks with long runs of air, then MRI-like floats.
         var values: [Float] = []
         for i in 0 ..< 200_000 {
@@ -46,18 +46,5 @@ import Testing
         }
         #expect(Self.bulk(values, nonFiniteAsZero: false) == Self.oneByOne(values, nonFiniteAsZero: false))
         #expect(Self.bulk(values, nonFiniteAsZero: false).count == values.count)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for test data.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
