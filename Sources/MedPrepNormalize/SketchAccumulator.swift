@@ -1,13 +1,13 @@
 /// Counts many Float values into `QuantileSketch` buckets quickly; the buckets are exactly those of
 /// `QuantileSketch.add(_:)`.
 ///
-/// - Integer values in `integerRange` (CT in HU, 8/16-bit X-ray, most MRI) are counted per value in a flat
-///   histogram, and the logarithm of the bucket index is taken once per distinct value in `finish()`. Blocks of 16
-///   are tested at once: `y = x + 1.5·2²³` rounds `x` to an integer held in the low bits of `y`'s pattern, so `x`
-///   is integral when `y − 1.5·2²³ == x`, and its bin is `bits(y) − bits(1.5·2²³ − 32768)`. Four interleaved
-///   histograms (`counts[4·bin + lane]`) take every fourth value, so runs of equal values (air in CT) do not
-///   serialize on one counter.
-/// - Other values go through a 4096-slot direct-mapped table that remembers the bucket index of recent bit
+/// - Blocks of 16 values that are all integers in `integerRange` (CT in HU, 8/16-bit X-ray, most MRI) are
+///   counted per value in a flat histogram, and the logarithm of the bucket index is taken once per distinct
+///   value in `finish()`. A block is tested at once: `y = x + 1.5·2²³` rounds `x` to an integer held in the low
+///   bits of `y`'s pattern, so `x` is integral when `y − 1.5·2²³ == x`, and its bin is
+///   `bits(y) − bits(1.5·2²³ − 32768)`. Four interleaved histograms (`counts[4·bin + lane]`) take every fourth
+///   value, so runs of equal values (air in CT) do not serialize on one counter.
+/// - Other blocks go through a 4096-slot direct-mapped table that remembers the bucket index of recent bit
 ///   patterns, so scans of few distinct values mostly skip the logarithm.
 /// - Bucket counts go to flat arrays over every possible Float bucket (no growth checks per voxel).
 ///
@@ -82,7 +82,8 @@ struct SketchAccumulator {
                 let x = raw.loadUnaligned(fromByteOffset: block * 64, as: SIMD16<Float>.self)
                 let shifted = x + magic
                 guard all(((shifted - magic) .== x) .& (x .>= lower) .& (x .<= upper)) else {
-                    for lane in 0 ..< 16 { Self.countScalar(x[lane], counts, &gathered) }
+                    // A block with any other value goes to the general path whole (same buckets either way).
+                    gathered.append(contentsOf: UnsafeBufferPointer(rebasing: values[block * 16 ..< block * 16 + 16]))
                     continue
                 }
                 let bin = unsafeBitCast(shifted, to: SIMD16<UInt32>.self) &- firstBin
