@@ -14,9 +14,13 @@ Cases (--cases, comma separated; default all):
   png       16-bit PNG -> float32 .npy [1, 1, H, W]
   rss       memory flatness: medprep GroupNorm .nii.gz --jobs 2 on N and 2N files, peak RSS of both
   floor     inflate + deflate of the gn-gz bytes with the library medprep uses (libdeflate level 1 through ctypes on
-            libdeflate.so.0 when it loads, else Python's zlib level 1; the report names which), single core
+            libdeflate.so.0 when it loads, else Python's zlib level 1; the report names which), single core; and the
+            libpng row decode of the png files (Benchmarks/png_floor.c, compiled with cc), single core
 With --repeat N every runner of a case runs once per round, N rounds, and the median is reported; --warmup W
-(default 1) untimed rounds come first.
+(default 1) untimed rounds come first. Before every run of every runner, untimed, the page cache is synced and
+--pretouch GiB (default 2) of memory is written and freed: on a VM that hands idle free memory back to the host,
+the first touch of such memory costs a host fault per page, and without this whichever runner follows an idle
+moment pays it (measurement.pretouch; BENCHMARKS.md has the figures with --pretouch 0).
 Each case runs on a page-cache-warm input (every input read once before timing), into a fresh output directory
 under Benchmarks/.out/ (deleted afterwards unless --keep-outputs). Correctness: medprep's output for the first input
 against the baseline's (nibabel / np.load, max |difference| <= 1e-4, same affine, same shape), the number of outputs,
@@ -26,8 +30,8 @@ targets (TARGETS below). Markdown goes to stdout and to Benchmarks/results.md (g
 How to run (from the repository root, after `swift build -c release`):
   python3 Benchmarks/run_benchmarks.py                  # full workload (Benchmarks/make_workload.py makes it if needed)
   python3 Benchmarks/run_benchmarks.py --quick          # tiny workload: a smoke test of the whole harness
-  options: --cases gn-gz,floor  --repeat 3 (median of 3)  --warmup 1  --binary PATH  --baseline-only (no medprep needed)
-           --workload DIR  --keep-outputs
+  options: --cases gn-gz,floor  --repeat 3 (median of 3)  --warmup 1  --pretouch 2  --binary PATH
+           --baseline-only (no medprep needed)  --workload DIR  --keep-outputs
 Exit status: 0 when everything ran and every correctness check passed (targets are reported, not enforced),
 1 when a run or a correctness check failed, 2 when the medprep binary is missing.
 Needs numpy, nibabel (and pillow for the PNG case through baseline.py).
@@ -39,7 +43,6 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +51,8 @@ import zlib
 
 import nibabel as nib
 import numpy as np
+
+from measurement import Run, log_tail, measure, warm_page_cache
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
@@ -85,63 +90,6 @@ SPEEDUP_TARGETS = [
 RSS_LIMIT_MIB = 250.0       # peak RSS of medprep GroupNorm .nii.gz --jobs 2
 RSS_FLATNESS = 0.10         # peak RSS on 2N files within ±10 % of N files
 JOBS_SCALING = 1.8          # wall(--jobs 1) / wall(--jobs 2), every medprep case
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Measurement
-
-
-class Run:
-    """One measured child process (median over repeats when merged)."""
-
-    def __init__(self, wall, cpu, rss_kib, status, log):
-        self.wall, self.cpu, self.rss_kib, self.status, self.log = wall, cpu, rss_kib, status, log
-
-    @property
-    def ok(self):
-        return self.status == 0
-
-    @staticmethod
-    def median(runs):
-        failed = [r for r in runs if not r.ok]
-        if failed:
-            return failed[0]
-        return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs),
-                   statistics.median(r.rss_kib for r in runs), 0, runs[-1].log)
-
-
-def measure(command, log_path):
-    """Runs command (stdout+stderr to log_path) through child_rusage.py and returns its wall time, CPU time and
-    peak RSS (os.wait4 in the import-free launcher, so the runner's own size does not leak into ru_maxrss)."""
-    result_path = log_path + ".rusage.json"
-    launcher = [sys.executable, "-I", "-S", os.path.join(BENCH_DIR, "child_rusage.py"), result_path]
-    # Flush what earlier runs left dirty in the page cache (untimed), so that one run's writeback does not
-    # throttle the next: every runner starts from the same clean cache state.
-    os.sync()
-    with open(log_path, "wb") as log:
-        status = subprocess.run(launcher + command, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL).returncode
-    try:
-        with open(result_path) as f:
-            usage = json.load(f)
-    except (OSError, ValueError):
-        return Run(0.0, 0.0, 0, status if status else 1, log_path)
-    return Run(usage["wall"], usage["user"] + usage["sys"], usage["maxrss_kib"], usage["status"], log_path)
-
-
-def log_tail(path, lines=12):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-lines:]).rstrip()
-    except OSError:
-        return "(no log)"
-
-
-def warm_page_cache(paths):
-    for path in paths:
-        with open(path, "rb") as f:
-            while f.read(1 << 24):
-                pass
 
 
 def fresh_directory(path):
@@ -332,6 +280,21 @@ def measure_floor(inputs):
     return dict(library=codec.name, inflate=inflate_s, deflate=deflate_s, raw_bytes=raw_bytes, out_bytes=out_bytes)
 
 
+def measure_png_floor(inputs, build_dir):
+    """Single-core seconds libpng (and the zlib it links) takes to decode the rows of every PNG: Benchmarks/png_floor.c,
+    compiled here with `cc -O2 … -lpng`. Returns None (with a note on stderr) when no C compiler or libpng header."""
+    program = os.path.join(build_dir, "png_floor")
+    compile_command = ["cc", "-O2", "-o", program, os.path.join(BENCH_DIR, "png_floor.c"), "-lpng"]
+    try:
+        subprocess.run(compile_command, check=True, capture_output=True, text=True)
+        result = subprocess.run([program, *inputs], check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", "") or str(error)
+        print(f"  floor    PNG floor not measured: {' '.join(compile_command)}: {detail.strip()}", file=sys.stderr)
+        return None
+    return json.loads(result.stdout)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Report
 
@@ -388,6 +351,18 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
             run = results.get(("gn-gz", f"medprep-j{jobs}"))
             if run is not None and run.ok:
                 out.append(f"- medprep --jobs {jobs}: {run.wall:.2f} s = {run.wall / (total / jobs):.2f}× its floor")
+    if floor and floor.get("png"):
+        png = floor["png"]
+        out += ["", "## Floor (png bytes, single core)", "",
+                f"- libpng row decode of {png['files']} files ({png['bytes'] / 1e6:.0f} MB): {png['decode_s']:.2f} s "
+                f"on 1 core, {png['decode_s'] / 2:.2f} s ideally split over 2 (Benchmarks/png_floor.c)"]
+        for jobs in JOBS:
+            run = results.get(("png", f"medprep-j{jobs}"))
+            if run is not None and run.ok:
+                out.append(f"- medprep --jobs {jobs}: {run.wall:.2f} s = {run.wall / (png['decode_s'] / jobs):.2f}× its floor")
+        base = results.get(("png", "baseline-w1"))
+        if base is not None and base.ok:
+            out.append(f"- ceiling of the 1-process ratio with 2 cores: {base.wall / (png['decode_s'] / 2):.2f}×")
 
     if rss:
         out += ["", "## Memory flatness (medprep GroupNorm .nii.gz --jobs 2)", "", "| files | wall s | peak RSS MiB |",
@@ -467,6 +442,8 @@ def main():
     parser.add_argument("--cases", default=",".join(list(CASES) + list(EXTRA_CASES)))
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is reported")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds of every runner before the timed ones")
+    parser.add_argument("--pretouch", type=float, default=2.0, metavar="GIB",
+                        help="GiB of memory written and freed (untimed) right before every run; 0 turns it off")
     parser.add_argument("--binary", default=DEFAULT_BINARY)
     parser.add_argument("--baseline-only", action="store_true", help="time only the Python baseline")
     parser.add_argument("--workload", help="existing workload directory (made by make_workload.py)")
@@ -503,6 +480,8 @@ def main():
         if medprep_available else "not run (--baseline-only)",
         "baseline": f"Python {platform.python_version()}, numpy {np.__version__}, nibabel {nib.__version__}",
         "repeats": f"{args.repeat} (median), after {args.warmup} untimed warm-up round(s)",
+        "pre-touch": (f"{args.pretouch:g} GiB written and freed before every run (untimed; see pretouch())"
+                      if args.pretouch > 0 else "off (--pretouch 0)"),
         "peak RSS floor": f"{mib(launcher_floor.rss_kib):.1f} MiB (`true` measured through Benchmarks/child_rusage.py; "
                           "every peak RSS includes it)",
     }
@@ -532,7 +511,7 @@ def main():
                         command = medprep_command(binary, pipelines_dir, f"{name}-j{count}", case, input_dir, output_dir, count)
                     else:
                         command = baseline_command(case, input_dir, output_dir, count)
-                    run = measure(command, os.path.join(logs_dir, f"{name}-{runner}-{attempt}.log"))
+                    run = measure(command, os.path.join(logs_dir, f"{name}-{runner}-{attempt}.log"), args.pretouch)
                     if attempt >= 0 or not run.ok:
                         runs[runner].append(run)
                     label = f"run {attempt + 1}" if attempt >= 0 else "warm-up"
@@ -565,7 +544,7 @@ def main():
                         shutil.copyfile(path, target)
                 output_dir = fresh_directory(os.path.join(out_root, "rss", f"out-{count}"))
                 command = medprep_command(binary, pipelines_dir, f"rss-{count}", CASES["gn-gz"], subset, output_dir, 2)
-                run = measure(command, os.path.join(logs_dir, f"rss-{count}.log"))
+                run = measure(command, os.path.join(logs_dir, f"rss-{count}.log"), args.pretouch)
                 print(f"  rss      {count:3d} files    : {run.wall:7.2f} s wall, {mib(run.rss_kib):6.0f} MiB",
                       file=sys.stderr, flush=True)
                 failed |= not run.ok
@@ -576,6 +555,9 @@ def main():
         if "floor" in args.cases:
             floor = measure_floor(sorted(glob.glob(os.path.join(workload, "ct-gz", "*.nii.gz"))))
             print(f"  floor    {floor['library']}: {floor['inflate'] + floor['deflate']:.2f} s", file=sys.stderr)
+            floor["png"] = measure_png_floor(sorted(glob.glob(os.path.join(workload, "png", "*.png"))), pipelines_dir)
+            if floor["png"]:
+                print(f"  floor    libpng: {floor['png']['decode_s']:.2f} s", file=sys.stderr)
     finally:
         shutil.rmtree(pipelines_dir, ignore_errors=True)
 

@@ -1,0 +1,80 @@
+"""Measurement helpers of run_benchmarks.py: one child process timed through child_rusage.py, medians, page-cache
+and memory preparation. Not run on its own."""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+import numpy as np
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class Run:
+    """One measured child process (median over repeats when merged)."""
+
+    def __init__(self, wall, cpu, rss_kib, status, log):
+        self.wall, self.cpu, self.rss_kib, self.status, self.log = wall, cpu, rss_kib, status, log
+
+    @property
+    def ok(self):
+        return self.status == 0
+
+    @staticmethod
+    def median(runs):
+        failed = [r for r in runs if not r.ok]
+        if failed:
+            return failed[0]
+        return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs),
+                   statistics.median(r.rss_kib for r in runs), 0, runs[-1].log)
+
+
+def pretouch(gib):
+    """Writes one byte per 4 KiB page of `gib` GiB of fresh anonymous memory, then frees it.
+
+    On a VM with free page reporting (virtio-balloon; Linux reports free 2 MiB blocks after about 2 s), memory that
+    stayed free is handed back to the host, and the first write to each of its pages then costs a host fault. The
+    kernel allocates unreported free pages before reported ones, so after this call the next program's first
+    `gib` GiB of new pages (its page-cache writes above all) are ones the guest holds. Done untimed before every
+    run of every runner."""
+    if gib <= 0:
+        return
+    block = np.empty(int(gib * (1 << 30)), dtype=np.uint8)
+    block[::4096] = 1
+    del block
+
+
+def measure(command, log_path, pretouch_gib=0.0):
+    """Runs command (stdout+stderr to log_path) through child_rusage.py and returns its wall time, CPU time and
+    peak RSS (os.wait4 in the import-free launcher, so the runner's own size does not leak into ru_maxrss)."""
+    result_path = log_path + ".rusage.json"
+    launcher = [sys.executable, "-I", "-S", os.path.join(BENCH_DIR, "child_rusage.py"), result_path]
+    # Flush what earlier runs left dirty in the page cache (untimed), so that one run's writeback does not
+    # throttle the next: every runner starts from the same clean cache state.
+    os.sync()
+    pretouch(pretouch_gib)
+    with open(log_path, "wb") as log:
+        status = subprocess.run(launcher + command, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL).returncode
+    try:
+        with open(result_path) as f:
+            usage = json.load(f)
+    except (OSError, ValueError):
+        return Run(0.0, 0.0, 0, status if status else 1, log_path)
+    return Run(usage["wall"], usage["user"] + usage["sys"], usage["maxrss_kib"], usage["status"], log_path)
+
+
+def log_tail(path, lines=12):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:]).rstrip()
+    except OSError:
+        return "(no log)"
+
+
+def warm_page_cache(paths):
+    for path in paths:
+        with open(path, "rb") as f:
+            while f.read(1 << 24):
+                pass
