@@ -14,8 +14,12 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 class Run:
     """One measured child process (median over repeats when merged)."""
 
-    def __init__(self, wall, cpu, rss_kib, status, log):
+    def __init__(self, wall, cpu, rss_kib, status, log, walls=None, steal=0.0, iowait=0.0):
         self.wall, self.cpu, self.rss_kib, self.status, self.log = wall, cpu, rss_kib, status, log
+        self.walls = walls if walls is not None else [wall]
+        # Machine-wide CPU seconds the hypervisor gave to others (steal) and spent idle waiting for I/O during
+        # the run: noise the runner did not cause (steal) or waited on (iowait).
+        self.steal, self.iowait = steal, iowait
 
     @property
     def ok(self):
@@ -27,7 +31,8 @@ class Run:
         if failed:
             return failed[0]
         return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs),
-                   statistics.median(r.rss_kib for r in runs), 0, runs[-1].log)
+                   statistics.median(r.rss_kib for r in runs), 0, runs[-1].log, [r.wall for r in runs],
+                   max(r.steal for r in runs), max(r.iowait for r in runs))
 
 
 def pretouch(gib):
@@ -45,6 +50,17 @@ def pretouch(gib):
     del block
 
 
+def cpu_counters():
+    """(steal, iowait) CPU seconds of the whole machine so far, from /proc/stat; (0, 0) where it is missing."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return int(fields[8]) / ticks, int(fields[5]) / ticks
+    except (OSError, ValueError, IndexError):
+        return 0.0, 0.0
+
+
 def measure(command, log_path, pretouch_gib=0.0):
     """Runs command (stdout+stderr to log_path) through child_rusage.py and returns its wall time, CPU time and
     peak RSS (os.wait4 in the import-free launcher, so the runner's own size does not leak into ru_maxrss)."""
@@ -54,15 +70,18 @@ def measure(command, log_path, pretouch_gib=0.0):
     # throttle the next: every runner starts from the same clean cache state.
     os.sync()
     pretouch(pretouch_gib)
+    steal_before, iowait_before = cpu_counters()
     with open(log_path, "wb") as log:
         status = subprocess.run(launcher + command, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL).returncode
+    steal_after, iowait_after = cpu_counters()
     try:
         with open(result_path) as f:
             usage = json.load(f)
     except (OSError, ValueError):
         return Run(0.0, 0.0, 0, status if status else 1, log_path)
-    return Run(usage["wall"], usage["user"] + usage["sys"], usage["maxrss_kib"], usage["status"], log_path)
+    return Run(usage["wall"], usage["user"] + usage["sys"], usage["maxrss_kib"], usage["status"], log_path,
+               steal=steal_after - steal_before, iowait=iowait_after - iowait_before)
 
 
 def log_tail(path, lines=12):

@@ -314,12 +314,25 @@ def speedup(results, case, jobs, workers):
     return b.wall / m.wall
 
 
+def round_speedups(results, case, jobs, workers):
+    """Per-round ratios (baseline wall / medprep wall of the same round), or [] when a runner failed."""
+    m, b = results.get((case, f"medprep-j{jobs}")), results.get((case, f"baseline-w{workers}"))
+    if m is None or b is None or not m.ok or not b.ok or len(m.walls) != len(b.walls):
+        return []
+    return [bw / mw for mw, bw in zip(m.walls, b.walls) if mw > 0]
+
+
+def spread(values):
+    return f"{min(values):.2f}–{max(values):.2f}×" if len(values) > 1 else ""
+
+
 def render(args, meta, results, input_bytes, checks, rss, floor, medprep_available):
     out = ["# medprep end-to-end benchmarks", ""]
     out += [f"- {key}: {value}" for key, value in meta.items()]
     out += ["", "## Runs", "",
-            "| case | runner | wall s | CPU s | CPU/wall | peak RSS MiB | input MB/s | baseline 1p / this | baseline 2p / this |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+            "| case | runner | wall s | CPU s | CPU/wall | peak RSS MiB | input MB/s | baseline 1p / this | baseline 2p / this "
+            "| max steal s | max iowait s |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in [c for c in args.cases if c in CASES]:
         for runner in [f"medprep-j{j}" for j in JOBS] + [f"baseline-w{w}" for w in WORKERS]:
             run = results.get((name, runner))
@@ -328,16 +341,19 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
             label = runner.replace("medprep-j", "medprep --jobs ").replace("baseline-w", "baseline ") + (
                 "" if runner.startswith("medprep") else " proc")
             if not run.ok:
-                out.append(f"| {CASES[name]['title']} | {label} | failed (exit {run.status}, log {run.log}) | | | | | | |")
+                out.append(f"| {CASES[name]['title']} | {label} | failed (exit {run.status}, log {run.log}) | | | | | | | | |")
                 continue
             ratios = ["", ""]
             if runner.startswith("medprep"):
                 jobs = int(runner[-1])
                 ratios = [f"{s:.2f}×" if s else "" for s in (speedup(results, name, jobs, 1), speedup(results, name, jobs, 2))]
             out.append(f"| {CASES[name]['title']} | {label} | {run.wall:.2f} | {run.cpu:.2f} | {run.cpu / run.wall:.2f} | "
-                       f"{mib(run.rss_kib):.0f} | {input_bytes[name] / 1e6 / run.wall:.0f} | {ratios[0]} | {ratios[1]} |")
+                       f"{mib(run.rss_kib):.0f} | {input_bytes[name] / 1e6 / run.wall:.0f} | {ratios[0]} | {ratios[1]} | "
+                       f"{run.steal:.2f} | {run.iowait:.2f} |")
     out += ["", "Peak RSS: ru_maxrss from os.wait4 (medprep: the process; 2-process baseline: its largest process, "
-            "the tree's total is higher). Input MB/s: input file bytes / wall time. Ratios: baseline wall / medprep wall."]
+            "the tree's total is higher). Input MB/s: input file bytes / wall time. Ratios: baseline wall / medprep wall. "
+            "Steal and iowait: the largest over the timed rounds of CPU seconds the whole machine lost to the hypervisor "
+            "(steal) or spent waiting for I/O during the run (from /proc/stat); high values mark a noisy round."]
 
     if floor:
         total = floor["inflate"] + floor["deflate"]
@@ -372,7 +388,7 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
             out.append(f"| {count} | {cells} |")
 
     out += ["", "## Targets (speed-up = baseline wall time / medprep wall time)", "",
-            "| target | measured | status |", "|---|---:|---|"]
+            "| target | measured (median) | rounds (min–max) | status |", "|---|---:|---:|---|"]
     if args.quick:
         out[-3:-3] = ["Quick workload: start-up dominates these runs, so the targets below are informational only; "
                       "they are judged on the full workload.", ""]
@@ -381,25 +397,27 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
             continue
         value = speedup(results, case, jobs, workers)
         label = f"{CASES[case]['title']}: medprep --jobs {jobs} vs {workers}-process baseline ≥ {minimum}×"
-        out.append(f"| {label} | {f'{value:.2f}×' if value else 'n/a'} | {status_text(value >= minimum) if value else 'n/a'} |")
+        out.append(f"| {label} | {f'{value:.2f}×' if value else 'n/a'} | {spread(round_speedups(results, case, jobs, workers))} | "
+                   f"{status_text(value >= minimum) if value else 'n/a'} |")
     gz2 = results.get(("gn-gz", "medprep-j2"))
     if "gn-gz" in args.cases or rss:
         peaks = [r.rss_kib for r in ([gz2] if gz2 else []) + [run for _, run in rss] if r.ok]
         peak = mib(max(peaks)) if peaks else None
         out.append(f"| peak RSS GroupNorm .nii.gz --jobs 2 ≤ {RSS_LIMIT_MIB:.0f} MiB (largest run) | "
-                   f"{f'{peak:.0f} MiB' if peak else 'n/a'} | {status_text(peak <= RSS_LIMIT_MIB) if peak else 'n/a'} |")
+                   f"{f'{peak:.0f} MiB' if peak else 'n/a'} | | {status_text(peak <= RSS_LIMIT_MIB) if peak else 'n/a'} |")
     if len(rss) == 2 and all(run.ok for _, run in rss):
         change = rss[1][1].rss_kib / rss[0][1].rss_kib - 1
-        out.append(f"| peak RSS on {rss[1][0]} files within ±{RSS_FLATNESS:.0%} of {rss[0][0]} files | {change:+.1%} | "
+        out.append(f"| peak RSS on {rss[1][0]} files within ±{RSS_FLATNESS:.0%} of {rss[0][0]} files | {change:+.1%} | | "
                    f"{status_text(abs(change) <= RSS_FLATNESS)} |")
     for name in [c for c in args.cases if c in CASES]:
         one, two = results.get((name, "medprep-j1")), results.get((name, "medprep-j2"))
         if one and two and one.ok and two.ok:
             scaling = one.wall / two.wall
-            out.append(f"| {CASES[name]['title']}: medprep --jobs 1 → 2 ≥ {JOBS_SCALING}× | {scaling:.2f}× | "
+            rounds = [a / b for a, b in zip(one.walls, two.walls) if b > 0] if len(one.walls) == len(two.walls) else []
+            out.append(f"| {CASES[name]['title']}: medprep --jobs 1 → 2 ≥ {JOBS_SCALING}× | {scaling:.2f}× | {spread(rounds)} | "
                        f"{status_text(scaling >= JOBS_SCALING)} |")
     if not medprep_available:
-        out.append("| (medprep not run: --baseline-only) | | n/a |")
+        out.append("| (medprep not run: --baseline-only) | | | n/a |")
 
     if checks:
         out += ["", "## Correctness (medprep --jobs 2 against the 1-process baseline)", "", "| case | check | result | detail |",
@@ -516,7 +534,8 @@ def main():
                         runs[runner].append(run)
                     label = f"run {attempt + 1}" if attempt >= 0 else "warm-up"
                     print(f"  {name:8s} {runner:12s} {label}: {run.wall:7.2f} s wall, {run.cpu:7.2f} s CPU, "
-                          f"{mib(run.rss_kib):6.0f} MiB" + ("" if run.ok else f"  FAILED (exit {run.status})"),
+                          f"{mib(run.rss_kib):6.0f} MiB, steal {run.steal:.2f} s, iowait {run.iowait:.2f} s"
+                          + ("" if run.ok else f"  FAILED (exit {run.status})"),
                           file=sys.stderr, flush=True)
                     if not run.ok:
                         print(log_tail(run.log), file=sys.stderr)
