@@ -40,9 +40,10 @@ def pretouch(gib):
 
     On a VM with free page reporting (virtio-balloon; Linux reports free 2 MiB blocks after about 2 s), memory that
     stayed free is handed back to the host, and the first write to each of its pages then costs a host fault. The
-    kernel allocates unreported free pages before reported ones, so after this call the next program's first
-    `gib` GiB of new pages (its page-cache writes above all) are ones the guest holds. Done untimed before every
-    run of every runner."""
+    kernel puts reported pages back at the tail of its free lists, so pages freed just now are handed out first:
+    after this call the next program's new pages (its page-cache writes above all) are mostly ones the guest still
+    holds. It lowers the noise but does not remove it (BENCHMARKS.md). Done untimed before every run of every
+    runner."""
     if gib <= 0:
         return
     block = np.empty(int(gib * (1 << 30)), dtype=np.uint8)
