@@ -31,6 +31,7 @@ public enum NIfTIWriter {
         let header = try header(shape: shape, geometry: geometry, path: path)
         let compressed = path.hasSuffix(".gz")
         try AtomicFile.write(to: path, durable: durable, observer: observer) { sink in
+            if !compressed { try sink.preallocate(header.count + tensor.storage.count * MemoryLayout<Float>.size) }
             let emit = compressed
                 ? { (bytes: UnsafeRawBufferPointer) in try GzipCodec.deflate(bytes, level: 1, path: path) { try sink.write($0) } }
                 : { (bytes: UnsafeRawBufferPointer) in try sink.write(bytes) }

@@ -11,6 +11,7 @@ public enum NPYWriter {
                              observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let header = self.header(shape: tensor.shape.outputDimensions)
         try AtomicFile.write(to: path, durable: durable, observer: observer) { sink in
+            try sink.preallocate(header.count + tensor.storage.count * MemoryLayout<Float>.size)
             try sink.write(header)
             if 1.littleEndian == 1 {
                 try tensor.storage.withUnsafeBytes { try sink.write($0) }

@@ -51,4 +51,21 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([4, 5]))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.bin"])
     }
+
+    @Test func preallocatedOutputHoldsExactlyWhatWasWritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medprep-prealloc-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("out.bin").path
+        let payload = (0 ..< 300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try AtomicFile.write(to: path) { sink in
+            try sink.preallocate(payload.count)
+            #if os(Linux)
+            var info = stat()
+            #expect(fstat(sink.descriptor, &info) == 0 && info.st_size == payload.count)
+            #endif
+            try sink.write(Array(payload[..<1000]))
+            try sink.write(Array(payload[1000...]))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(payload))
+    }
 }
