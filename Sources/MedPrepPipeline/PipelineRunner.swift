@@ -75,11 +75,14 @@ public final class PipelineRunner: Sendable {
     public let pipeline: ResolvedPipeline
     public let options: RunOptions
     public let log: RunLog
+    /// `pipeline.processingHash`, computed once (every case's assessment and record compares it).
+    let processingHash: String
 
     public init(pipeline: ResolvedPipeline, options: RunOptions, log: RunLog) {
         self.pipeline = pipeline
         self.options = options
         self.log = log
+        processingHash = pipeline.processingHash
     }
 
     /// One unit of work: the cases normalized together (one case, or one batch).
@@ -202,7 +205,7 @@ public final class PipelineRunner: Sendable {
             guard let store else { return .success(InputAssessment(decision: .new, inputs: [])) }
             do {
                 return .success(try store.assess(caseID: input.id, inputPaths: input.fingerprintedPaths,
-                                                 pipelineHash: pipeline.processingHash, statisticsHash: key,
+                                                 pipelineHash: processingHash, statisticsHash: key,
                                                  medprepVersion: options.medprepVersion))
             } catch {
                 return .failure(MedPrepError.wrap(error, path: input.paths.first))
@@ -314,7 +317,7 @@ public final class PipelineRunner: Sendable {
                 if let batchFile { files.append(batchFile) }
                 if let store {
                     try store.record(OutputRecord(caseID: input.id, inputs: assessments[input.id]?.inputs ?? [],
-                                                  pipelineHash: pipeline.processingHash, statisticsHash: statisticsHash,
+                                                  pipelineHash: processingHash, statisticsHash: statisticsHash,
                                                   medprepVersion: options.medprepVersion, outputs: files,
                                                   groupsJSON: try groupsJSON(sampleGroups), recordedAt: Date()))
                 }
