@@ -282,9 +282,11 @@ def measure_floor(inputs):
 
 def measure_png_floor(inputs, build_dir):
     """Single-core seconds libpng (and the zlib it links) takes to decode the rows of every PNG: Benchmarks/png_floor.c,
-    compiled here with `cc -O2 … -lpng`. Returns None (with a note on stderr) when no C compiler or libpng header."""
+    compiled here with `cc` (or the toolchain's `clang`) `-O2 … -lpng`. Returns None (with a note on stderr) when
+    there is no C compiler or libpng header."""
     program = os.path.join(build_dir, "png_floor")
-    compile_command = ["cc", "-O2", "-o", program, os.path.join(BENCH_DIR, "png_floor.c"), "-lpng"]
+    compiler = shutil.which("cc") or shutil.which("clang") or "cc"   # the Swift toolchain brings clang
+    compile_command = [compiler, "-O2", "-o", program, os.path.join(BENCH_DIR, "png_floor.c"), "-lpng"]
     try:
         subprocess.run(compile_command, check=True, capture_output=True, text=True)
         result = subprocess.run([program, *inputs], check=True, capture_output=True, text=True)
