@@ -52,9 +52,8 @@ import zlib
 import nibabel as nib
 import numpy as np
 
-from measurement import Run, log_tail, measure, warm_page_cache
+from measurement import BENCH_DIR, Run, log_tail, measure, warm_page_cache
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
 DEFAULT_BINARY = os.path.join(ROOT, ".build", "release", "medprep")
 TOLERANCE = 1e-4
