@@ -8,7 +8,7 @@ import MedPrepCore
 /// statistics. The database runs in WAL mode; a committed record survives a crash of the process, and an
 /// interrupted write leaves the previous state. With `durable` (`--fsync`) it also runs with
 /// `synchronous = FULL`, so that records survive a power loss; otherwise `NORMAL`. The runner records a case only *after* its outputs have
-/// been renamed into place (`AtomicFile`), so a crash in between makes the case look new, never up to date.
+/// been given their final names (`AtomicFile`), so a crash in between makes the case look new, never up to date.
 ///
 /// Hashing policy: `assess` reuses the recorded content hash when a file's size and modification time (ns) are
 /// both unchanged, and rehashes the file only otherwise. A file rewritten with identical size and timestamp
@@ -113,21 +113,34 @@ public final class StateStore: Sendable {
 
     /// Inserts or replaces the record of a case, in one transaction. Call after the outputs are in place.
     public func record(_ record: OutputRecord) throws {
+        try self.record([record])
+    }
+
+    /// Inserts or replaces the records of several cases in one transaction (all or none are committed), with
+    /// each statement prepared once. Call after their outputs are in place.
+    public func record(_ records: [OutputRecord]) throws {
+        guard !records.isEmpty else { return }
         try access {
             try database.write { db in
-                try db.execute(sql: "DELETE FROM cases WHERE case_id = ?", arguments: [record.caseID])
-                try db.execute(sql: """
+                let delete = try db.makeStatement(sql: "DELETE FROM cases WHERE case_id = ?")
+                let insertCase = try db.makeStatement(sql: """
                     INSERT INTO cases (case_id, pipeline_hash, statistics_hash, medprep_version, recorded_at, groups)
                     VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [record.caseID, record.pipelineHash, record.statisticsHash, record.medprepVersion,
-                                     record.recordedAt.timeIntervalSince1970, record.groupsJSON])
-                for (position, input) in record.inputs.enumerated() {
-                    try db.execute(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)",
-                                   arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.digest])
-                }
-                for (position, output) in record.outputs.enumerated() {
-                    try db.execute(sql: "INSERT INTO output_files VALUES (?, ?, ?, ?, ?)",
-                                   arguments: [record.caseID, position, output.path, output.size, output.digest])
+                    """)
+                let insertInput = try db.makeStatement(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)")
+                let insertOutput = try db.makeStatement(sql: "INSERT INTO output_files VALUES (?, ?, ?, ?, ?)")
+                for record in records {
+                    try delete.execute(arguments: [record.caseID])
+                    try insertCase.execute(arguments: [record.caseID, record.pipelineHash, record.statisticsHash,
+                                                       record.medprepVersion, record.recordedAt.timeIntervalSince1970,
+                                                       record.groupsJSON])
+                    for (position, input) in record.inputs.enumerated() {
+                        try insertInput.execute(arguments: [record.caseID, position, input.path, input.size,
+                                                            input.modifiedNanoseconds, input.digest])
+                    }
+                    for (position, output) in record.outputs.enumerated() {
+                        try insertOutput.execute(arguments: [record.caseID, position, output.path, output.size, output.digest])
+                    }
                 }
             }
         }
