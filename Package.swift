@@ -21,7 +21,7 @@ let package = Package(
     ],
     targets: [
         // Tensor (NCDHW float32), scan geometry, errors, decode limits, atomic file output.
-        .target(name: "MedPrepCore", dependencies: [.target(name: "CFallocate", condition: .when(platforms: [.linux]))]),
+        .target(name: "MedPrepCore", dependencies: [.target(name: "CLinuxFile", condition: .when(platforms: [.linux]))]),
 
         // System libraries and C shims.
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
@@ -32,8 +32,8 @@ let package = Package(
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
         // glibc's mallopt, to keep large per-file buffers in the heap.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
-        // Linux fallocate(2), to reserve the blocks of outputs whose size is known before they are written.
-        .systemLibrary(name: "CFallocate", path: "Sources/CFallocate"),
+        // Linux fallocate(2) and O_TMPFILE, for outputs: blocks reserved before writing, unnamed until complete.
+        .systemLibrary(name: "CLinuxFile", path: "Sources/CLinuxFile"),
         // libcrypto for SHA-256 content hashes of inputs (SHA-NI accelerated); libxxhash for output digests.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),

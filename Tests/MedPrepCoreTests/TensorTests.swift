@@ -33,39 +33,4 @@ import Testing
         #expect(throws: MedPrepError.self) { try DecodeLimits().checkedElementCount([Int.max / 2, 3], path: "x") }
         #expect((try? limits.checkedElementCount([10, 10, 10], path: "x")) == 1000)
     }
-
-    @Test func atomicWriteReplacesWholeFileAndLeavesNoTemporary() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medprep-atomic-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("out.bin").path
-        try AtomicFile.write([1, 2, 3], to: path)
-        try AtomicFile.write([4, 5], to: path)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([4, 5]))
-        struct Failure: Error {}
-        #expect(throws: Failure.self) {
-            try AtomicFile.write(to: path) { sink in
-                try sink.write([9, 9, 9])
-                throw Failure()
-            }
-        }
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([4, 5]))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.bin"])
-    }
-
-    @Test func preallocatedOutputHoldsExactlyWhatWasWritten() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medprep-prealloc-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("out.bin").path
-        let payload = (0 ..< 300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        try AtomicFile.write(to: path) { sink in
-            try sink.preallocate(payload.count)
-            #if os(Linux)
-            var info = stat()
-            #expect(fstat(sink.descriptor, &info) == 0 && info.st_size == payload.count)
-            #endif
-            try sink.write(Array(payload[..<1000]))
-            try sink.write(Array(payload[1000...]))
-        }
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(payload))
-    }
 }
