@@ -12,23 +12,30 @@ public enum NIfTIReader {
     /// Reads `path`: `.nii`, `.nii.gz`, or one half of a `.hdr`/`.img` pair (each possibly gzip-compressed;
     /// `.img` finds its `.hdr` and vice versa).
     public static func read(path: String, limits: DecodeLimits = .default) throws -> Scan {
+        try read(path: path, limits: limits, conversionChunk: conversionChunk)
+    }
+
+    /// `read(path:limits:)` converting plain files `conversionChunk` bytes at a time (tests use small chunks).
+    static func read(path: String, limits: DecodeLimits, conversionChunk: Int) throws -> Scan {
         if let (headerPath, imagePath) = try pairPaths(for: path) {
             let headerSource = try NIfTISource(path: headerPath)
             let header = try readHeader(headerSource)
             try headerSource.finish()
             let imageSource = try NIfTISource(path: imagePath)
-            return try decodeData(header: header, source: imageSource, scanPath: path, limits: limits)
+            return try decodeData(header: header, source: imageSource, scanPath: path, limits: limits,
+                                  conversionChunk: conversionChunk)
         }
         let source = try NIfTISource(path: path)
         let header = try singleFileHeader(source)
-        return try decodeData(header: header, source: source, scanPath: path, limits: limits)
+        return try decodeData(header: header, source: source, scanPath: path, limits: limits, conversionChunk: conversionChunk)
     }
 
     /// Decodes a single-file `.nii` or `.nii.gz` held in memory; `path` is used for errors and `Scan.path`.
     public static func decode(bytes: [UInt8], path: String, limits: DecodeLimits = .default) throws -> Scan {
         let source = try NIfTISource(bytes: bytes, path: path)
         let header = try singleFileHeader(source)
-        return try decodeData(header: header, source: source, scanPath: path, limits: limits)
+        return try decodeData(header: header, source: source, scanPath: path, limits: limits,
+                              conversionChunk: conversionChunk)
     }
 
     /// Whether `prefix` (raw or gzip-compressed leading bytes of a file) starts with a NIfTI-1/2 header:
@@ -89,7 +96,7 @@ public enum NIfTIReader {
 
     /// Checks the declared data against the limits and the file, then reads and converts it.
     private static func decodeData(header: NIfTIHeader, source: NIfTISource, scanPath: String,
-                                   limits: DecodeLimits) throws -> Scan {
+                                   limits: DecodeLimits, conversionChunk: Int) throws -> Scan {
         let path = source.path
         let extent = header.extent
         if header.dataType == .rgb24, extent.t > 1 {
@@ -122,9 +129,14 @@ public enum NIfTIReader {
                                                  scaling: header.scaling, into: output)
                 }
                 if try source.withContiguousBytes(at: header.voxOffset, count: dataBytes, convert) == nil {
-                    var raw = [UInt8](unsafeUninitializedCapacity: dataBytes) { _, initialized in initialized = dataBytes }
-                    try raw.withUnsafeMutableBytes { try readData(source, offset: header.voxOffset, into: $0, total: dataBytes) }
-                    raw.withUnsafeBytes(convert)
+                    if !source.isCompressed, header.dataType.samplesPerVoxel == 1 {
+                        try readConverting(source, header: header, into: output, total: dataBytes,
+                                           chunkBytes: conversionChunk)
+                    } else {
+                        var raw = [UInt8](unsafeUninitializedCapacity: dataBytes) { _, initialized in initialized = dataBytes }
+                        try raw.withUnsafeMutableBytes { try readData(source, offset: header.voxOffset, into: $0, total: dataBytes) }
+                        raw.withUnsafeBytes(convert)
+                    }
                 }
             }
             initialized = count
@@ -136,6 +148,34 @@ public enum NIfTIReader {
                                     bitsPerSample: header.dataType.bytesPerSample * 8, scaling: header.scaling)
         return Scan(path: scanPath, header: scanHeader, tensor: Tensor(shape: shape, storage: storage),
                     geometry: try geometry(of: header, path: path))
+    }
+
+    /// Bytes of a plain file read and converted at a time: 1 MiB stays in L2/L3 between the read and the
+    /// conversion, where a whole-region buffer (21 MB for a 256×256×160 int16 CT) went through memory twice.
+    static let conversionChunk = 1 << 20
+
+    /// Reads the data region of a plain file and converts it a chunk of voxels at a time (each voxel's value
+    /// depends on its own bytes only), so the raw bytes are converted while still in cache and no buffer of the
+    /// whole region is allocated.
+    private static func readConverting(_ source: NIfTISource, header: NIfTIHeader,
+                                       into output: UnsafeMutableBufferPointer<Float>, total: Int,
+                                       chunkBytes: Int) throws {
+        let voxelBytes = header.dataType.bytesPerVoxel
+        let chunkVoxels = max(1, chunkBytes / voxelBytes)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkVoxels * voxelBytes, alignment: 64)
+        defer { chunk.deallocate() }
+        var done = 0
+        while done < output.count {
+            let voxels = min(chunkVoxels, output.count - done)
+            let bytes = UnsafeMutableRawBufferPointer(rebasing: chunk[..<(voxels * voxelBytes)])
+            let got = try source.read(at: header.voxOffset + done * voxelBytes, into: bytes)
+            guard got == bytes.count else {
+                throw MedPrepError(.truncated, path: source.path, reason: "data ends after \(done * voxelBytes + got) of \(total) bytes")
+            }
+            NIfTIVoxelConversion.convert(UnsafeRawBufferPointer(bytes), type: header.dataType, bigEndian: header.bigEndian,
+                                         scaling: header.scaling, into: UnsafeMutableBufferPointer(rebasing: output[done ..< done + voxels]))
+            done += voxels
+        }
     }
 
     private static func readData(_ source: NIfTISource, offset: Int, into buffer: UnsafeMutableRawBufferPointer,
