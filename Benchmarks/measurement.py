@@ -1,7 +1,8 @@
 """Measurement helpers of run_benchmarks.py: one child process timed through child_rusage.py, medians, page-cache
-and memory preparation. Not run on its own."""
+and memory preparation, the PNG floor program. Not run on its own."""
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -98,3 +99,31 @@ def warm_page_cache(paths):
         with open(path, "rb") as f:
             while f.read(1 << 24):
                 pass
+
+
+def build_png_floor(build_dir):
+    """Compiles Benchmarks/png_floor.c into `build_dir` with `cc` (or the Swift toolchain's `clang`) and libpng;
+    returns the program's path, or None (with a note on stderr) without a C compiler or libpng's header."""
+    program = os.path.join(build_dir, "png_floor")
+    compiler = shutil.which("cc") or shutil.which("clang") or "cc"
+    command = [compiler, "-O2", "-o", program, os.path.join(BENCH_DIR, "png_floor.c"), "-lpng"]
+    try:
+        subprocess.run(command, check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", "") or str(error)
+        print(f"  floor    PNG floor not built: {' '.join(command)}: {detail.strip()}", file=sys.stderr)
+        return None
+    return program
+
+
+def measure_png_floor(program, inputs):
+    """Single-core seconds libpng (and the zlib it links) takes to decode the rows of every PNG (png_floor without
+    options), or None when the program is missing or fails."""
+    if program is None:
+        return None
+    try:
+        result = subprocess.run([program, *inputs], check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"  floor    PNG floor failed: {getattr(error, 'stderr', '') or error}", file=sys.stderr)
+        return None
+    return json.loads(result.stdout)

@@ -11,7 +11,8 @@ Cases (--cases, comma separated; default all):
   gn-gz     GroupNorm (G = 1, eps 1e-5) CT .nii.gz -> .nii.gz (medprep: gzip output)
   gn-nii    GroupNorm CT .nii -> .nii
   dataset   dataset statistics (first streaming pass) + z-score, CT .nii.gz -> .nii.gz
-  png       16-bit PNG -> float32 .npy [1, 1, H, W]
+  png       16-bit PNG -> float32 .npy [1, 1, H, W]; beside medprep and the baseline, in the same rounds, runners
+            floor-w1/-w2 do the same job with libpng and nothing else in 1 and 2 processes (Benchmarks/png_floor.c -o)
   rss       memory flatness: medprep GroupNorm .nii.gz --jobs 2 on N and 2N files, peak RSS of both
   floor     inflate + deflate of the gn-gz bytes with the library medprep uses (libdeflate level 1 through ctypes on
             libdeflate.so.0 when it loads, else Python's zlib level 1; the report names which), single core; and the
@@ -52,7 +53,7 @@ import zlib
 import nibabel as nib
 import numpy as np
 
-from measurement import BENCH_DIR, Run, log_tail, measure, warm_page_cache
+from measurement import BENCH_DIR, Run, build_png_floor, log_tail, measure, measure_png_floor, warm_page_cache
 
 ROOT = os.path.dirname(BENCH_DIR)
 DEFAULT_BINARY = os.path.join(ROOT, ".build", "release", "medprep")
@@ -279,23 +280,6 @@ def measure_floor(inputs):
     return dict(library=codec.name, inflate=inflate_s, deflate=deflate_s, raw_bytes=raw_bytes, out_bytes=out_bytes)
 
 
-def measure_png_floor(inputs, build_dir):
-    """Single-core seconds libpng (and the zlib it links) takes to decode the rows of every PNG: Benchmarks/png_floor.c,
-    compiled here with `cc` (or the toolchain's `clang`) `-O2 … -lpng`. Returns None (with a note on stderr) when
-    there is no C compiler or libpng header."""
-    program = os.path.join(build_dir, "png_floor")
-    compiler = shutil.which("cc") or shutil.which("clang") or "cc"   # the Swift toolchain brings clang
-    compile_command = [compiler, "-O2", "-o", program, os.path.join(BENCH_DIR, "png_floor.c"), "-lpng"]
-    try:
-        subprocess.run(compile_command, check=True, capture_output=True, text=True)
-        result = subprocess.run([program, *inputs], check=True, capture_output=True, text=True)
-    except (OSError, subprocess.CalledProcessError) as error:
-        detail = getattr(error, "stderr", "") or str(error)
-        print(f"  floor    PNG floor not measured: {' '.join(compile_command)}: {detail.strip()}", file=sys.stderr)
-        return None
-    return json.loads(result.stdout)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Report
 
@@ -309,15 +293,19 @@ def status_text(ok):
 
 
 def speedup(results, case, jobs, workers):
-    m, b = results.get((case, f"medprep-j{jobs}")), results.get((case, f"baseline-w{workers}"))
+    """Baseline wall / medprep wall; `jobs` is medprep's --jobs, or the name of another runner."""
+    m = results.get((case, jobs if isinstance(jobs, str) else f"medprep-j{jobs}"))
+    b = results.get((case, f"baseline-w{workers}"))
     if m is None or b is None or not m.ok or not b.ok or m.wall <= 0:
         return None
     return b.wall / m.wall
 
 
 def round_speedups(results, case, jobs, workers):
-    """Per-round ratios (baseline wall / medprep wall of the same round), or [] when a runner failed."""
-    m, b = results.get((case, f"medprep-j{jobs}")), results.get((case, f"baseline-w{workers}"))
+    """Per-round ratios (baseline wall / medprep wall of the same round), or [] when a runner failed; `jobs` as in
+    speedup()."""
+    m = results.get((case, jobs if isinstance(jobs, str) else f"medprep-j{jobs}"))
+    b = results.get((case, f"baseline-w{workers}"))
     if m is None or b is None or not m.ok or not b.ok or len(m.walls) != len(b.walls):
         return []
     return [bw / mw for mw, bw in zip(m.walls, b.walls) if mw > 0]
@@ -335,19 +323,18 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
             "| max steal s | max iowait s |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in [c for c in args.cases if c in CASES]:
-        for runner in [f"medprep-j{j}" for j in JOBS] + [f"baseline-w{w}" for w in WORKERS]:
+        for runner in [f"medprep-j{j}" for j in JOBS] + [f"baseline-w{w}" for w in WORKERS] + [f"floor-w{w}" for w in WORKERS]:
             run = results.get((name, runner))
             if run is None:
                 continue
-            label = runner.replace("medprep-j", "medprep --jobs ").replace("baseline-w", "baseline ") + (
-                "" if runner.startswith("medprep") else " proc")
+            label = runner.replace("medprep-j", "medprep --jobs ").replace("baseline-w", "baseline ").replace(
+                "floor-w", "libpng job floor ") + ("" if runner.startswith("medprep") else " proc")
             if not run.ok:
                 out.append(f"| {CASES[name]['title']} | {label} | failed (exit {run.status}, log {run.log}) | | | | | | | | |")
                 continue
             ratios = ["", ""]
-            if runner.startswith("medprep"):
-                jobs = int(runner[-1])
-                ratios = [f"{s:.2f}×" if s else "" for s in (speedup(results, name, jobs, 1), speedup(results, name, jobs, 2))]
+            if not runner.startswith("baseline"):
+                ratios = [f"{s:.2f}×" if s else "" for s in (speedup(results, name, runner, 1), speedup(results, name, runner, 2))]
             out.append(f"| {CASES[name]['title']} | {label} | {run.wall:.2f} | {run.cpu:.2f} | {run.cpu / run.wall:.2f} | "
                        f"{mib(run.rss_kib):.0f} | {input_bytes[name] / 1e6 / run.wall:.0f} | {ratios[0]} | {ratios[1]} | "
                        f"{run.steal:.2f} | {run.iowait:.2f} |")
@@ -380,6 +367,22 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
         base = results.get(("png", "baseline-w1"))
         if base is not None and base.ok:
             out.append(f"- ceiling of the 1-process ratio with 2 cores: {base.wall / (png['decode_s'] / 2):.2f}×")
+    job_floor, medprep2 = results.get(("png", "floor-w2")), results.get(("png", "medprep-j2"))
+    floor1 = results.get(("png", "floor-w1"))
+    if job_floor is not None and job_floor.ok and medprep2 is not None and medprep2.ok:
+        ceilings = round_speedups(results, "png", "floor-w2", 1)
+        behind = [m / f for m, f in zip(medprep2.walls, job_floor.walls) if f > 0]
+        out += ["", "## Job floor (png, same rounds)", "",
+                "libpng decode, float32 conversion and .npy write of every file, nothing else (Benchmarks/png_floor.c "
+                "-j 2 -o), timed beside medprep and the baseline in every round:",
+                f"- floor: {job_floor.wall:.2f} s (rounds {min(job_floor.walls):.2f}–{max(job_floor.walls):.2f} s); "
+                f"medprep --jobs 2: {medprep2.wall:.2f} s",
+                f"- baseline 1 proc / floor, per round (the most any libpng-based tool reached in that round): "
+                + ", ".join(f"{c:.2f}×" for c in ceilings),
+                "- medprep --jobs 2 / floor, per round: " + ", ".join(f"{b:.2f}×" for b in behind)]
+        if floor1 is not None and floor1.ok:
+            out.append(f"- the floor from 1 to 2 processes: {floor1.wall / job_floor.wall:.2f}× "
+                       f"({floor1.wall:.2f} → {job_floor.wall:.2f} s), the machine's own scaling for this job")
 
     if rss:
         out += ["", "## Memory flatness (medprep GroupNorm .nii.gz --jobs 2)", "", "| files | wall s | peak RSS MiB |",
@@ -506,6 +509,7 @@ def main():
     }
     results, checks, input_bytes, rss, floor = {}, [], {}, [], None
     failed = False
+    png_floor = build_png_floor(pipelines_dir) if {"png", "floor"} & set(args.cases) else None
     try:
         for name in [c for c in args.cases if c in CASES]:
             case = CASES[name]
@@ -514,7 +518,7 @@ def main():
             input_bytes[name] = sum(os.path.getsize(p) for p in inputs)
             warm_page_cache(inputs)
             runners = ([(f"medprep-j{j}", j) for j in JOBS] if medprep_available else []) + \
-                      [(f"baseline-w{w}", w) for w in WORKERS]
+                      [(f"baseline-w{w}", w) for w in WORKERS] + ([(f"floor-w{w}", w) for w in WORKERS] if name == "png" and png_floor else [])
             # Repeats are interleaved (every runner once per round), so that a drift of the machine's state during
             # the case affects medprep and the baseline alike.
             # Warm-up rounds run every runner untimed first: the first writes after a previous case's outputs were
@@ -528,6 +532,8 @@ def main():
                     fresh_directory(output_dir)
                     if runner.startswith("medprep"):
                         command = medprep_command(binary, pipelines_dir, f"{name}-j{count}", case, input_dir, output_dir, count)
+                    elif runner.startswith("floor"):
+                        command = [png_floor, "-j", str(count), "-o", output_dir, *inputs]
                     else:
                         command = baseline_command(case, input_dir, output_dir, count)
                     run = measure(command, os.path.join(logs_dir, f"{name}-{runner}-{attempt}.log"), args.pretouch)
@@ -575,7 +581,7 @@ def main():
         if "floor" in args.cases:
             floor = measure_floor(sorted(glob.glob(os.path.join(workload, "ct-gz", "*.nii.gz"))))
             print(f"  floor    {floor['library']}: {floor['inflate'] + floor['deflate']:.2f} s", file=sys.stderr)
-            floor["png"] = measure_png_floor(sorted(glob.glob(os.path.join(workload, "png", "*.png"))), pipelines_dir)
+            floor["png"] = measure_png_floor(png_floor, sorted(glob.glob(os.path.join(workload, "png", "*.png"))))
             if floor["png"]:
                 print(f"  floor    libpng: {floor['png']['decode_s']:.2f} s", file=sys.stderr)
     finally:
