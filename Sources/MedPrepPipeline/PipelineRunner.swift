@@ -64,9 +64,9 @@ public struct RunSummary: Sendable {
 /// - A lock (`RunLock`) keeps overlapping runs off the same output directory.
 /// - The state store decides per case: new, changed (inputs, processing, statistics, medprep version, missing
 ///   outputs) or up to date; only the first two are processed.
-/// - Every file gets its final name only when complete (`AtomicFile`); a case's record is queued only after all
-///   its outputs are in place, and committed with others (`RecordQueue`). A run killed at any moment and
-///   started again redoes only unrecorded work, and produces the same bytes as an uninterrupted run.
+/// - Every file gets its final name only when complete (`AtomicFile`); a case's record is written only after
+///   all its outputs are in place. A run killed at any moment and started again redoes only unrecorded work, and
+///   produces the same bytes as an uninterrupted run.
 /// - With a `Shard`, only that shard's cases are processed, and the lock, state store, per-case group
 ///   statistics and reports are the shard's own, so shards of one pipeline can run at the same time on
 ///   machines sharing the output directory. Computed dataset statistics are refused there (each shard would
@@ -144,14 +144,11 @@ public final class PipelineRunner: Sendable {
         // `--jobs` is the run's core budget: one thread per worker, unless there are fewer units than jobs.
         let threads = max(1, options.jobs / max(1, min(options.jobs, staleUnits.count)))
         let work = staleUnits, decided = assessments
-        // With --fsync every record is committed (and synced) before the worker goes on, as documented.
-        let records = store.map { RecordQueue(store: $0, batchSize: options.fsync ? 1 : 64) }
         let processedUnits = WorkerPool.map(count: work.count, jobs: options.jobs) { index in
-            self.process(work[index], loader: loader, normalizer: normalizer, plan: plan, records: records,
+            self.process(work[index], loader: loader, normalizer: normalizer, plan: plan, store: store,
                          assessments: decided, statisticsHash: work[index].statisticsKey, threads: threads,
                          gate: gate)
         }
-        records?.flush()
         log.end()
         try gate.requirePassed()
 
@@ -161,10 +158,6 @@ public final class PipelineRunner: Sendable {
             outcomes[id] = FileOutcome(input: input?.relativePaths.joined(separator: "+") ?? id, status: .failed, error: error)
         }
         for outcome in processedUnits.flatMap({ $0 }) { outcomes[outcome.caseID] = outcome.outcome }
-        for (id, error) in records?.failures ?? [:] {
-            log.note("error: \(id) was written but not recorded, so the next run redoes it: \(error)")
-            outcomes[id] = FileOutcome(input: outcomes[id]?.input ?? id, status: .failed, error: error)
-        }
         for input in upToDate {
             let record = try store?.record(caseID: input.id)
             outcomes[input.id] = FileOutcome(input: input.relativePaths.joined(separator: "+"), status: .upToDate,
@@ -274,9 +267,9 @@ public final class PipelineRunner: Sendable {
         var outcome: FileOutcome
     }
 
-    /// Decodes, prepares, normalizes and writes one unit; queues each case's record after its outputs are in
-    /// place. Settles `gate` when the unit holds its case, and writes nothing unless the gate passes.
-    func process(_ unit: Unit, loader: CaseLoader, normalizer: (any Normalizer)?, plan: StagePlan, records: RecordQueue?,
+    /// Decodes, prepares, normalizes and writes one unit; records each case after its outputs are in place.
+    /// Settles `gate` when the unit holds its case, and writes nothing unless the gate passes.
+    func process(_ unit: Unit, loader: CaseLoader, normalizer: (any Normalizer)?, plan: StagePlan, store: StateStore?,
                  assessments: [String: InputAssessment], statisticsHash: String?, threads: Int,
                  gate: ChannelGate) -> [CaseResult] {
         guard !gate.hasFailed else { return [] }
@@ -322,11 +315,11 @@ public final class PipelineRunner: Sendable {
                 for index in sampleGroups.indices { sampleGroups[index].sample = 0 }
                 var files = try writeVolumes(sample, label: preparedCase.label, caseID: input.id)
                 if let batchFile { files.append(batchFile) }
-                if let records {
-                    records.add(OutputRecord(caseID: input.id, inputs: assessments[input.id]?.inputs ?? [],
-                                             pipelineHash: processingHash, statisticsHash: statisticsHash,
-                                             medprepVersion: options.medprepVersion, outputs: files,
-                                             groupsJSON: try groupsJSON(sampleGroups), recordedAt: Date()))
+                if let store {
+                    try store.record(OutputRecord(caseID: input.id, inputs: assessments[input.id]?.inputs ?? [],
+                                                  pipelineHash: processingHash, statisticsHash: statisticsHash,
+                                                  medprepVersion: options.medprepVersion, outputs: files,
+                                                  groupsJSON: try groupsJSON(sampleGroups), recordedAt: Date()))
                 }
                 log.item(input.id, status: "processed")
                 results.append(CaseResult(caseID: input.id, outcome: FileOutcome(

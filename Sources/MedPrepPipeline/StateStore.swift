@@ -113,34 +113,21 @@ public final class StateStore: Sendable {
 
     /// Inserts or replaces the record of a case, in one transaction. Call after the outputs are in place.
     public func record(_ record: OutputRecord) throws {
-        try self.record([record])
-    }
-
-    /// Inserts or replaces the records of several cases in one transaction (all or none are committed), with
-    /// each statement prepared once. Call after their outputs are in place.
-    public func record(_ records: [OutputRecord]) throws {
-        guard !records.isEmpty else { return }
         try access {
             try database.write { db in
-                let delete = try db.makeStatement(sql: "DELETE FROM cases WHERE case_id = ?")
-                let insertCase = try db.makeStatement(sql: """
+                try db.execute(sql: "DELETE FROM cases WHERE case_id = ?", arguments: [record.caseID])
+                try db.execute(sql: """
                     INSERT INTO cases (case_id, pipeline_hash, statistics_hash, medprep_version, recorded_at, groups)
                     VALUES (?, ?, ?, ?, ?, ?)
-                    """)
-                let insertInput = try db.makeStatement(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)")
-                let insertOutput = try db.makeStatement(sql: "INSERT INTO output_files VALUES (?, ?, ?, ?, ?)")
-                for record in records {
-                    try delete.execute(arguments: [record.caseID])
-                    try insertCase.execute(arguments: [record.caseID, record.pipelineHash, record.statisticsHash,
-                                                       record.medprepVersion, record.recordedAt.timeIntervalSince1970,
-                                                       record.groupsJSON])
-                    for (position, input) in record.inputs.enumerated() {
-                        try insertInput.execute(arguments: [record.caseID, position, input.path, input.size,
-                                                            input.modifiedNanoseconds, input.digest])
-                    }
-                    for (position, output) in record.outputs.enumerated() {
-                        try insertOutput.execute(arguments: [record.caseID, position, output.path, output.size, output.digest])
-                    }
+                    """, arguments: [record.caseID, record.pipelineHash, record.statisticsHash, record.medprepVersion,
+                                     record.recordedAt.timeIntervalSince1970, record.groupsJSON])
+                for (position, input) in record.inputs.enumerated() {
+                    try db.execute(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)",
+                                   arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.digest])
+                }
+                for (position, output) in record.outputs.enumerated() {
+                    try db.execute(sql: "INSERT INTO output_files VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [record.caseID, position, output.path, output.size, output.digest])
                 }
             }
         }
