@@ -120,6 +120,8 @@ public enum NIfTIReader {
         }
 
         let nativeFloat = header.dataType == .float32 && header.scaling == nil && header.bigEndian == (1.bigEndian == 1)
+        // A gzip file is inflated (and its compressed bytes dropped) before the float32 buffer exists.
+        source.inflateWholeIfWorthIt(at: header.voxOffset, count: dataBytes)
         let storage = try [Float](unsafeUninitializedCapacity: count) { output, initialized in
             if nativeFloat {
                 try readData(source, offset: header.voxOffset, into: UnsafeMutableRawBufferPointer(output), total: dataBytes)

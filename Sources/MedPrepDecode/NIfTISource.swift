@@ -82,12 +82,19 @@ final class NIfTISource {
     /// in-memory file, or a gzip file that libdeflate inflated whole); nil when the bytes must be read instead.
     func withContiguousBytes<Result>(at offset: Int, count: Int,
                                      _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result? {
+        inflateWholeIfWorthIt(at: offset, count: count)
+        guard case .memory(let bytes) = storage, offset >= 0, offset + count <= bytes.count else { return nil }
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[offset ..< offset + count])) }
+    }
+
+    /// Inflates a gzip file whole in one libdeflate call, and drops its compressed bytes, when `count` bytes at
+    /// `offset` are at least `wholeInflateThreshold` (what a read of them would do anyway). Calling it before
+    /// allocating the destination of those bytes keeps the compressed and the decoded copy from being held at once.
+    func inflateWholeIfWorthIt(at offset: Int, count: Int) {
         if case .gzip(let inflater) = storage, count >= Self.wholeInflateThreshold, offset >= inflater.produced,
            let whole = inflater.inflateWhole(minimumSize: offset + count) {
             storage = .memory(whole)
         }
-        guard case .memory(let bytes) = storage, offset >= 0, offset + count <= bytes.count else { return nil }
-        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[offset ..< offset + count])) }
     }
 
     /// Fills as much of `buffer` as the file holds from `offset` on; returns the bytes read.
