@@ -323,7 +323,8 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
             "| max steal s | max iowait s |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in [c for c in args.cases if c in CASES]:
-        for runner in [f"medprep-j{j}" for j in JOBS] + [f"baseline-w{w}" for w in WORKERS] + [f"floor-w{w}" for w in WORKERS]:
+        runner_names = [f"medprep-j{j}" for j in JOBS] + [f"{kind}-w{w}" for kind in ("baseline", "floor") for w in WORKERS]
+        for runner in runner_names:
             run = results.get((name, runner))
             if run is None:
                 continue
@@ -518,7 +519,8 @@ def main():
             input_bytes[name] = sum(os.path.getsize(p) for p in inputs)
             warm_page_cache(inputs)
             runners = ([(f"medprep-j{j}", j) for j in JOBS] if medprep_available else []) + \
-                      [(f"baseline-w{w}", w) for w in WORKERS] + ([(f"floor-w{w}", w) for w in WORKERS] if name == "png" and png_floor else [])
+                      [(f"baseline-w{w}", w) for w in WORKERS] + \
+                      ([(f"floor-w{w}", w) for w in WORKERS] if name == "png" and png_floor else [])
             # Repeats are interleaved (every runner once per round), so that a drift of the machine's state during
             # the case affects medprep and the baseline alike.
             # Warm-up rounds run every runner untimed first: the first writes after a previous case's outputs were

@@ -14,6 +14,9 @@ final class NIfTISource {
         case gzip(GzipInflater)
     }
     private var storage: Storage
+    /// Set once a whole-stream inflate was tried and failed (the stream is then read incrementally), so that it is
+    /// not tried again for every later read.
+    private var wholeInflateFailed = false
 
     /// Reads at least this large from a gzip file inflate the whole single-member stream in one libdeflate call.
     static let wholeInflateThreshold = 1 << 16
@@ -91,9 +94,12 @@ final class NIfTISource {
     /// `offset` are at least `wholeInflateThreshold` (what a read of them would do anyway). Calling it before
     /// allocating the destination of those bytes keeps the compressed and the decoded copy from being held at once.
     func inflateWholeIfWorthIt(at offset: Int, count: Int) {
-        if case .gzip(let inflater) = storage, count >= Self.wholeInflateThreshold, offset >= inflater.produced,
-           let whole = inflater.inflateWhole(minimumSize: offset + count) {
+        guard case .gzip(let inflater) = storage, !wholeInflateFailed, count >= Self.wholeInflateThreshold,
+              offset >= inflater.produced else { return }
+        if let whole = inflater.inflateWhole(minimumSize: offset + count) {
             storage = .memory(whole)
+        } else {
+            wholeInflateFailed = true
         }
     }
 
@@ -113,10 +119,8 @@ final class NIfTISource {
             guard offset >= inflater.produced else {
                 throw MedPrepError(.malformed, path: path, reason: "data offset \(offset) lies inside the header")
             }
-            if buffer.count >= Self.wholeInflateThreshold, let whole = inflater.inflateWhole(minimumSize: offset + buffer.count) {
-                storage = .memory(whole)
-                return try read(at: offset, into: buffer)
-            }
+            inflateWholeIfWorthIt(at: offset, count: buffer.count)
+            if case .memory = storage { return try read(at: offset, into: buffer) }
             guard try inflater.skip(offset - inflater.produced) else { return 0 }
             let got = try inflater.read(into: buffer)
             if got < buffer.count { try inflater.throwIfDamaged() }
