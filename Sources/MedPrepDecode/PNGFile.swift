@@ -3,8 +3,14 @@ import PNGShim
 
 /// The thin interop layer over libpng (through PNGShim, which contains every setjmp/longjmp).
 enum PNGFile {
-    /// Decodes the PNG in `data`, checking the declared size against `limits` before allocating.
-    static func decode(_ data: UnsafeBufferPointer<UInt8>, path: String, limits: DecodeLimits) throws -> PNGRaster {
+    /// Decodes the PNG in `data`, checking the declared size against `limits` before allocating: hands the layout to
+    /// `layout`, then every row, top to bottom, to `row` (its index and bytes, valid during the call only).
+    ///
+    /// A non-interlaced image is decoded one row at a time into one reused row buffer; an Adam7 image, whose passes
+    /// fill every row in turn, is decoded whole first.
+    static func decode(_ data: UnsafeBufferPointer<UInt8>, path: String, limits: DecodeLimits,
+                       layout: (PNGRaster) throws -> Void,
+                       row: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         guard let base = data.baseAddress, let decoder = mp_png_decoder_create(base, data.count) else {
             throw MedPrepError(.io, path: path, reason: "cannot create a libpng decoder")
         }
@@ -17,8 +23,7 @@ enum PNGFile {
         var raster = PNGRaster(
             width: Int(header.width), height: Int(header.height), bitDepth: Int(header.bit_depth),
             colorType: Int(header.color_type), samplesPerPixel: Int(header.channels), rowBytes: 0,
-            palette: withUnsafeBytes(of: header.palette) { Array($0.prefix(3 * Int(header.palette_size))) },
-            rows: [])
+            palette: withUnsafeBytes(of: header.palette) { Array($0.prefix(3 * Int(header.palette_size))) })
         _ = try limits.checkedElementCount([raster.channels, raster.height, raster.width], path: path)
 
         var rowBytes = 0
@@ -31,11 +36,30 @@ enum PNGFile {
             throw MedPrepError(.malformed, path: path,
                 reason: "libpng row size \(raster.rowBytes) does not match \(raster.width) pixels × \(raster.samplesPerPixel) samples")
         }
+        try layout(raster)
+        if header.interlaced != 0 {
+            try decodeWhole(decoder, raster: raster, path: path, row: row)
+            return
+        }
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(rowBytes, 1))
+        defer { buffer.deallocate() }
+        let decoded = UnsafeBufferPointer(rebasing: buffer[0 ..< rowBytes])
+        for index in 0 ..< raster.height {
+            let status = mp_png_read_row(decoder, buffer.baseAddress)
+            guard status == Int32(MP_PNG_OK) else { throw failure(decoder, status: status, path: path) }
+            try row(index, decoded)
+        }
+        let endStatus = mp_png_finish(decoder)
+        guard endStatus == Int32(MP_PNG_OK) else { throw failure(decoder, status: endStatus, path: path) }
+    }
+
+    /// Decodes an interlaced image whole (`height × rowBytes` bytes), then hands its rows to `row`.
+    private static func decodeWhole(_ decoder: OpaquePointer, raster: PNGRaster, path: String,
+                                    row: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let (total, overflow) = raster.rowBytes.multipliedReportingOverflow(by: raster.height)
         guard !overflow else {
             throw MedPrepError(.tooLarge, path: path, reason: "image of \(raster.height) rows × \(raster.rowBytes) bytes overflows")
         }
-
         // libpng writes every row (or fails, and the buffer is dropped), so it is not cleared first.
         var pixelStatus: Int32 = 0
         let rows = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
@@ -43,8 +67,11 @@ enum PNGFile {
             initialized = total
         }
         guard pixelStatus == Int32(MP_PNG_OK) else { throw failure(decoder, status: pixelStatus, path: path) }
-        raster.rows = rows
-        return raster
+        try rows.withUnsafeBufferPointer { all in
+            for index in 0 ..< raster.height {
+                try row(index, UnsafeBufferPointer(rebasing: all[index * raster.rowBytes ..< (index + 1) * raster.rowBytes]))
+            }
+        }
     }
 
     /// Classifies what libpng reported: data ending early → `.truncated`, CRC or zlib damage → `.corrupt`,

@@ -33,47 +33,54 @@ public enum PNGReader {
         guard bytes.count > signature.count else {
             throw MedPrepError(.truncated, path: path, reason: "file of \(bytes.count) bytes ends before the PNG header")
         }
-        let raster = try bytes.withUnsafeBufferPointer { try PNGFile.decode($0, path: path, limits: limits) }
+        var layout: PNGRaster?
+        var storage: [Float] = []
+        try bytes.withUnsafeBufferPointer { data in
+            try PNGFile.decode(data, path: path, limits: limits) { raster in
+                layout = raster
+                // Every element is written by `store` (or an error is thrown and the array dropped), so it is not
+                // cleared first.
+                let count = raster.channels * raster.height * raster.width
+                storage = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+            } row: { index, row in
+                try storage.withUnsafeMutableBufferPointer { out in
+                    try store(row: row, at: index, of: layout!, into: out, path: path)
+                }
+            }
+        }
+        guard let raster = layout else {
+            throw MedPrepError(.malformed, path: path, reason: "libpng returned no image layout")
+        }
         let shape = TensorShape(c: raster.channels, h: raster.height, w: raster.width)
-        let storage = try planes(of: raster, path: path)
         let isPalette = raster.colorType == PNGRaster.paletteColorType
         let header = ScanHeader(format: .png, dataType: raster.bitDepth == 16 ? "uint16" : "uint8",
                                 bitsPerSample: isPalette ? 8 : raster.bitDepth)
         return Scan(path: path, header: header, tensor: Tensor(shape: shape, storage: storage), geometry: .pixel())
     }
 
-    /// Reorders interleaved rows into channel planes `[C][H][W]` of Float.
-    private static func planes(of raster: PNGRaster, path: String) throws -> [Float] {
-        let width = raster.width, height = raster.height, channels = raster.channels
-        let plane = width * height
-        // Every element is written below (or an error is thrown and the array dropped), so it is not cleared first.
-        return try [Float](unsafeUninitializedCapacity: channels * plane) { out, initialized in
-            initialized = channels * plane
-            try raster.rows.withUnsafeBufferPointer { rows in
-                if raster.colorType == PNGRaster.paletteColorType {
-                    try expandPalette(rows, into: out, raster: raster, path: path)
-                    return
+    /// Stores decoded row `row` (interleaved samples) into its place in each channel plane `[C][H][W]` of `out`.
+    private static func store(row: UnsafeBufferPointer<UInt8>, at rowIndex: Int, of raster: PNGRaster,
+                              into out: UnsafeMutableBufferPointer<Float>, path: String) throws {
+        let width = raster.width, plane = raster.width * raster.height
+        if raster.colorType == PNGRaster.paletteColorType {
+            try expandPalette(row, at: rowIndex, into: out, raster: raster, path: path)
+            return
+        }
+        let samples = raster.samplesPerPixel
+        let bytesPerSample = raster.bitDepth == 16 ? 2 : 1
+        let stride = samples * bytesPerSample
+        for channel in 0 ..< raster.channels {
+            let target = out.baseAddress! + channel * plane + rowIndex * width
+            let first = row.baseAddress! + channel * bytesPerSample
+            if bytesPerSample == 2, stride == 2 {
+                bigEndianGray16(UnsafeRawPointer(first), into: target, count: width)
+            } else if bytesPerSample == 2 {
+                for column in 0 ..< width {
+                    let at = first + column * stride
+                    target[column] = Float(UInt16(at[0]) << 8 | UInt16(at[1]))
                 }
-                let samples = raster.samplesPerPixel
-                let bytesPerSample = raster.bitDepth == 16 ? 2 : 1
-                for row in 0 ..< height {
-                    let rowStart = rows.baseAddress! + row * raster.rowBytes
-                    for channel in 0 ..< channels {
-                        let target = out.baseAddress! + channel * plane + row * width
-                        let first = rowStart + channel * bytesPerSample
-                        let stride = samples * bytesPerSample
-                        if bytesPerSample == 2, stride == 2 {
-                            bigEndianGray16(UnsafeRawPointer(first), into: target, count: width)
-                        } else if bytesPerSample == 2 {
-                            for column in 0 ..< width {
-                                let at = first + column * stride
-                                target[column] = Float(UInt16(at[0]) << 8 | UInt16(at[1]))
-                            }
-                        } else {
-                            for column in 0 ..< width { target[column] = Float(first[column * stride]) }
-                        }
-                    }
-                }
+            } else {
+                for column in 0 ..< width { target[column] = Float(first[column * stride]) }
             }
         }
     }
@@ -94,24 +101,23 @@ public enum PNGReader {
         }
     }
 
-    /// Looks palette indices up in PLTE; an index outside the palette is `.malformed`.
-    private static func expandPalette(_ rows: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<Float>,
+    /// Looks the palette indices of row `rowIndex` up in PLTE; an index outside the palette is `.malformed`.
+    private static func expandPalette(_ row: UnsafeBufferPointer<UInt8>, at rowIndex: Int,
+                                      into out: UnsafeMutableBufferPointer<Float>,
                                       raster: PNGRaster, path: String) throws {
         let width = raster.width, plane = raster.width * raster.height
         let entries = raster.palette.count / 3
         try raster.palette.withUnsafeBufferPointer { palette in
-            for row in 0 ..< raster.height {
-                for column in 0 ..< width {
-                    let index = Int(rows[row * raster.rowBytes + column])
-                    guard index < entries else {
-                        throw MedPrepError(.malformed, path: path,
-                            reason: "palette index \(index) at row \(row), column \(column) is outside the \(entries)-entry palette")
-                    }
-                    let at = row * width + column
-                    out[at] = Float(palette[3 * index])
-                    out[plane + at] = Float(palette[3 * index + 1])
-                    out[2 * plane + at] = Float(palette[3 * index + 2])
+            for column in 0 ..< width {
+                let index = Int(row[column])
+                guard index < entries else {
+                    throw MedPrepError(.malformed, path: path,
+                        reason: "palette index \(index) at row \(rowIndex), column \(column) is outside the \(entries)-entry palette")
                 }
+                let at = rowIndex * width + column
+                out[at] = Float(palette[3 * index])
+                out[plane + at] = Float(palette[3 * index + 1])
+                out[2 * plane + at] = Float(palette[3 * index + 2])
             }
         }
     }

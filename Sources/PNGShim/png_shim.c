@@ -139,6 +139,21 @@ int mp_png_read_pixels(mp_png_decoder *decoder, uint8_t *out, size_t out_size) {
     return MP_PNG_OK;
 }
 
+int mp_png_read_row(mp_png_decoder *decoder, uint8_t *row) {
+    if (!decoder || !row || !decoder->started || decoder->rows) return MP_PNG_BAD_ARGUMENT;
+    if (png_get_interlace_type(decoder->png, decoder->info) != PNG_INTERLACE_NONE) return MP_PNG_BAD_ARGUMENT;
+    if (setjmp(png_jmpbuf(decoder->png))) return MP_PNG_FAILED;
+    png_read_row(decoder->png, row, NULL);
+    return MP_PNG_OK;
+}
+
+int mp_png_finish(mp_png_decoder *decoder) {
+    if (!decoder || !decoder->started || decoder->rows) return MP_PNG_BAD_ARGUMENT;
+    if (setjmp(png_jmpbuf(decoder->png))) return MP_PNG_FAILED;
+    png_read_end(decoder->png, NULL);
+    return MP_PNG_OK;
+}
+
 const char *mp_png_message(const mp_png_decoder *decoder) {
     return decoder ? decoder->message : "";
 }

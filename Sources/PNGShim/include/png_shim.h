@@ -55,6 +55,11 @@ int mp_png_start(mp_png_decoder *decoder, size_t *row_bytes);
  * then reads the remaining chunks up to IEND, checking their CRCs. */
 int mp_png_read_pixels(mp_png_decoder *decoder, uint8_t *out, size_t out_size);
 
+/* Non-interlaced images only: decodes the next row into `row` (`row_bytes` bytes). After the last row,
+ * mp_png_finish reads the remaining chunks up to IEND, checking their CRCs. */
+int mp_png_read_row(mp_png_decoder *decoder, uint8_t *row);
+int mp_png_finish(mp_png_decoder *decoder);
+
 /* The first error libpng reported (empty if none). */
 const char *mp_png_message(const mp_png_decoder *decoder);
 /* 1 if the data ended before libpng had read what it needed. */
