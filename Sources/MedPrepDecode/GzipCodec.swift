@@ -64,19 +64,21 @@ public enum GzipCodec {
         }
         defer { libdeflate_free_compressor(compressor) }
         let capacity = libdeflate_gzip_compress_bound(compressor, min(memberSize, max(bytes.count, 1)))
-        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
-        defer { output.deallocate() }
-        var start = 0
-        repeat {
-            let end = min(bytes.count, start + memberSize)
-            let written = libdeflate_gzip_compress(compressor, bytes.baseAddress.map { $0 + start }, end - start,
-                                                   output.baseAddress, capacity)
-            guard written > 0 else {
-                throw MedPrepError(.io, path: path, reason: "gzip compression of \(end - start) bytes failed")
-            }
-            try emit(UnsafeRawBufferPointer(rebasing: output[..<written]))
-            start = end
-        } while start < bytes.count
+        var buffer = ScratchArrays.bytes(count: capacity)
+        defer { ScratchArrays.recycle(&buffer) }
+        try buffer.withUnsafeMutableBytes { output in
+            var start = 0
+            repeat {
+                let end = min(bytes.count, start + memberSize)
+                let written = libdeflate_gzip_compress(compressor, bytes.baseAddress.map { $0 + start }, end - start,
+                                                       output.baseAddress, capacity)
+                guard written > 0 else {
+                    throw MedPrepError(.io, path: path, reason: "gzip compression of \(end - start) bytes failed")
+                }
+                try emit(UnsafeRawBufferPointer(rebasing: output[..<written]))
+                start = end
+            } while start < bytes.count
+        }
     }
 
     /// Compresses `bytes` into one standard gzip member.

@@ -13,7 +13,7 @@ package final class GzipInflater {
     package static let maximumExpansion = 1032
 
     private let stream: UnsafeMutablePointer<z_stream>
-    private let compressed: [UInt8]
+    private var compressed: [UInt8]
     private let path: String?
     private var consumed = 0
     private var atEnd = false
@@ -43,6 +43,7 @@ package final class GzipInflater {
     deinit {
         inflateEnd(stream)
         stream.deallocate()
+        ScratchArrays.recycle(&compressed)
     }
 
     /// Inflates into `buffer`; returns the bytes written, fewer than `buffer.count` only at the end of the stream
@@ -79,8 +80,10 @@ package final class GzipInflater {
         guard capacity <= self.capacity, let decompressor = libdeflate_alloc_decompressor() else { return nil }
         defer { libdeflate_free_decompressor(decompressor) }
         var succeeded = false
-        let output = [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
-            var consumedBytes = 0, producedBytes = 0
+        var output = ScratchArrays.bytes(count: capacity)
+        var producedBytes = 0
+        output.withUnsafeMutableBufferPointer { out in
+            var consumedBytes = 0
             let complete = compressed.withUnsafeBytes { input -> Bool in
                 while consumedBytes < n {
                     var memberIn = 0, memberOut = 0
@@ -94,9 +97,13 @@ package final class GzipInflater {
                 return true
             }
             succeeded = complete && producedBytes >= minimumSize
-            initialized = succeeded ? producedBytes : 0
         }
-        return succeeded ? output : nil
+        guard succeeded else {
+            ScratchArrays.recycle(&output)
+            return nil
+        }
+        output.removeLast(output.count - producedBytes)
+        return output
     }
 
     /// Inflates exactly `count` bytes and discards them; returns false if the stream ended first.

@@ -122,7 +122,9 @@ public enum NIfTIReader {
         let nativeFloat = header.dataType == .float32 && header.scaling == nil && header.bigEndian == (1.bigEndian == 1)
         // A gzip file is inflated (and its compressed bytes dropped) before the float32 buffer exists.
         source.inflateWholeIfWorthIt(at: header.voxOffset, count: dataBytes)
-        let storage = try [Float](unsafeUninitializedCapacity: count) { output, initialized in
+        // Every element is written below (or an error is thrown and the array dropped).
+        var storage = ScratchArrays.floats(count: count)
+        try storage.withUnsafeMutableBufferPointer { output in
             if nativeFloat {
                 try readData(source, offset: header.voxOffset, into: UnsafeMutableRawBufferPointer(output), total: dataBytes)
             } else {
@@ -141,7 +143,6 @@ public enum NIfTIReader {
                     }
                 }
             }
-            initialized = count
         }
         try source.finish()
 

@@ -38,10 +38,8 @@ final class NIfTISource {
         let got = magic.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 2, 0) }
         if got == 2, GzipCodec.isGzip(magic) {
             defer { close(descriptor) }
-            let compressed = try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-                try Self.readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), at: 0, path: path)
-                initialized = size
-            }
+            var compressed = ScratchArrays.bytes(count: size)
+            try compressed.withUnsafeMutableBytes { try Self.readFully(descriptor, into: $0, at: 0, path: path) }
             storage = .gzip(try GzipInflater(compressed: compressed, path: path))
         } else {
             storage = .file(descriptor: descriptor, size: size)
@@ -55,7 +53,15 @@ final class NIfTISource {
     }
 
     deinit {
-        if case .file(let descriptor, _) = storage { close(descriptor) }
+        switch storage {
+        case .file(let descriptor, _):
+            close(descriptor)
+        case .memory(var bytes):
+            storage = .file(descriptor: -1, size: 0)
+            ScratchArrays.recycle(&bytes)
+        case .gzip:
+            break
+        }
     }
 
     var isCompressed: Bool {

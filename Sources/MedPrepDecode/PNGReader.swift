@@ -38,10 +38,8 @@ public enum PNGReader {
         try bytes.withUnsafeBufferPointer { data in
             try PNGFile.decode(data, path: path, limits: limits) { raster in
                 layout = raster
-                // Every element is written by `store` (or an error is thrown and the array dropped), so it is not
-                // cleared first.
-                let count = raster.channels * raster.height * raster.width
-                storage = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+                // Every element is written by `store` (or an error is thrown and the array dropped).
+                storage = ScratchArrays.floats(count: raster.channels * raster.height * raster.width)
             } row: { index, row in
                 try storage.withUnsafeMutableBufferPointer { out in
                     try store(row: row, at: index, of: layout!, into: out, path: path)

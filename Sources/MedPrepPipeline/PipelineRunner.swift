@@ -321,11 +321,13 @@ public final class PipelineRunner: Sendable {
                                                   medprepVersion: options.medprepVersion, outputs: files,
                                                   groupsJSON: try groupsJSON(sampleGroups), recordedAt: Date()))
                 }
+                sample.tensor.storage = []
                 log.item(input.id, status: "processed")
                 results.append(CaseResult(caseID: input.id, outcome: FileOutcome(
                     input: input.relativePaths.joined(separator: "+"), status: .processed,
                     outputs: files.map(\.path), groups: sampleGroups)))
             }
+            ScratchArrays.recycle(&batch.storage)
         } catch {
             for (input, _) in prepared where !results.contains(where: { $0.caseID == input.id }) {
                 results.append(failure(input, error))

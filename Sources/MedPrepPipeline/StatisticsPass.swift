@@ -73,10 +73,11 @@ public struct StatisticsPass: Sendable {
             return .success(cached)
         }
         do {
-            let prepared = try loader.load(input, decoded: try gate.decodeChannels(of: input, loader: loader))
+            var prepared = try loader.load(input, decoded: try gate.decodeChannels(of: input, loader: loader))
             var statistics = DatasetStatistics()
             try statistics.accumulate(prepared.image.tensor, mask: mask, nonFinite: nonFinite,
                                       path: prepared.image.path, threads: threads)
+            ScratchArrays.recycle(&prepared.image.tensor.storage)
             cache?.store(statistics, for: input)
             progress?(input, .decoded, nil)
             return .success(statistics)
