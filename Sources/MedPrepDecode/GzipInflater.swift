@@ -14,6 +14,8 @@ package final class GzipInflater {
 
     private let stream: UnsafeMutablePointer<z_stream>
     private var compressed: [UInt8]
+    /// Whether `compressed` is this inflater's own buffer, handed to `ScratchArrays` when it is released.
+    private let ownsCompressed: Bool
     private let path: String?
     private var consumed = 0
     private var atEnd = false
@@ -28,8 +30,11 @@ package final class GzipInflater {
         return overflow ? Int.max : bound
     }
 
-    package init(compressed: [UInt8], path: String?) throws {
+    /// `ownsCompressed`: `compressed` came from `ScratchArrays` and is referenced nowhere else, so that its storage
+    /// can be reused when the inflater is released.
+    package init(compressed: [UInt8], path: String?, ownsCompressed: Bool = false) throws {
         self.compressed = compressed
+        self.ownsCompressed = ownsCompressed
         self.path = path
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
@@ -43,7 +48,7 @@ package final class GzipInflater {
     deinit {
         inflateEnd(stream)
         stream.deallocate()
-        ScratchArrays.recycle(&compressed)
+        if ownsCompressed { ScratchArrays.recycle(&compressed) }
     }
 
     /// Inflates into `buffer`; returns the bytes written, fewer than `buffer.count` only at the end of the stream
@@ -72,6 +77,7 @@ package final class GzipInflater {
     /// libdeflate verifies every member's CRC-32 and size. Output that does not fit, trailing padding, damaged
     /// streams and files shorter than `minimumSize` return nil: the streaming path then reads them, or reports
     /// exactly what is wrong.
+    /// The result comes from `ScratchArrays`; the caller may hand it back when done.
     package func inflateWhole(minimumSize: Int, slack: Int = 1 << 20) -> [UInt8]? {
         let n = compressed.count
         guard n >= 18, produced < minimumSize else { return nil }

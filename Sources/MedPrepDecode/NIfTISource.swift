@@ -17,6 +17,9 @@ final class NIfTISource {
     /// Set once a whole-stream inflate was tried and failed (the stream is then read incrementally), so that it is
     /// not tried again for every later read.
     private var wholeInflateFailed = false
+    /// Whether a `.memory` storage is this source's own buffer (inflated here), handed to `ScratchArrays` on release;
+    /// bytes passed in by a caller are not.
+    private var ownsMemory = false
 
     /// Reads at least this large from a gzip file inflate the whole single-member stream in one libdeflate call.
     static let wholeInflateThreshold = 1 << 16
@@ -40,7 +43,7 @@ final class NIfTISource {
             defer { close(descriptor) }
             var compressed = ScratchArrays.bytes(count: size)
             try compressed.withUnsafeMutableBytes { try Self.readFully(descriptor, into: $0, at: 0, path: path) }
-            storage = .gzip(try GzipInflater(compressed: compressed, path: path))
+            storage = .gzip(try GzipInflater(compressed: compressed, path: path, ownsCompressed: true))
         } else {
             storage = .file(descriptor: descriptor, size: size)
         }
@@ -57,6 +60,7 @@ final class NIfTISource {
         case .file(let descriptor, _):
             close(descriptor)
         case .memory(var bytes):
+            guard ownsMemory else { return }
             storage = .file(descriptor: -1, size: 0)
             ScratchArrays.recycle(&bytes)
         case .gzip:
@@ -104,6 +108,7 @@ final class NIfTISource {
               offset >= inflater.produced else { return }
         if let whole = inflater.inflateWhole(minimumSize: offset + count) {
             storage = .memory(whole)
+            ownsMemory = true
         } else {
             wholeInflateFailed = true
         }
