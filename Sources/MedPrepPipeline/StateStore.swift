@@ -93,17 +93,23 @@ public final class StateStore: Sendable {
         }
     }
 
+    // The statements a run repeats for every case are prepared once per connection (`cachedStatement`): preparing
+    // them anew each time cost more CPU than the SQLite work itself.
+
     /// The record of `caseID`, if any.
     public func record(caseID: String) throws -> OutputRecord? {
         try access { try database.read { try Self.fetch(caseID, db: $0) } }
     }
 
     private static func fetch(_ caseID: String, db: Database) throws -> OutputRecord? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE case_id = ?", arguments: [caseID]) else { return nil }
-        let inputs = try Row.fetchAll(db, sql: "SELECT * FROM input_files WHERE case_id = ? ORDER BY position", arguments: [caseID]).map {
+        let statement = try db.cachedStatement(sql: "SELECT * FROM cases WHERE case_id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [caseID]) else { return nil }
+        let inputs = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM input_files WHERE case_id = ? ORDER BY position"),
+                                      arguments: [caseID]).map {
             InputFingerprint(path: $0["path"], size: $0["size"], modifiedNanoseconds: $0["mtime_ns"], digest: $0["digest"])
         }
-        let outputs = try Row.fetchAll(db, sql: "SELECT * FROM output_files WHERE case_id = ? ORDER BY position", arguments: [caseID]).map {
+        let outputs = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM output_files WHERE case_id = ? ORDER BY position"),
+                                       arguments: [caseID]).map {
             OutputFile(path: $0["path"], size: $0["size"], digest: $0["digest"])
         }
         return OutputRecord(caseID: caseID, inputs: inputs, pipelineHash: row["pipeline_hash"], statisticsHash: row["statistics_hash"],
@@ -115,19 +121,20 @@ public final class StateStore: Sendable {
     public func record(_ record: OutputRecord) throws {
         try access {
             try database.write { db in
-                try db.execute(sql: "DELETE FROM cases WHERE case_id = ?", arguments: [record.caseID])
-                try db.execute(sql: """
+                try db.cachedStatement(sql: "DELETE FROM cases WHERE case_id = ?").execute(arguments: [record.caseID])
+                try db.cachedStatement(sql: """
                     INSERT INTO cases (case_id, pipeline_hash, statistics_hash, medprep_version, recorded_at, groups)
                     VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [record.caseID, record.pipelineHash, record.statisticsHash, record.medprepVersion,
-                                     record.recordedAt.timeIntervalSince1970, record.groupsJSON])
+                    """).execute(arguments: [record.caseID, record.pipelineHash, record.statisticsHash,
+                                             record.medprepVersion, record.recordedAt.timeIntervalSince1970,
+                                             record.groupsJSON])
                 for (position, input) in record.inputs.enumerated() {
-                    try db.execute(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)",
-                                   arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.digest])
+                    try db.cachedStatement(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)").execute(
+                        arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.digest])
                 }
                 for (position, output) in record.outputs.enumerated() {
-                    try db.execute(sql: "INSERT INTO output_files VALUES (?, ?, ?, ?, ?)",
-                                   arguments: [record.caseID, position, output.path, output.size, output.digest])
+                    try db.cachedStatement(sql: "INSERT INTO output_files VALUES (?, ?, ?, ?, ?)").execute(
+                        arguments: [record.caseID, position, output.path, output.size, output.digest])
                 }
             }
         }
