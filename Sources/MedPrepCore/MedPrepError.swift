@@ -24,6 +24,8 @@ public struct MedPrepError: Error, Sendable, Equatable, CustomStringConvertible 
         case shapeMismatch = "shape_mismatch"
         /// A parameter outside its domain (groups not dividing channels, negative eps…).
         case invalidArgument = "invalid_argument"
+        /// An input whose output path another input, or the run itself, also claims.
+        case outputConflict = "output_conflict"
     }
 
     public var kind: Kind

@@ -73,8 +73,6 @@ public struct SkippedInput: Hashable, Sendable, CustomStringConvertible {
         case duplicateChannel = "duplicate_channel"
         /// A case whose label map does not exist or is not a regular file.
         case missingLabel = "missing_label"
-        /// A second file mapping to an already taken case id (`a.nii` beside `a.nii.gz`).
-        case duplicateCase = "duplicate_case"
     }
 
     /// Path relative to the input directory (absolute for label maps); undecodable bytes shown as U+FFFD.
@@ -92,15 +90,39 @@ public struct SkippedInput: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(path): skipped (\(reason.rawValue)): \(detail)" }
 }
 
+/// Files of different formats that map to one case id (`scan.png` and `scan.nii`, `a.nii` and `a.nii.gz`).
+///
+/// Neither becomes a case: processing one and skipping the other would hide a file, and both cannot share the
+/// case's output paths. A run reports each file as failed, so the user renames or excludes one of them.
+public struct CaseConflict: Hashable, Sendable, CustomStringConvertible {
+    /// The case id both files map to.
+    public var id: String
+    /// The files, relative to the input directory, in discovery order.
+    public var relativePaths: [String]
+
+    public init(id: String, relativePaths: [String]) {
+        self.id = id
+        self.relativePaths = relativePaths
+    }
+
+    public var description: String {
+        "files \(relativePaths.joined(separator: ", ")) all map to case id \(id) (and to its output paths); rename one "
+            + "of them, or leave all but one out with input.exclude"
+    }
+}
+
 /// What `InputDiscovery.discover` found.
 public struct DiscoveryResult: Hashable, Sendable {
     /// Cases sorted by id (UTF-8 byte order).
     public var cases: [InputCase]
     /// Notes, sorted by path.
     public var skipped: [SkippedInput]
+    /// Case ids claimed by more than one file, sorted by id; none of those files is in `cases`.
+    public var conflicts: [CaseConflict]
 
-    public init(cases: [InputCase], skipped: [SkippedInput]) {
+    public init(cases: [InputCase], skipped: [SkippedInput], conflicts: [CaseConflict] = []) {
         self.cases = cases
         self.skipped = skipped
+        self.conflicts = conflicts
     }
 }

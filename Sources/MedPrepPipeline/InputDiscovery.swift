@@ -60,9 +60,11 @@ public struct InputDiscovery: Sendable {
             throw MedPrepError(.io, path: directory, reason: "cannot read input directory: \(String(cString: strerror(errno)))")
         }
         var skipped = walk.skipped
-        let cases = group(walk.files, skipped: &skipped)
+        var conflicts = [CaseConflict]()
+        let cases = group(walk.files, skipped: &skipped, conflicts: &conflicts)
         return DiscoveryResult(cases: cases.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) },
-                               skipped: skipped.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) })
+                               skipped: skipped.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) },
+                               conflicts: conflicts.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) })
     }
 
     /// Whether a relative file path is selected by the include and exclude patterns.
@@ -81,8 +83,9 @@ public struct InputDiscovery: Sendable {
         return String(relative.dropLast(name.distance(from: dot, to: name.endIndex)))
     }
 
-    /// Turns selected files into cases: one per file, or grouped by the channel pattern; attaches labels.
-    private func group(_ files: [String], skipped: inout [SkippedInput]) -> [InputCase] {
+    /// Turns selected files into cases: one per file, or grouped by the channel pattern; attaches labels. Files
+    /// that map to one case id (`scan.png` beside `scan.nii`) make no case: each is named in a `CaseConflict`.
+    private func group(_ files: [String], skipped: inout [SkippedInput], conflicts: inout [CaseConflict]) -> [InputCase] {
         var cases = [InputCase]()
         if let channels {
             var groups = [String: [(channel: Int, relative: String)]]()
@@ -115,19 +118,27 @@ public struct InputDiscovery: Sendable {
                                        paths: ordered.map { directory + "/" + $0.relative }, channelNumbers: ordered.map(\.channel)))
             }
         } else {
-            var taken = [String: String]()
+            var claimants = [String: [String]]()
+            var order = [String]()
             for relative in files {
                 let id = Self.caseID(forRelativePath: relative)
-                if let owner = taken[id] {
-                    // The `.img` of a selected `.hdr` is the data half of that case, not a case of its own.
-                    if !InputCase.isPairHalf(relative, of: owner) {
-                        skipped.append(SkippedInput(path: relative, reason: .duplicateCase,
-                                                    detail: "case id \(id) is already taken by \(owner)"))
+                if let owners = claimants[id] {
+                    // The `.img` of a selected `.hdr` is the data half of that case, not a claimant of its own.
+                    if !owners.contains(where: { InputCase.isPairHalf(relative, of: $0) }) {
+                        claimants[id]?.append(relative)
                     }
                     continue
                 }
-                taken[id] = relative
-                cases.append(InputCase(id: id, relativePaths: [relative], paths: [directory + "/" + relative], channelNumbers: [0]))
+                claimants[id] = [relative]
+                order.append(id)
+            }
+            for id in order {
+                let owners = claimants[id] ?? []
+                guard owners.count == 1 else {
+                    conflicts.append(CaseConflict(id: id, relativePaths: owners))
+                    continue
+                }
+                cases.append(InputCase(id: id, relativePaths: owners, paths: [directory + "/" + owners[0]], channelNumbers: [0]))
             }
         }
         guard let labels else { return cases }

@@ -39,11 +39,14 @@ public struct OutputFile: Hashable, Sendable {
     public var size: Int64
     /// `ContentDigest` (XXH3-128, hex) of the contents.
     public var digest: String
+    /// Modification time in nanoseconds since the Unix epoch once written; nil in records of older versions.
+    public var modifiedNanoseconds: Int64?
 
-    public init(path: String, size: Int64, digest: String) {
+    public init(path: String, size: Int64, digest: String, modifiedNanoseconds: Int64? = nil) {
         self.path = path
         self.size = size
         self.digest = digest
+        self.modifiedNanoseconds = modifiedNanoseconds
     }
 }
 

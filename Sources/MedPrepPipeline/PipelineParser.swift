@@ -184,18 +184,9 @@ public enum PipelineParser {
         return reader.positiveInt(node, name: "limits.max_voxels").map { LimitsSpec(maxVoxels: $0) }
     }
 
-    /// Lexical checks on resolved paths: the output directory must not be the input directory or lie inside it
-    /// (its files would be read back as inputs), nor contain the input directory.
+    /// The output directory must not overlap a directory the run reads (`RunPaths`).
     static func checkPaths(_ spec: PipelineSpec) -> [PipelineIssue] {
-        let input = PathResolution.absolute(spec.input.directory, base: spec.baseDirectory)
-        let output = PathResolution.absolute(spec.output.directory, base: spec.baseDirectory)
-        var issues = [PipelineIssue]()
-        if PathResolution.isWithin(output, directory: input) || PathResolution.isWithin(input, directory: output) {
-            issues.append(PipelineIssue(file: spec.file, at: spec.sourceMap.location("output.directory"),
-                                        found: "output directory \(output) overlapping input directory \(input)",
-                                        expected: "an output directory outside the input tree"))
-        }
-        return issues
+        RunPaths.issues(spec.resolved())
     }
 
     /// A pipeline normalizes at most once, as its last stage (normalization needs the whole batch at once,

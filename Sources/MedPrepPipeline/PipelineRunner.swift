@@ -14,8 +14,12 @@ public struct RunOptions: Sendable {
     public var dryRun: Bool
     /// Redo every case whatever the state store says.
     public var force: Bool
-    /// Delete the outputs and records of inputs that disappeared.
+    /// Delete the outputs and records of inputs that disappeared (`RunPrune`).
     public var prune: Bool
+    /// Prune even when discovery found no case or more than `pruneMaxShare` of the recorded cases are gone.
+    public var pruneAll: Bool
+    /// The largest share (0…1) of the recorded cases that `prune` removes without `pruneAll`.
+    public var pruneMaxShare: Double
     /// Wait for another run's lock instead of exiting with 75.
     public var wait: Bool
     /// `fsync` every output before renaming it into place (power-loss durability). Without it a killed run still
@@ -30,13 +34,15 @@ public struct RunOptions: Sendable {
     /// (`.medprep/shard-K-of-N/`, `report.shard-K-of-N.json`…); nil processes every case.
     public var shard: Shard?
 
-    public init(jobs: Int = 1, dryRun: Bool = false, force: Bool = false, prune: Bool = false, wait: Bool = false,
-                fsync: Bool = false,
+    public init(jobs: Int = 1, dryRun: Bool = false, force: Bool = false, prune: Bool = false, pruneAll: Bool = false,
+                pruneMaxShare: Double = 0.5, wait: Bool = false, fsync: Bool = false,
                 statisticsTolerance: Double = 1e-3, medprepVersion: String, shard: Shard? = nil) {
         self.jobs = max(1, jobs)
         self.dryRun = dryRun
         self.force = force
         self.prune = prune
+        self.pruneAll = pruneAll
+        self.pruneMaxShare = pruneMaxShare
         self.wait = wait
         self.fsync = fsync
         self.statisticsTolerance = statisticsTolerance
@@ -95,6 +101,7 @@ public final class PipelineRunner: Sendable {
     /// - Throws: `RunLockHeld`; `PipelineIssues` when the stages do not fit the first input's channel count
     ///   (`ResolvedPipeline.checkChannels`); `MedPrepError` for I/O failures of the run itself.
     public func run() throws -> RunSummary {
+        try RunPaths.check(pipeline)
         let plan = try StagePlan(stages: pipeline.stages, limits: pipeline.decodeLimits)
         if let shard = options.shard, plan.statisticsSource == .computed {
             throw MedPrepError(.invalidArgument, path: pipeline.file, reason: "a sharded run (--shard \(shard)) cannot "
@@ -112,30 +119,49 @@ public final class PipelineRunner: Sendable {
         var discovery = try InputDiscovery(pipeline).discover()
         var notes = discovery.skipped.map(\.description)
         discovery.skipped.forEach { log.note($0.description) }
+        // Output paths are settled before anything is written: cases that would share one fail, in every shard.
+        var failures = layout.collisions(discovery.cases, outputDirectory: pipeline.outputDirectory)
+        var conflicts = discovery.conflicts
         if let shard = options.shard {
             let total = discovery.cases.count
             discovery.cases = discovery.cases.filter(shard.contains)
+            failures = failures.filter { id, _ in discovery.cases.contains { $0.id == id } }
+            conflicts = conflicts.filter { shard.contains(caseID: $0.id) }
             notes.append("shard \(shard): \(discovery.cases.count) of \(total) case(s)")
         }
+        failures.sorted { $0.key < $1.key }.forEach { log.note("error: \($0.value)") }
+        conflicts.forEach { log.note("error: \($0)") }
+        let present = Set(discovery.cases.map(\.id) + conflicts.map(\.id))
+        let store = try openStore()
+        let recorded = try store?.caseIDs() ?? []
+        let removed = recorded.filter { !present.contains($0) }
+        if options.prune { try checkPruneShare(removed: removed.count, recorded: recorded.count, discovered: present.count) }
         let loader = CaseLoader(reader: ScanReader(limits: pipeline.decodeLimits), plan: plan)
-        var failures: [String: MedPrepError] = [:]
         // The stages must fit the channel count: checked on the first case the statistics pass decodes, or else
         // on the first case to process, by the worker that decodes it.
         let statisticsGate = ChannelGate(caseID: discovery.cases.first?.id, check: pipeline.checkChannels)
-        let statistics = try resolveStatistics(plan: plan, loader: loader, cases: discovery.cases, gate: statisticsGate,
+        let statistics = try resolveStatistics(plan: plan, loader: loader, cases: discovery.cases.filter { failures[$0.id] == nil },
+                                               gate: statisticsGate,
                                                failures: &failures, notes: &notes)
         let normalizer = try plan.makeNormalizer(statistics: statistics?.value)
-        let store = try openStore()
         let batched = pipeline.batches == .npy || plan.dependsOnBatch
         let usable = discovery.cases.filter { failures[$0.id] == nil }
         let units = makeUnits(usable, batched: batched, statisticsHash: statistics?.hash)
 
         let (staleUnits, upToDate, assessments) = assess(units, store: store, failures: &failures)
 
-        let removed = try store?.removedCases(present: Set(discovery.cases.map(\.id))) ?? []
         if options.dryRun {
             return dryRunSummary(staleUnits: staleUnits, upToDate: upToDate, assessments: assessments,
                                  failures: failures, removed: removed)
+        }
+        var outcomes: [String: FileOutcome] = [:]
+        if let store, !removed.isEmpty {
+            if options.prune {
+                notes += try prune(removed, store: store, keeping: plannedOutputs(usable, units: units))
+            } else {
+                notes += removed.map { "input of \($0) is gone; its outputs are kept (use --prune to remove them)" }
+            }
+            for id in removed { outcomes[id] = FileOutcome(input: id, status: .removed) }
         }
 
         let gate = statisticsGate.isSettled ? ChannelGate.open
@@ -152,7 +178,6 @@ public final class PipelineRunner: Sendable {
         log.end()
         try gate.requirePassed()
 
-        var outcomes: [String: FileOutcome] = [:]
         for (id, error) in failures {
             let input = discovery.cases.first { $0.id == id }
             outcomes[id] = FileOutcome(input: input?.relativePaths.joined(separator: "+") ?? id, status: .failed, error: error)
@@ -164,17 +189,11 @@ public final class PipelineRunner: Sendable {
                                              outputs: record?.outputs.map(\.path) ?? [],
                                              groups: groups(of: record))
         }
-        for id in removed {
-            if options.prune, let record = try store?.record(caseID: id) {
-                for output in record.outputs { unlink(pipeline.outputDirectory + "/" + output.path) }
-                unlink(legacyGroupsPath(caseID: id))
-                unlink(StatisticsCache.entryPath(directory: statisticsCacheDirectory, caseID: id))
-                try store?.delete(caseIDs: [id])
-                notes.append("pruned \(id): removed \(record.outputs.count) output(s)")
-            } else {
-                notes.append("input of \(id) is gone; its outputs are kept (use --prune to remove them)")
+        for conflict in conflicts {
+            for relative in conflict.relativePaths {
+                let error = MedPrepError(.outputConflict, path: pipeline.inputDirectory + "/" + relative, reason: conflict.description)
+                outcomes[relative] = FileOutcome(input: relative, status: .failed, error: error)
             }
-            outcomes[id] = FileOutcome(input: id, status: .removed)
         }
         if batched, pipeline.batches == .npy { try writeBatchIndex(units) }
 
@@ -304,7 +323,7 @@ public final class PipelineRunner: Sendable {
             guard gate.waitUntilSettled() else { return [] }
             var batchFile: OutputFile?
             if pipeline.batches == .npy {
-                batchFile = try recordedOutput(batchDirectory + String(format: "/batch_%05d.npy", unit.index)) { path, observer in
+                batchFile = try recordedOutput(layout.batchFile(unit.index)) { path, observer in
                     try NPYWriter.write(batch, to: path, durable: options.fsync, observer: observer)
                 }
             }

@@ -11,24 +11,17 @@ extension PipelineRunner {
     /// Writes the normalized volume(s) and the label map of one case; returns the files written (paths relative
     /// to the output directory).
     func writeVolumes(_ scan: Scan, label: Scan?, caseID: String) throws -> [OutputFile] {
-        var files: [OutputFile] = []
-        let niftiExtension = pipeline.compression == .gzip ? ".nii.gz" : ".nii"
-        if pipeline.volumes == .nifti || pipeline.volumes == .both {
-            files.append(try recordedOutput(caseID + niftiExtension) { path, observer in
-                try NIfTIWriter.write(scan.tensor, geometry: scan.geometry, to: path, durable: options.fsync, observer: observer)
-            })
+        try layout.volumeFiles(caseID: caseID, hasLabel: label != nil).map { kind, relativePath in
+            let volume = kind == .label ? label ?? scan : scan
+            return try recordedOutput(relativePath) { path, observer in
+                switch kind {
+                case .nifti, .label:
+                    try NIfTIWriter.write(volume.tensor, geometry: volume.geometry, to: path, durable: options.fsync, observer: observer)
+                case .npy:
+                    try NPYWriter.write(volume.tensor, to: path, durable: options.fsync, observer: observer)
+                }
+            }
         }
-        if pipeline.volumes == .npy || pipeline.volumes == .both {
-            files.append(try recordedOutput(caseID + ".npy") { path, observer in
-                try NPYWriter.write(scan.tensor, to: path, durable: options.fsync, observer: observer)
-            })
-        }
-        if let label, pipeline.volumes != VolumeFormat.none {
-            files.append(try recordedOutput("labels/" + caseID + niftiExtension) { path, observer in
-                try NIfTIWriter.write(label.tensor, geometry: label.geometry, to: path, durable: options.fsync, observer: observer)
-            })
-        }
-        return files
     }
 
     /// Writes one output at `relativePath` under the output directory with `write`, hashing the bytes as they are
@@ -42,7 +35,12 @@ extension PipelineRunner {
             hasher.update(bytes)
             size += Int64(bytes.count)
         }
-        return OutputFile(path: relative(path), size: size, digest: hasher.finalizeHex())
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            throw MedPrepError(.io, path: path, reason: "cannot stat the output just written: \(String(cString: strerror(errno)))")
+        }
+        return OutputFile(path: relative(path), size: size, digest: hasher.finalizeHex(),
+                          modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
     }
 
     /// Deletes the temporary files (`.<name>.tmp-XXXXXX`, see `AtomicFile`) that a killed run left under the
@@ -74,9 +72,10 @@ extension PipelineRunner {
     }
 
     /// `batches`, or `batches/shard-K-of-N` in a sharded run (batches are formed within the shard).
-    var batchDirectory: String {
-        options.shard.map { "batches/" + $0.name } ?? "batches"
-    }
+    var batchDirectory: String { layout.batchDirectory }
+
+    /// Where this run's outputs go (`OutputLayout`).
+    var layout: OutputLayout { OutputLayout(pipeline, shard: options.shard) }
 
     /// `<output>/.medprep`, or `<output>/.medprep/shard-K-of-N` in a sharded run: state store, lock, statistics cache.
     var stateDirectory: String {
@@ -125,7 +124,7 @@ extension PipelineRunner {
 
     /// `report.json`, or `report.shard-K-of-N.json` in a sharded run.
     func reportName(_ stem: String, _ fileExtension: String) -> String {
-        stem + (options.shard.map { "." + $0.name } ?? "") + "." + fileExtension
+        layout.reportName(stem, fileExtension)
     }
 
     func parameters(_ plan: StagePlan) -> NormalizationParameters {

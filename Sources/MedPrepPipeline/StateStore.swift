@@ -13,7 +13,8 @@ import MedPrepCore
 /// Hashing policy: `assess` reuses the recorded content hash when a file's size and modification time (ns) are
 /// both unchanged, and rehashes the file only otherwise. A file rewritten with identical size and timestamp
 /// is therefore not noticed; `touch`-ing a file costs one rehash and, when the content is the same, only
-/// refreshes the stored timestamp.
+/// refreshes the stored timestamp. Outputs follow the same policy against the digest taken as they were written:
+/// one whose size changed, or whose content changed under a new timestamp, makes its case stale.
 public final class StateStore: Sendable {
     /// Output directory the record's output paths are relative to.
     public let outputDirectory: String
@@ -80,6 +81,9 @@ public final class StateStore: Sendable {
         migrator.registerMigration("v2: per-case group statistics") { db in
             try db.execute(sql: "ALTER TABLE cases ADD COLUMN groups TEXT")
         }
+        migrator.registerMigration("v3: output modification times") { db in
+            try db.execute(sql: "ALTER TABLE output_files ADD COLUMN mtime_ns INTEGER")
+        }
         return migrator
     }
 
@@ -110,7 +114,7 @@ public final class StateStore: Sendable {
         }
         let outputs = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM output_files WHERE case_id = ? ORDER BY position"),
                                        arguments: [caseID]).map {
-            OutputFile(path: $0["path"], size: $0["size"], digest: $0["digest"])
+            OutputFile(path: $0["path"], size: $0["size"], digest: $0["digest"], modifiedNanoseconds: $0["mtime_ns"])
         }
         return OutputRecord(caseID: caseID, inputs: inputs, pipelineHash: row["pipeline_hash"], statisticsHash: row["statistics_hash"],
                             medprepVersion: row["medprep_version"], outputs: outputs, groupsJSON: row["groups"],
@@ -133,8 +137,10 @@ public final class StateStore: Sendable {
                         arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.digest])
                 }
                 for (position, output) in record.outputs.enumerated() {
-                    try db.cachedStatement(sql: "INSERT INTO output_files VALUES (?, ?, ?, ?, ?)").execute(
-                        arguments: [record.caseID, position, output.path, output.size, output.digest])
+                    try db.cachedStatement(sql: """
+                        INSERT INTO output_files (case_id, position, path, size, digest, mtime_ns) VALUES (?, ?, ?, ?, ?, ?)
+                        """).execute(arguments: [record.caseID, position, output.path, output.size, output.digest,
+                                                 output.modifiedNanoseconds])
                 }
             }
         }
@@ -143,6 +149,15 @@ public final class StateStore: Sendable {
     /// All recorded case ids, sorted.
     public func caseIDs() throws -> [String] {
         try access { try database.read { try String.fetchAll($0, sql: "SELECT case_id FROM cases ORDER BY case_id") } }
+    }
+
+    /// Every recorded output path with the case that records it (a batch file appears once per case of its batch).
+    public func outputPaths() throws -> [(caseID: String, path: String)] {
+        try access {
+            try database.read { db in
+                try Row.fetchAll(db, sql: "SELECT case_id, path FROM output_files").map { (caseID: $0["case_id"], path: $0["path"]) }
+            }
+        }
     }
 
     /// Recorded cases whose id is not in `present` (their inputs were removed), sorted.
@@ -183,11 +198,16 @@ public final class StateStore: Sendable {
             }
         }
         guard let recorded else { return InputAssessment(decision: .new, inputs: fingerprints) }
-        let decision = try compare(recorded, fingerprints, pipelineHash: pipelineHash, statisticsHash: statisticsHash,
+        var decision = try compare(recorded, fingerprints, pipelineHash: pipelineHash, statisticsHash: statisticsHash,
                                    medprepVersion: medprepVersion)
-        if decision == .upToDate, recorded.inputs != fingerprints {
+        var outputs = recorded.outputs
+        if decision == .upToDate {
+            (decision, outputs) = try verify(recorded.outputs)
+        }
+        if decision == .upToDate, recorded.inputs != fingerprints || recorded.outputs != outputs {
             var refreshed = recorded
             refreshed.inputs = fingerprints
+            refreshed.outputs = outputs
             try record(refreshed)
         }
         return InputAssessment(decision: decision, inputs: fingerprints)
@@ -206,12 +226,34 @@ public final class StateStore: Sendable {
         if recorded.medprepVersion != medprepVersion {
             return .changed("medprep version changed from \(recorded.medprepVersion) to \(medprepVersion)")
         }
-        for output in recorded.outputs {
+        return .upToDate
+    }
+
+    /// Checks that every recorded output is still the file that was written: a regular file (not a symbolic link)
+    /// at a path inside the output directory, of the recorded size; when its modification time differs from the
+    /// record (or none was recorded) its content is rehashed and compared with the recorded digest. Returns the
+    /// outputs with their current modification times, to refresh the record when only those moved.
+    private func verify(_ outputs: [OutputFile]) throws -> (InputDecision, [OutputFile]) {
+        var current = outputs
+        for (index, output) in outputs.enumerated() {
+            guard PathResolution.isContained(output.path) else {
+                return (.changed("recorded output \(output.path) lies outside the output directory"), outputs)
+            }
             var info = stat()
             let full = outputDirectory + "/" + output.path
-            guard stat(full, &info) == 0 else { return .changed("output \(output.path) is missing") }
-            if Int64(info.st_size) != output.size { return .changed("output \(output.path) changed size") }
+            guard lstat(full, &info) == 0 else { return (.changed("output \(output.path) is missing"), outputs) }
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                return (.changed("output \(output.path) is no longer a regular file"), outputs)
+            }
+            if Int64(info.st_size) != output.size { return (.changed("output \(output.path) changed size"), outputs) }
+            let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            if modified != output.modifiedNanoseconds {
+                guard try ContentDigest.hexDigest(file: full) == output.digest else {
+                    return (.changed("output \(output.path) was modified (its content differs from the one written)"), outputs)
+                }
+                current[index].modifiedNanoseconds = modified
+            }
         }
-        return .upToDate
+        return (.upToDate, current)
     }
 }

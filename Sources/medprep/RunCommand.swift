@@ -38,8 +38,15 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Redo every input, whatever the state store says.")
     var force = false
 
-    @Flag(help: "Delete outputs whose inputs were removed.")
+    @Flag(help: "Delete outputs whose inputs were removed (refused when no case is found or over --prune-max-share of the recorded cases are gone).")
     var prune = false
+
+    @Flag(help: "With --prune: prune however many recorded cases are gone, even all of them.")
+    var pruneAll = false
+
+    @Option(help: ArgumentHelp("With --prune: the largest share of the recorded cases that may be removed without --prune-all.",
+                               valueName: "fraction"))
+    var pruneMaxShare: Double = 0.5
 
     @Flag(help: "Wait for another run's lock instead of exiting with 75.")
     var wait = false
@@ -63,6 +70,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard statisticsTolerance >= 0 else { throw ValidationError("--statistics-tolerance must not be negative") }
+        guard (0 ... 1).contains(pruneMaxShare) else { throw ValidationError("--prune-max-share must be between 0 and 1") }
         guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
     }
 
@@ -89,7 +97,8 @@ struct RunCommand: ParsableCommand {
             throw ValidationError(error.reason)
         }
         let runner = PipelineRunner(pipeline: spec.resolved(),
-                                    options: RunOptions(jobs: jobs, dryRun: dryRun, force: force, prune: prune, wait: wait, fsync: fsync,
+                                    options: RunOptions(jobs: jobs, dryRun: dryRun, force: force, prune: prune || pruneAll,
+                                                        pruneAll: pruneAll, pruneMaxShare: pruneMaxShare, wait: wait, fsync: fsync,
                                                         statisticsTolerance: statisticsTolerance,
                                                         medprepVersion: MedPrep.version, shard: selected),
                                     log: log)

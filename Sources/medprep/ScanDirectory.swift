@@ -22,6 +22,9 @@ enum ScanDirectory {
         for skipped in result.skipped {
             FileHandle.standardError.write(Data("note: \(skipped.description)\n".utf8))
         }
+        for conflict in result.conflicts {
+            FileHandle.standardError.write(Data("note: left out: \(conflict.description)\n".utf8))
+        }
         return result.cases
     }
 }

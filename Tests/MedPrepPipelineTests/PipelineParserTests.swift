@@ -244,7 +244,7 @@ private func pipeline(stages: String) -> String {
         let overlap = text.replacingOccurrences(of: "../evil", with: "ok")
         let found = PipelineParser.validate(text: overlap, path: "/x/p.yaml")
         #expect(found.map(\.description) == [
-            "/x/p.yaml:6:3: found output directory /x/data/out overlapping input directory /x/data, expected an output directory outside the input tree",
+            "/x/p.yaml:6:3: found output directory /x/data/out overlaps the input directory /x/data, expected an output directory outside the input directory and not one of its parents",
         ])
     }
 

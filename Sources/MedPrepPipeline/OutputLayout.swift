@@ -1,0 +1,117 @@
+import Foundation
+import MedPrepCore
+
+/// Every path a run writes, relative to the output directory, known before anything is written.
+///
+/// - A case `ID` writes `ID.nii.gz` (or `.nii`) and/or `ID.npy`, and its label map to `labels/ID.nii.gz`.
+/// - With `batches: npy` the directory `batches/` (`batches/shard-K-of-N/` in a sharded run) holds the batch files
+///   and `index.csv`; it is reserved for them.
+/// - Reports are `report.json`, `report.html`, `groups.csv` (`report.shard-K-of-N.json`…) at the top level.
+/// - `.medprep/` holds the lock, the state store and caches, and is reserved.
+///
+/// The rule: no two cases, and no case and the run, claim one path, and no claimed path is a directory that
+/// another claimed path lies in. A case that would break it fails (with the other claimant and the path named)
+/// before anything is written; the other cases are processed.
+struct OutputLayout {
+    var volumes: VolumeFormat
+    var compression: VolumeCompression
+    var batches: BatchFormat
+    var reports: [ReportFormat]
+    var shard: Shard?
+
+    init(_ pipeline: ResolvedPipeline, shard: Shard?) {
+        volumes = pipeline.volumes
+        compression = pipeline.compression
+        batches = pipeline.batches
+        reports = pipeline.reports
+        self.shard = shard
+    }
+
+    /// The kinds of per-case volume output.
+    enum VolumeFile: Sendable {
+        case nifti, npy, label
+    }
+
+    var niftiExtension: String { compression == .gzip ? ".nii.gz" : ".nii" }
+
+    /// The volume outputs of case `caseID` (with its label map when `hasLabel`), in the order they are written.
+    func volumeFiles(caseID: String, hasLabel: Bool) -> [(kind: VolumeFile, path: String)] {
+        var files: [(kind: VolumeFile, path: String)] = []
+        if volumes == .nifti || volumes == .both { files.append((.nifti, caseID + niftiExtension)) }
+        if volumes == .npy || volumes == .both { files.append((.npy, caseID + ".npy")) }
+        if hasLabel, volumes != VolumeFormat.none { files.append((.label, "labels/" + caseID + niftiExtension)) }
+        return files
+    }
+
+    /// `batches`, or `batches/shard-K-of-N` in a sharded run (batches are formed within the shard).
+    var batchDirectory: String { shard.map { "batches/" + $0.name } ?? "batches" }
+
+    func batchFile(_ index: Int) -> String { batchDirectory + String(format: "/batch_%05d.npy", index) }
+
+    var batchIndex: String { batchDirectory + "/index.csv" }
+
+    /// `report.json`, or `report.shard-K-of-N.json` in a sharded run.
+    func reportName(_ stem: String, _ fileExtension: String) -> String {
+        stem + (shard.map { "." + $0.name } ?? "") + "." + fileExtension
+    }
+
+    /// The report files of the run, by format.
+    var reportFiles: [String] {
+        reports.map { format in
+            switch format {
+            case .json: reportName("report", "json")
+            case .csv: reportName("groups", "csv")
+            case .html: reportName("report", "html")
+            }
+        }
+    }
+
+    /// Paths and directories that belong to the run itself, with what they are for.
+    var reserved: [(path: String, use: String)] {
+        var reserved = [(path: ".medprep", use: "the run's state directory")]
+        if batches == .npy { reserved.append((path: "batches", use: "the batch directory (batches: npy)")) }
+        reserved += reportFiles.map { (path: $0, use: "a report of the run") }
+        return reserved
+    }
+
+    /// The cases whose outputs collide with another case's or with the run's own paths, each with the reason.
+    ///
+    /// Both (all) claimants of a shared path fail. In a sharded run `cases` must be every case of the input, not
+    /// only the shard's, since shards write one tree.
+    func collisions(_ cases: [InputCase], outputDirectory: String) -> [String: MedPrepError] {
+        var claims = [String: [InputCase]]()
+        for input in cases {
+            for file in volumeFiles(caseID: input.id, hasLabel: input.labelPath != nil) {
+                claims[file.path, default: []].append(input)
+            }
+        }
+        var failures = [String: MedPrepError]()
+        func fail(_ input: InputCase, _ reason: String) {
+            guard failures[input.id] == nil else { return }
+            failures[input.id] = MedPrepError(.outputConflict, path: input.paths.first ?? input.id, reason: reason
+                + "; rename or move the input, or leave it out with input.exclude")
+        }
+        let fix = "\(outputDirectory)/"
+        for (path, claimants) in claims.sorted(by: { $0.key < $1.key }) {
+            if claimants.count > 1 {
+                for input in claimants {
+                    let others = claimants.filter { $0.id != input.id }.map { $0.relativePaths.joined(separator: "+") }
+                    fail(input, "its output \(fix)\(path) is also the output of \(others.joined(separator: ", "))")
+                }
+            }
+            for item in reserved where path == item.path || path.hasPrefix(item.path + "/") {
+                claimants.forEach { fail($0, "its output \(fix)\(path) lies in \(item.path), \(item.use)") }
+            }
+            var parent = (path as NSString).deletingLastPathComponent
+            while !parent.isEmpty {
+                if let owners = claims[parent] {
+                    let names = owners.map { $0.relativePaths.joined(separator: "+") }.joined(separator: ", ")
+                    claimants.forEach { fail($0, "its output \(fix)\(path) needs a directory where \(names) writes the file \(parent)") }
+                    owners.forEach { fail($0, "its output \(fix)\(parent) would be a file where \(path) needs a directory") }
+                }
+                parent = (parent as NSString).deletingLastPathComponent
+            }
+        }
+        return failures
+    }
+}

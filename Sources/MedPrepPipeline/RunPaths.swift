@@ -1,0 +1,93 @@
+import Foundation
+import MedPrepCore
+
+/// The one check of where a run reads and writes, applied to the effective run: the directories however they were
+/// given (pipeline file, `--input`, `--output`, a Slurm script).
+///
+/// Rule: the output directory and every directory the run reads from (the input directory, and the fixed directory
+/// part of the label pattern) must be disjoint, neither inside the other nor equal. It is checked twice, on the
+/// lexical paths and on the paths with their existing parts resolved by `realpath(3)`, so that `out -> input` or an
+/// input reached through a symbolic link is recognised as well. The runner checks before it takes the lock, so a
+/// violating run writes nothing, not even `.medprep/`.
+public enum RunPaths {
+    /// A violation: a directory that is written and one that is read overlap.
+    public struct Overlap: Error, Sendable, CustomStringConvertible {
+        /// What is read (`input directory` or `label directory`) and its path as given.
+        public var readRole: String
+        public var readPath: String
+        public var outputPath: String
+        /// The resolved paths when they, not the lexical ones, overlap.
+        public var resolved: (read: String, output: String)?
+
+        public var description: String {
+            var text = "output directory \(outputPath) overlaps the \(readRole) \(readPath)"
+            if let resolved { text += " (after resolving symbolic links: \(resolved.output) and \(resolved.read))" }
+            return text
+        }
+
+        /// What to do about it.
+        public var advice: String {
+            "medprep would read its own outputs or overwrite its inputs; choose an output directory outside the "
+                + "\(readRole) and not one of its parents (for example a sibling directory)"
+        }
+    }
+
+    /// The directories `pipeline` reads from, with their roles.
+    static func readDirectories(_ pipeline: ResolvedPipeline) -> [(role: String, path: String)] {
+        var directories = [(role: "input directory", path: pipeline.inputDirectory)]
+        if let pattern = pipeline.labelPattern, let marker = pattern.range(of: "{case}") {
+            let fixed = String(pattern[..<marker.lowerBound])
+            let directory = fixed.hasSuffix("/") ? String(fixed.dropLast()) : (fixed as NSString).deletingLastPathComponent
+            directories.append((role: "label directory", path: PathResolution.normalize(directory.isEmpty ? "/" : directory)))
+        }
+        return directories
+    }
+
+    /// Every overlap between the output directory and a directory the run reads.
+    public static func overlaps(_ pipeline: ResolvedPipeline) -> [Overlap] {
+        let output = pipeline.outputDirectory
+        let resolvedOutput = resolvingExistingPart(output)
+        return readDirectories(pipeline).compactMap { role, path in
+            if overlap(output, path) { return Overlap(readRole: role, readPath: path, outputPath: output) }
+            let resolvedRead = resolvingExistingPart(path)
+            if overlap(resolvedOutput, resolvedRead) {
+                return Overlap(readRole: role, readPath: path, outputPath: output, resolved: (resolvedRead, resolvedOutput))
+            }
+            return nil
+        }
+    }
+
+    /// Every overlap as a pipeline issue at `output.directory`, naming both paths.
+    public static func issues(_ pipeline: ResolvedPipeline) -> [PipelineIssue] {
+        overlaps(pipeline).map {
+            PipelineIssue(file: pipeline.file, at: pipeline.sourceMap.location("output.directory"),
+                          found: $0.description, expected: "an output directory outside the \($0.readRole) and not one of its parents")
+        }
+    }
+
+    /// - Throws: `MedPrepError(.invalidArgument)` naming both paths of the first overlap; the command line exits 2.
+    public static func check(_ pipeline: ResolvedPipeline) throws {
+        guard let overlap = overlaps(pipeline).first else { return }
+        throw MedPrepError(.invalidArgument, path: nil, reason: "refusing to run: \(overlap.description); \(overlap.advice). "
+            + "Nothing was written")
+    }
+
+    static func overlap(_ a: String, _ b: String) -> Bool {
+        PathResolution.isWithin(a, directory: b) || PathResolution.isWithin(b, directory: a)
+    }
+
+    /// `path` (absolute, normalized) with its longest existing prefix replaced by that prefix's `realpath`, and the
+    /// rest appended lexically.
+    static func resolvingExistingPart(_ path: String) -> String {
+        var prefix = path
+        var rest: [String] = []
+        while true {
+            if let resolved = realpath(prefix) {
+                return PathResolution.normalize(([resolved] + rest.reversed()).joined(separator: "/"))
+            }
+            guard prefix != "/", !prefix.isEmpty else { return path }
+            rest.append((prefix as NSString).lastPathComponent)
+            prefix = (prefix as NSString).deletingLastPathComponent
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import MedPrepCore
+import MedPrepPipeline
+import Testing
+
+extension EndToEnd {
+    /// Issue 14, items 1, 2, 3, 5 and 7: attacks of a careless or hostile user on the input and output trees,
+    /// each run through the `medprep` binary. Inputs are compared byte for byte (SHA-256) before and after.
+    @Suite struct DataSafety {
+        /// Item 1: `--output` pointing at the input directory, inside it, or at it through a symbolic link is
+        /// refused with exit 2 naming both paths, and nothing is written (not even `.medprep/`).
+        @Test func outputOverridesCannotOverlapTheInput() throws {
+            let workspace = try Workspace()
+            try GeneratedVolumes.write(count: 3, size: 8, to: workspace.at("in"))
+            try workspace.write(GeneratedVolumes.pipeline(name: "safe", input: "../in", output: "../out"), to: "p/p.yaml")
+            try FileManager.default.createSymbolicLink(atPath: workspace.at("alias"), withDestinationPath: workspace.at("in"))
+            let before = try workspace.inputHashes("in")
+            for output in ["in", "in/derived", "alias/derived", "alias", "."] {
+                let outcome = try MedPrepProcess.run(["run", workspace.at("p/p.yaml"), "--output", workspace.at(output), "--no-progress"])
+                #expect(outcome.status == 2, "--output \(output): \(outcome.transcript)")
+                #expect(outcome.standardError.contains("overlaps the input directory \(workspace.at("in"))"), "\(outcome.transcript)")
+                #expect(try workspace.inputHashes("in") == before, "--output \(output) changed the input tree")
+            }
+            // `--input` is checked the same way: the output directory of the file inside the given input.
+            try FileManager.default.createDirectory(atPath: workspace.at("out"), withIntermediateDirectories: true)
+            let inside = try MedPrepProcess.run(["run", workspace.at("p/p.yaml"), "--input", workspace.at("."), "--no-progress"])
+            #expect(inside.status == 2, "\(inside.transcript)")
+            #expect(!FileManager.default.fileExists(atPath: workspace.at("out/.medprep")))
+        }
+
+        /// Item 2: a case `labels/case000` whose output is the label output of `case000`, a case id under the
+        /// reserved `batches/`, and `scan.png` beside `scan.nii`: every claimant fails naming the other and the
+        /// path, exit 1, the other cases are processed, and no output is written twice.
+        @Test func twoCasesNeverShareAnOutputPath() throws {
+            let workspace = try Workspace()
+            try GeneratedVolumes.write(index: 0, size: 8, seed: 1, to: workspace.at("in/case000.nii.gz"))
+            try GeneratedVolumes.write(index: 1, size: 8, seed: 2, to: workspace.at("in/labels/case000.nii.gz"))
+            try GeneratedVolumes.write(index: 2, size: 8, seed: 3, to: workspace.at("in/good.nii.gz"))
+            try GeneratedVolumes.write(index: 3, size: 8, seed: 4, to: workspace.at("in/batches/batch_00000.nii.gz"))
+            try GeneratedVolumes.write(index: 4, size: 8, seed: 5, to: workspace.at("in/twin.nii"))
+            try GeneratedVolumes.write(index: 5, size: 8, seed: 6, to: workspace.at("in/twin.nii.gz"))
+            for name in ["case000", "labels/case000", "good", "batches/batch_00000", "twin"] {
+                try GeneratedVolumes.write(index: 6, size: 8, seed: 7, to: workspace.at("lab/\(name).nii.gz"))
+            }
+            let text = GeneratedVolumes.pipeline(name: "collide", input: "../in", output: "../out", batches: "npy")
+                .replacingOccurrences(of: "  directory: ../in\n", with: "  directory: ../in\n  labels: ../lab/{case}.nii.gz\n")
+            try workspace.write(text, to: "p/p.yaml")
+            let outcome = try MedPrepProcess.run(["run", workspace.at("p/p.yaml"), "--no-progress"])
+            #expect(outcome.status == 1, "\(outcome.transcript)")
+            #expect(outcome.summary?.processed == 1 && outcome.summary?.failed == 5, "\(outcome.transcript)")
+            let report = try workspace.reportFiles(under: "out")
+            #expect(report["good.nii.gz"]?.status == "processed")
+            let labelClash = workspace.at("out") + "/labels/case000.nii.gz"
+            #expect(report["case000.nii.gz"]?.error?.contains(labelClash) == true, "\(report)")
+            #expect(report["case000.nii.gz"]?.error?.contains("labels/case000.nii.gz") == true)
+            #expect(report["labels/case000.nii.gz"]?.error?.contains(labelClash) == true, "\(report)")
+            #expect(report["batches/batch_00000.nii.gz"]?.error?.contains("batch directory") == true, "\(report)")
+            for twin in ["twin.nii", "twin.nii.gz"] {
+                #expect(report[twin]?.status == "failed", "\(twin): \(report)")
+                #expect(report[twin]?.error?.contains("twin.nii, twin.nii.gz") == true, "\(report)")
+            }
+            #expect(workspace.files(under: "out").filter { !$0.hasPrefix(".medprep/") }.sorted() == [
+                "batches/batch_00000.npy", "batches/index.csv", "good.nii.gz", "labels/good.nii.gz", "report.json",
+            ])
+        }
+
+        /// Items 3 and 7: pruning keeps a batch file that present cases still share, prunes before writing, and
+        /// is refused for an empty input directory or when over half of the recorded cases are gone, unless
+        /// `--prune-all`.
+        @Test func pruneKeepsSharedBatchesAndRefusesMassRemoval() throws {
+            let workspace = try Workspace()
+            try GeneratedVolumes.write(count: 5, size: 8, to: workspace.at("in"))
+            try workspace.write(GeneratedVolumes.pipeline(name: "prune", input: "../in", output: "../out", batches: "npy",
+                                                          batchSize: 2), to: "p/p.yaml")
+            let pipeline = workspace.at("p/p.yaml")
+            let first = try MedPrepProcess.run(["run", pipeline, "--no-progress"])
+            #expect(first.status == 0 && first.summary?.processed == 5, "\(first.transcript)")
+
+            try FileManager.default.removeItem(atPath: workspace.at("in/scan_000.nii.gz"))
+            let pruned = try MedPrepProcess.run(["run", pipeline, "--no-progress", "--prune"])
+            #expect(pruned.status == 0 && pruned.summary?.removed == 1, "\(pruned.transcript)")
+            #expect(!FileManager.default.fileExists(atPath: workspace.at("out/scan_000.nii.gz")))
+            try workspace.expectEveryListedFileExists(under: "out")
+
+            // An empty (unmounted) input: refused, nothing removed, exit 2 with the count.
+            let outputsBefore = try workspace.outputHashes(under: "out")
+            try FileManager.default.createDirectory(atPath: workspace.at("empty"), withIntermediateDirectories: true)
+            let empty = try MedPrepProcess.run(["run", pipeline, "--input", workspace.at("empty"), "--no-progress", "--prune"])
+            #expect(empty.status == 2, "\(empty.transcript)")
+            #expect(empty.standardError.contains("4 of 4 recorded case(s)") && empty.standardError.contains("--prune-all"),
+                    "\(empty.transcript)")
+            #expect(try workspace.outputHashes(under: "out") == outputsBefore)
+
+            // Three of four gone: 75 % > 50 %, refused; with --prune-all done.
+            for index in 1 ... 3 { try FileManager.default.removeItem(atPath: workspace.at(String(format: "in/scan_%03d.nii.gz", index))) }
+            let many = try MedPrepProcess.run(["run", pipeline, "--no-progress", "--prune"])
+            #expect(many.status == 2 && many.standardError.contains("3 of 4 recorded case(s)"), "\(many.transcript)")
+            #expect(try workspace.outputHashes(under: "out") == outputsBefore)
+            let all = try MedPrepProcess.run(["run", pipeline, "--no-progress", "--prune-all"])
+            #expect(all.status == 0 && all.summary?.removed == 3, "\(all.transcript)")
+            try workspace.expectEveryListedFileExists(under: "out")
+            #expect(workspace.files(under: "out").filter { $0.hasSuffix(".nii.gz") } == ["scan_004.nii.gz"])
+        }
+
+        /// Item 5: an output damaged in place with its size kept and a new timestamp is rehashed and redone.
+        @Test func anOutputDamagedInPlaceIsRedone() throws {
+            let workspace = try Workspace()
+            try GeneratedVolumes.write(count: 3, size: 8, to: workspace.at("in"))
+            try workspace.write(GeneratedVolumes.pipeline(name: "verify", input: "../in", output: "../out"), to: "p/p.yaml")
+            let pipeline = workspace.at("p/p.yaml")
+            #expect(try MedPrepProcess.run(["run", pipeline, "--no-progress"]).status == 0)
+            let written = try workspace.outputHashes(under: "out")
+            let target = workspace.at("out/scan_001.nii.gz")
+            let handle = try #require(FileHandle(forUpdatingAtPath: target))
+            try handle.seek(toOffset: 40)
+            let byte = try #require(try handle.read(upToCount: 1)?.first)
+            try handle.seek(toOffset: 40)
+            try handle.write(contentsOf: [byte ^ 0xFF])
+            try handle.close()
+            #expect(try workspace.outputHashes(under: "out") != written)
+
+            let again = try MedPrepProcess.run(["run", pipeline, "--no-progress"])
+            #expect(again.summary?.processed == 1 && again.summary?.upToDate == 2, "\(again.transcript)")
+            #expect(try workspace.outputHashes(under: "out") == written)
+            // Only a new timestamp: rehashed once, found intact, up to date.
+            let now = Date().addingTimeInterval(5)
+            try FileManager.default.setAttributes([.modificationDate: now], ofItemAtPath: workspace.at("out/scan_002.nii.gz"))
+            let touched = try MedPrepProcess.run(["run", pipeline, "--no-progress"])
+            #expect(touched.summary?.processed == 0 && touched.summary?.upToDate == 3, "\(touched.transcript)")
+        }
+    }
+}
+
+extension Workspace {
+    /// SHA-256 of every file under `relative` (hidden ones included), by relative path.
+    func inputHashes(_ relative: String) throws -> [String: String] {
+        var hashes: [String: String] = [:]
+        for file in files(under: relative) { hashes[file] = try SHA256.hexDigest(file: at(relative) + "/" + file) }
+        return hashes
+    }
+
+    /// `report.json`'s files under `relative`, by input: status and error text.
+    func reportFiles(under relative: String) throws -> [String: (status: String, error: String?)] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: at(relative) + "/report.json"))
+        let files = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["files"] as? [[String: Any]] ?? []
+        var result: [String: (status: String, error: String?)] = [:]
+        for file in files {
+            guard let input = file["input"] as? String else { continue }
+            let error = (file["error"] as? [String: Any]).map { "\($0["path"] ?? ""): \($0["reason"] ?? "")" }
+                ?? file["error"] as? String
+            result[input] = (file["status"] as? String ?? "", error)
+        }
+        return result
+    }
+
+    /// Every file that `batches/index.csv` and `report.json` under `relative` name exists.
+    func expectEveryListedFileExists(under relative: String) throws {
+        let index = try String(contentsOfFile: at(relative) + "/batches/index.csv", encoding: .utf8)
+        for line in index.split(separator: "\n").dropFirst() {
+            let file = line.split(separator: ",")[1]
+            #expect(FileManager.default.fileExists(atPath: at(relative) + "/batches/" + file), "index.csv lists \(file)")
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: at(relative) + "/report.json"))
+        let files = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["files"] as? [[String: Any]] ?? []
+        for file in files {
+            for output in file["outputs"] as? [String] ?? [] {
+                #expect(FileManager.default.fileExists(atPath: at(relative) + "/" + output), "report.json lists \(output)")
+            }
+        }
+    }
+}
