@@ -26,8 +26,10 @@ let package = Package(
         // System libraries and C shims.
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
-        // libnifti (nifti2_io.h only; its <znzlib.h> include needs -I/usr/include/nifti in the importing target).
-        .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI"),
+        // libnifti (nifti2_io.h only). A C target rather than a system library, so that its include/ directory
+        // (which forwards the <znzlib.h> that nifti2_io.h includes) is on every importer's include path without a flag.
+        .target(name: "CNIfTI", linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"),
+                                                 .linkedLibrary("m")]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
         // glibc's mallopt, to keep large per-file buffers in the heap.
@@ -43,8 +45,7 @@ let package = Package(
         // 1. Decode: PNG, TIFF, NIfTI-1/2 (+ gzip) into Scan, recognised by magic bytes.
         .target(
             name: "MedPrepDecode",
-            dependencies: ["MedPrepCore", "PNGShim", "TIFFShim", "CNIfTI", "CZlib", "CDeflate"],
-            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+            dependencies: ["MedPrepCore", "PNGShim", "TIFFShim", "CNIfTI", "CZlib", "CDeflate"]
         ),
         // 2. Batch: per-scan transforms (clip, resample, crop-or-pad, channel selection) and batch assembly.
         .target(name: "MedPrepBatch", dependencies: ["MedPrepCore"]),

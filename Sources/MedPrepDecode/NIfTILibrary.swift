@@ -15,17 +15,8 @@ package enum NIfTILibrary {
     /// nil when `sform_code ≤ 0`. Returns nil if libnifti refuses the header.
     static func transforms(rawHeader: [UInt8], version: Int) -> (qform: Affine, sform: Affine?)? {
         _ = configured
-        let image: UnsafeMutablePointer<nifti_image>?
-        if version == 1 {
-            guard rawHeader.count >= MemoryLayout<nifti_1_header>.size else { return nil }
-            var header = nifti_1_header()
-            withUnsafeMutableBytes(of: &header) { $0.copyBytes(from: rawHeader.prefix($0.count)) }
-            image = nifti_convert_n1hdr2nim(header, nil)
-        } else {
-            guard rawHeader.count >= MemoryLayout<nifti_2_header>.size else { return nil }
-            var header = nifti_2_header()
-            withUnsafeMutableBytes(of: &header) { $0.copyBytes(from: rawHeader.prefix($0.count)) }
-            image = nifti_convert_n2hdr2nim(header, nil)
+        let image = rawHeader.withUnsafeBufferPointer {
+            medprep_nifti_image_from_header($0.baseAddress, $0.count, Int32(version))
         }
         guard let image else { return nil }
         defer { nifti_image_free(image) }
