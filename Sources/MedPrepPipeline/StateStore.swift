@@ -73,21 +73,43 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Opens, migrates and quick-checks the database; a damaged file throws `SQLITE_CORRUPT` or `SQLITE_NOTADB`.
+    /// Opens, quick-checks and migrates the database; a damaged file throws `SQLITE_CORRUPT` or `SQLITE_NOTADB`.
+    ///
+    /// The check comes first and only reads, so a damaged file is never written to (GRDB's own WAL set-up would
+    /// write a table into it, and would also reset `synchronous` to NORMAL after `prepareDatabase`); WAL mode and
+    /// `synchronous` are set here instead, in that order.
     private static func open(_ path: String, durable: Bool) throws -> DatabaseQueue {
+        try checkHeader(path)
         var configuration = Configuration()
-        configuration.journalMode = .wal
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
-        }
         let database = try DatabaseQueue(path: path, configuration: configuration)
         let check = try database.read { try String.fetchAll($0, sql: "PRAGMA quick_check(1)") }
         guard check == ["ok"] else {
             throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(check.joined(separator: "; "))")
         }
+        try database.writeWithoutTransaction { db in
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            guard mode == "wal" else { throw DatabaseError(message: "could not switch the journal to WAL (got \(mode ?? "nothing"))") }
+            try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        }
         try migrator.migrate(database)
         return database
+    }
+
+    /// Throws `SQLITE_NOTADB` when a non-empty file does not start with SQLite's 16-byte magic, before SQLite opens
+    /// it: SQLite would take it for a database outside WAL mode and delete the `-wal` beside it.
+    private static func checkHeader(_ path: String) throws {
+        guard let file = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? file.close() }
+        let head = (try? file.read(upToCount: 16)) ?? Data()
+        if !head.isEmpty && head != Data("SQLite format 3\u{0}".utf8) {
+            throw DatabaseError(resultCode: .SQLITE_NOTADB, message: "the file does not start with the SQLite header")
+        }
+    }
+
+    /// `PRAGMA synchronous` of the open connection: 2 (FULL) for a durable store, 1 (NORMAL) otherwise.
+    package func synchronousMode() throws -> Int {
+        try access { try database.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 } }
     }
 
     /// Renames `path` and its `-wal`, `-shm` and `-journal` to `<path>.corrupt-<UTC time>…`; returns the new name.
