@@ -62,6 +62,16 @@ public final class RunLog: @unchecked Sendable {
         }
     }
 
+    /// A failure that stops the run (lock held, I/O error): a plain line, or with the JSON format an `error` event
+    /// with the message and the exit code.
+    public func failure(_ message: String, exitCode: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        if showsProgressBar { clearBar(); writeLine(message) } else {
+            emit(["event": "error", "message": message, "exit": Int(exitCode)])
+        }
+    }
+
     /// Ends the current phase (finishes the bar's line).
     public func end() {
         lock.lock()

@@ -111,19 +111,19 @@ struct RunCommand: ParsableCommand {
         do {
             summary = try runner.run()
         } catch let error as MedPrepError where error.kind == .invalidArgument && selected != nil {
-            FileHandle.standardError.write(Data("medprep: \(error)\n".utf8))
+            log.failure("medprep: \(error)", exitCode: ExitStatus.usage.rawValue)
             throw ExitStatus.usage
         } catch let held as RunLockHeld {
-            FileHandle.standardError.write(Data((RunLog.escaped("medprep: \(held.description)") + "\n").utf8))
+            log.failure("medprep: \(held.description)", exitCode: ExitStatus.locked.rawValue)
             throw ExitStatus.locked
         } catch let issues as PipelineIssues {
             FileHandle.standardError.write(Data((issues.description + "\n").utf8))
             throw ExitStatus.usage
         } catch let error as MedPrepError where error.kind == .io && Self.isInside(error.path, runner.pipeline.outputDirectory) {
-            FileHandle.standardError.write(Data((RunLog.escaped("error: \(error)") + "\n").utf8))
+            log.failure("error: \(error)", exitCode: ExitStatus.ioError.rawValue)
             throw ExitStatus.ioError
         } catch let error as MedPrepError {
-            FileHandle.standardError.write(Data((RunLog.escaped("error: \(error)") + "\n").utf8))
+            log.failure("error: \(error)", exitCode: ExitStatus.usage.rawValue)
             throw ExitStatus.usage
         }
         if dryRun {
