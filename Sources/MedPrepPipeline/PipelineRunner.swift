@@ -22,6 +22,8 @@ public struct RunOptions: Sendable {
     public var pruneMaxShare: Double
     /// Wait for another run's lock instead of exiting with 75.
     public var wait: Bool
+    /// With `wait`, give up (exit 75) after this many seconds; nil waits as long as it takes.
+    public var waitTimeout: Double?
     /// `fsync` every output before renaming it into place (power-loss durability). Without it a killed run still
     /// never leaves a partial file under a final name, and outputs whose size no longer matches the state store
     /// (a file truncated by a power loss) are redone on the next run.
@@ -36,7 +38,7 @@ public struct RunOptions: Sendable {
 
     public init(jobs: Int = 1, dryRun: Bool = false, force: Bool = false, prune: Bool = false, pruneAll: Bool = false,
                 pruneMaxShare: Double = 0.5, wait: Bool = false, fsync: Bool = false,
-                statisticsTolerance: Double = 1e-3, medprepVersion: String, shard: Shard? = nil) {
+                statisticsTolerance: Double = 1e-3, medprepVersion: String, shard: Shard? = nil, waitTimeout: Double? = nil) {
         self.jobs = max(1, jobs)
         self.dryRun = dryRun
         self.force = force
@@ -48,6 +50,7 @@ public struct RunOptions: Sendable {
         self.statisticsTolerance = statisticsTolerance
         self.medprepVersion = medprepVersion
         self.shard = shard
+        self.waitTimeout = waitTimeout
     }
 }
 
@@ -73,9 +76,10 @@ public struct RunSummary: Sendable {
 /// - Every file gets its final name only when complete (`AtomicFile`); a case's record is written only after
 ///   all its outputs are in place. A run killed at any moment and started again redoes only unrecorded work, and
 ///   produces the same bytes as an uninterrupted run.
-/// - With a `Shard`, only that shard's cases are processed, and the lock, state store, per-case group
-///   statistics and reports are the shard's own, so shards of one pipeline can run at the same time on
-///   machines sharing the output directory. Computed dataset statistics are refused there (each shard would
+/// - With a `Shard`, only that shard's cases are processed, and the state store, per-case group statistics and
+///   reports are the shard's own; the lock admits the other shards of the same count (never an unsharded run or
+///   shards of another count), so shards of one pipeline can run at the same time on machines sharing the
+///   output directory. Computed dataset statistics are refused there (each shard would
 ///   see only part of the dataset): use `medprep stats --shard` and `medprep stats merge` and freeze them.
 public final class PipelineRunner: Sendable {
     public let pipeline: ResolvedPipeline
@@ -110,8 +114,8 @@ public final class PipelineRunner: Sendable {
                 + "partial-*.json --output stats.json`) and point the normalize stage's `stats:` at the merged file "
                 + "(stats: stats.json)")
         }
-        let lock = options.dryRun ? nil : try RunLock(outputDirectory: pipeline.outputDirectory,
-                                                      stateDirectory: stateDirectory, wait: options.wait)
+        let lock = options.dryRun ? nil : try RunLock(outputDirectory: pipeline.outputDirectory, shard: options.shard,
+                                                      wait: options.wait, timeout: options.waitTimeout)
         defer { lock?.release() }
         // Temporary files of a killed run are removed; shards share the output tree, so a sharded run leaves
         // them (another shard may be writing its own right now).

@@ -62,6 +62,16 @@ public final class RunLog: @unchecked Sendable {
         }
     }
 
+    /// A failure that stops the run (lock held, I/O error): a plain line, or with the JSON format an `error` event
+    /// with the message and the exit code.
+    public func failure(_ message: String, exitCode: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        if showsProgressBar { clearBar(); writeLine(message) } else {
+            emit(["event": "error", "message": message, "exit": Int(exitCode)])
+        }
+    }
+
     /// Ends the current phase (finishes the bar's line).
     public func end() {
         lock.lock()
@@ -90,8 +100,39 @@ public final class RunLog: @unchecked Sendable {
         if barVisible { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); barVisible = false }
     }
 
+    /// Writes one line; control characters inside `text` are escaped (`escaped`), so it stays one line.
     private func writeLine(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((Self.escaped(text) + "\n").utf8))
+    }
+
+    /// `text` with every character that could end, overwrite or disguise a log line escaped, so that a file name
+    /// or case id can never forge a line of a text log: `\n`, `\r`, `\t` and `\\` (the backslash itself, so
+    /// the escapes stay unambiguous); other C0 controls and DEL as `\xHH` (ESC is `\x1b`); C1 controls, the line
+    /// and paragraph separators U+2028/U+2029 and the bidirectional controls U+200E/F, U+202A–E, U+2066–9 as
+    /// `\u{HHHH}`. JSON logs need none of this: JSON encoding escapes control characters itself.
+    public static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case "\\": result += "\\\\"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                result += "\\x" + String(format: "%02x", scalar.value)
+            case _ where needsEscape(scalar): result += "\\u{" + String(format: "%04x", scalar.value) + "}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0 ..< 0x20, 0x5C, 0x7F ... 0x9F, 0x200E, 0x200F, 0x2028 ... 0x202E, 0x2066 ... 0x2069: true
+        default: false
+        }
     }
 
     private func emit(_ fields: [String: Any]) {

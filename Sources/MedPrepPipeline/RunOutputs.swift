@@ -144,7 +144,10 @@ extension PipelineRunner {
 
     func openStore() throws -> StateStore? {
         if options.dryRun && !FileManager.default.fileExists(atPath: stateDirectory + "/state.sqlite") { return nil }
-        return try StateStore(outputDirectory: pipeline.outputDirectory, stateDirectory: stateDirectory, durable: options.fsync)
+        let store = try StateStore(outputDirectory: pipeline.outputDirectory, stateDirectory: stateDirectory,
+                                   durable: options.fsync, recoverDamaged: !options.dryRun)
+        if let recovery = store.recovery { log.note(recovery) }
+        return store
     }
 
     func readFile(_ path: String) throws -> Data {

@@ -22,6 +22,9 @@ public final class StateStore: Sendable {
     public let path: String
     private let database: DatabaseQueue
 
+    /// Set when the database was found damaged and was moved aside (see `init`): the message to show the user.
+    public let recovery: String?
+
     /// Opens (creating if needed) the state database `<stateDirectory>/state.sqlite` of `outputDirectory`
     /// (default state directory `<output>/.medprep`).
     ///
@@ -29,26 +32,107 @@ public final class StateStore: Sendable {
     /// it (synchronous NORMAL, what runs use unless `--fsync`) a commit survives a killed process but the last
     /// commits may be lost to a power loss — the database stays consistent and the lost cases are simply redone,
     /// which is also the durability of outputs that are not fsynced.
-    /// - Throws: `MedPrepError(.io)` if the directory or database cannot be created or opened.
-    public init(outputDirectory: String, stateDirectory: String? = nil, durable: Bool = true) throws {
+    ///
+    /// A damaged database (not an SQLite file, or failing `PRAGMA quick_check`) is, with `recoverDamaged`, moved
+    /// aside to `state.sqlite.corrupt-<UTC time>` (its `-wal` and `-shm` with it, first, so that a stale WAL is
+    /// never replayed into the new file) and an empty one is created: every case is then processed again, which
+    /// is safe because outputs are only ever replaced whole. `recovery` says so. Call it only while holding the
+    /// run lock. Without `recoverDamaged` (dry runs) the error says what to do.
+    /// - Throws: `MedPrepError(.io)` if the directory or database cannot be created, opened, or moved aside.
+    public init(outputDirectory: String, stateDirectory: String? = nil, durable: Bool = true,
+                recoverDamaged: Bool = false) throws {
         self.outputDirectory = outputDirectory
         let directory = stateDirectory ?? outputDirectory + "/.medprep"
-        path = directory + "/state.sqlite"
+        let path = directory + "/state.sqlite"
+        self.path = path
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.journalMode = .wal
-            configuration.busyMode = .timeout(10)
-            configuration.prepareDatabase { db in
-                try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
-            }
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
-        } catch let error as MedPrepError {
-            throw error
         } catch {
-            throw MedPrepError(.io, path: path, reason: "cannot open state database: \(error)")
+            throw MedPrepError(.io, path: directory, reason: "cannot create the state directory: \(error.localizedDescription); "
+                + "make the output directory writable, or choose another one with --output")
         }
+        do {
+            database = try Self.open(path, durable: durable)
+            recovery = nil
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            guard recoverDamaged else {
+                throw MedPrepError(.io, path: path, reason: "the state database is damaged (\(error.message ?? "\(error)")). "
+                    + "A run without --dry-run moves it aside and rebuilds it (every case is then processed again)")
+            }
+            let aside = try Self.moveAside(path)
+            do {
+                database = try Self.open(path, durable: durable)
+            } catch {
+                throw MedPrepError(.io, path: path, reason: "cannot create a new state database after moving the damaged "
+                    + "one to \(aside): \(error)")
+            }
+            recovery = "the state database \(path) was damaged (\(error.message ?? "\(error)")): moved it aside to \(aside) "
+                + "(with its -wal and -shm, if any) and started a new one; every case will be processed again"
+        } catch {
+            throw MedPrepError(.io, path: path, reason: "cannot open state database: \(error); check that the state "
+                + "directory is writable and on a local or NFSv4 file system")
+        }
+    }
+
+    /// Opens, quick-checks and migrates the database; a damaged file throws `SQLITE_CORRUPT` or `SQLITE_NOTADB`.
+    ///
+    /// The check comes first and only reads, so a damaged file is never written to (GRDB's own WAL set-up would
+    /// write a table into it, and would also reset `synchronous` to NORMAL after `prepareDatabase`); WAL mode and
+    /// `synchronous` are set here instead, in that order.
+    private static func open(_ path: String, durable: Bool) throws -> DatabaseQueue {
+        try checkHeader(path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let database = try DatabaseQueue(path: path, configuration: configuration)
+        let check = try database.read { try String.fetchAll($0, sql: "PRAGMA quick_check(1)") }
+        guard check == ["ok"] else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(check.joined(separator: "; "))")
+        }
+        try database.writeWithoutTransaction { db in
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            guard mode == "wal" else { throw DatabaseError(message: "could not switch the journal to WAL (got \(mode ?? "nothing"))") }
+            try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        }
+        try migrator.migrate(database)
+        return database
+    }
+
+    /// Throws `SQLITE_NOTADB` when a non-empty file does not start with SQLite's 16-byte magic, before SQLite opens
+    /// it: SQLite would take it for a database outside WAL mode and delete the `-wal` beside it.
+    private static func checkHeader(_ path: String) throws {
+        guard let file = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? file.close() }
+        let head = (try? file.read(upToCount: 16)) ?? Data()
+        if !head.isEmpty && head != Data("SQLite format 3\u{0}".utf8) {
+            throw DatabaseError(resultCode: .SQLITE_NOTADB, message: "the file does not start with the SQLite header")
+        }
+    }
+
+    /// `PRAGMA synchronous` of the open connection: 2 (FULL) for a durable store, 1 (NORMAL) otherwise.
+    package func synchronousMode() throws -> Int {
+        try access { try database.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 } }
+    }
+
+    /// Renames `path` and its `-wal`, `-shm` and `-journal` to `<path>.corrupt-<UTC time>…`; returns the new name.
+    private static func moveAside(_ path: String) throws -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        var aside = path + ".corrupt-" + formatter.string(from: Date())
+        var suffix = 1
+        while FileManager.default.fileExists(atPath: aside) {
+            suffix += 1
+            aside = path + ".corrupt-" + formatter.string(from: Date()) + "-\(suffix)"
+        }
+        for companion in ["-wal", "-shm", "-journal", ""] {
+            guard rename(path + companion, aside + companion) == 0 || errno == ENOENT else {
+                throw MedPrepError(.io, path: path + companion, reason: "the state database is damaged, and moving it "
+                    + "aside failed: \(String(cString: strerror(errno))). Move \(path) and its -wal and -shm files away "
+                    + "by hand and run again (every case is then processed again)")
+            }
+        }
+        return aside
     }
 
     private static var migrator: DatabaseMigrator {
@@ -93,7 +177,10 @@ public final class StateStore: Sendable {
         } catch let error as MedPrepError {
             throw error
         } catch {
-            throw MedPrepError(.io, path: path, reason: "state database: \(error)")
+            let damaged = (error as? DatabaseError).map { $0.resultCode == .SQLITE_CORRUPT || $0.resultCode == .SQLITE_NOTADB } ?? false
+            throw MedPrepError(.io, path: path, reason: "state database: \(error)"
+                + (damaged ? ". The database is damaged: move it (with its -wal and -shm) aside and run again; every case "
+                    + "is then processed again" : ""))
         }
     }
 

@@ -14,7 +14,8 @@ struct MedPrep: ParsableCommand {
         abstract: "Decode medical scans, normalize them (GroupNorm, dataset statistics) and write training tensors.",
         discussion: """
         Exit codes: 0 success; 1 some inputs failed (the others were processed); 2 invalid pipeline or usage; \
-        75 another run holds the lock on the output directory.
+        74 I/O failure of the run's lock, state store or reports (`run`); 75 another run holds the lock on the \
+        output directory.
         """,
         version: version,
         subcommands: [

@@ -10,10 +10,15 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a pipeline file over its input directory (incremental, crash-safe, parallel).",
         discussion: """
         Exit codes: 0 every input done; 1 some inputs failed (all others done, each failure reported); \
-        2 invalid pipeline or usage; 75 another run holds the lock on the output directory.
+        2 invalid pipeline or usage; 74 I/O failure of the run's own files in the output directory (lock, state \
+        store, reports: EX_IOERR); 75 an incompatible run holds the lock on the output directory (EX_TEMPFAIL), \
+        or --wait-timeout expired.
+
+        One lock per output directory: one unsharded run at a time, or the shards of one count N together (each \
+        shard K/N once). --wait waits for it, --wait-timeout SECONDS waits at most that long.
 
         With --shard K/N only the cases of shard K (0-based) of N are processed (a case belongs to shard \
-        SHA-256(case id)[0..<8] mod N), each shard with its own state store and lock (.medprep/shard-K-of-N/) and \
+        SHA-256(case id)[0..<8] mod N), each shard with its own state store (.medprep/shard-K-of-N/) and \
         reports (report.shard-K-of-N.json, …), so shards can run at once on machines sharing the output directory. \
         `medprep report merge` combines the shard reports. Pipelines with computed dataset statistics must use \
         two-phase statistics instead (`medprep stats --shard`, `medprep stats merge`, then stats: {file: …}).
@@ -51,6 +56,10 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Wait for another run's lock instead of exiting with 75.")
     var wait = false
 
+    @Option(help: ArgumentHelp("Wait for another run's lock at most this long, then exit with 75 (implies --wait).",
+                               valueName: "seconds"))
+    var waitTimeout: Double?
+
     @Flag(help: "fsync every output before renaming it into place (survives a power loss, slower).")
     var fsync = false
 
@@ -72,6 +81,9 @@ struct RunCommand: ParsableCommand {
         guard statisticsTolerance >= 0 else { throw ValidationError("--statistics-tolerance must not be negative") }
         guard (0 ... 1).contains(pruneMaxShare) else { throw ValidationError("--prune-max-share must be between 0 and 1") }
         guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+        if let waitTimeout, !(waitTimeout >= 0 && waitTimeout.isFinite) {
+            throw ValidationError("--wait-timeout must be a number of seconds ≥ 0")
+        }
     }
 
     func run() throws {
@@ -98,24 +110,29 @@ struct RunCommand: ParsableCommand {
         }
         let runner = PipelineRunner(pipeline: spec.resolved(),
                                     options: RunOptions(jobs: jobs, dryRun: dryRun, force: force, prune: prune || pruneAll,
-                                                        pruneAll: pruneAll, pruneMaxShare: pruneMaxShare, wait: wait, fsync: fsync,
+                                                        pruneAll: pruneAll, pruneMaxShare: pruneMaxShare,
+                                                        wait: wait || waitTimeout != nil, fsync: fsync,
                                                         statisticsTolerance: statisticsTolerance,
-                                                        medprepVersion: MedPrep.version, shard: selected),
+                                                        medprepVersion: MedPrep.version, shard: selected,
+                                                        waitTimeout: waitTimeout),
                                     log: log)
         let summary: RunSummary
         do {
             summary = try runner.run()
         } catch let error as MedPrepError where error.kind == .invalidArgument && selected != nil {
-            FileHandle.standardError.write(Data("medprep: \(error)\n".utf8))
+            log.failure("medprep: \(error)", exitCode: ExitStatus.usage.rawValue)
             throw ExitStatus.usage
         } catch let held as RunLockHeld {
-            FileHandle.standardError.write(Data("medprep: \(held.description)\n".utf8))
+            log.failure("medprep: \(held.description)", exitCode: ExitStatus.locked.rawValue)
             throw ExitStatus.locked
         } catch let issues as PipelineIssues {
             FileHandle.standardError.write(Data((issues.description + "\n").utf8))
             throw ExitStatus.usage
+        } catch let error as MedPrepError where error.kind == .io && Self.isInside(error.path, runner.pipeline.outputDirectory) {
+            log.failure("error: \(error)", exitCode: ExitStatus.ioError.rawValue)
+            throw ExitStatus.ioError
         } catch let error as MedPrepError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            log.failure("error: \(error)", exitCode: ExitStatus.usage.rawValue)
             throw ExitStatus.usage
         }
         if dryRun {
@@ -128,5 +145,12 @@ struct RunCommand: ParsableCommand {
             summary.reports.forEach { print("report:  \($0)") }
         }
         if summary.exitCode != 0 { throw ExitStatus.someInputsFailed }
+    }
+
+    /// Whether `path` is `directory` or lies under it: an I/O failure there is of the run's own files (exit 74),
+    /// elsewhere (input directory, statistics file) of what the pipeline or the command line named (exit 2).
+    static func isInside(_ path: String?, _ directory: String) -> Bool {
+        guard let path else { return false }
+        return path == directory || path.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
     }
 }

@@ -116,7 +116,7 @@ import Testing
             Issue.record("a second lock was granted")
         } catch let held as RunLockHeld {
             #expect(held.pid == getpid())
-            #expect(held.description == "another medprep run (pid \(getpid())) holds the lock on \(temp.path)")
+            #expect(held.description == "another medprep run (unsharded, pid \(getpid())) holds the lock on \(temp.path)")
             #expect(RunLockHeld.exitCode == 75)
         }
         first.release()
