@@ -15,7 +15,7 @@ public struct MinMaxNormalizer: Normalizer {
             guard m.count > 0, m.max > m.min else { return ChannelAffine(mean: m.count > 0 ? m.min : 0, scale: 0, shift: 0) }
             return ChannelAffine(mean: m.min, scale: 1 / (m.max - m.min), shift: 0)
         }
-        context.apply(maps, to: &batch, moments: moments)
+        try context.apply(maps, to: &batch, moments: moments)
         return context.channelStatistics(moments, channels: batch.shape.c)
     }
 }

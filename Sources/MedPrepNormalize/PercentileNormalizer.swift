@@ -60,7 +60,7 @@ public struct PercentileNormalizer: Normalizer {
             return ChannelAffine(mean: range.lowerBound, scale: 1 / (range.upperBound - range.lowerBound),
                                  shift: 0, clip: range)
         }
-        context.apply(maps, to: &batch, moments: moments)
+        try context.apply(maps, to: &batch, moments: moments)
         return context.channelStatistics(moments, channels: batch.shape.c)
     }
 }
