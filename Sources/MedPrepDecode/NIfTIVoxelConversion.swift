@@ -38,6 +38,8 @@ enum NIfTIVoxelConversion {
     }
 
     /// Converts integers; returns the first scaled value beyond float32, if any (unscaled integers always fit).
+    /// The SIMD part sums the scaled values: an overflow makes the sum non-finite, and only then is the output
+    /// searched for it.
     private static func integers<T: FixedWidthInteger & SIMDScalar>(_ raw: UnsafeRawBufferPointer, _: T.Type, swap: Bool,
                                                                     _ scaling: IntensityScaling?,
                                                                     _ output: UnsafeMutableBufferPointer<Float>) -> Double? {
@@ -56,12 +58,12 @@ enum NIfTIVoxelConversion {
             while start + 8 <= output.count {
                 let stored = SIMD8<Double>(raw.loadUnaligned(fromByteOffset: start * size, as: SIMD8<T>.self))
                 let values = SIMD8<Float>(scaled ? stored * slope + intercept : stored)
-                poison += values - values
+                if scaled { poison += values }
                 for lane in 0 ..< 8 { output[start + lane] = values[lane] }
                 start += 8
             }
         }
-        var overflowed = poison.sum().isNaN
+        var overflowed = !poison.sum().isFinite
         for index in start ..< output.count {
             output[index] = Float(value(index))
             if !output[index].isFinite { overflowed = true }

@@ -102,8 +102,9 @@ struct ChannelAffine: Sendable {
     }
 
     /// The SIMD16 path for finite values (`replace(with:where:)` clamps; `pointwiseMin`/`Max` run ~100× slower).
-    /// `y − y` (0, or NaN for a non-finite `y`) is summed in the same pass; only when that sum is NaN are the
-    /// non-finite outputs counted. Returns their count.
+    /// The outputs are summed in the same pass (one add per vector, ~14 % of the pass): a NaN or ±∞ output makes
+    /// the sum non-finite, and only then (or when a finite sum overflows) are the non-finite outputs counted.
+    /// Returns their count.
     func applyVector(to values: UnsafeMutableBufferPointer<Float>) -> Int {
         guard let base = values.baseAddress else { return 0 }
         let vectors = values.count / 16
@@ -119,12 +120,12 @@ struct ChannelAffine: Sendable {
             y.replace(with: hi, where: y .> hi)
             y = (y - c) * s
             y += t
-            poison += y - y
+            poison += y
             raw.storeBytes(of: y, toByteOffset: v * 64, as: SIMD16<Float>.self)
         }
         for i in vectors * 16 ..< values.count { base[i] = map(base[i]) }
         var produced = 0
-        for i in (poison.sum().isNaN ? 0 : vectors * 16) ..< values.count where !base[i].isFinite { produced += 1 }
+        for i in (poison.sum().isFinite ? vectors * 16 : 0) ..< values.count where !base[i].isFinite { produced += 1 }
         return produced
     }
 

@@ -3,7 +3,8 @@ import MedPrepCore
 /// Per sample and channel, scales the values to `[0, 1]`: `y = (x − min) / (max − min)`.
 ///
 /// A constant channel (`max == min`) maps to 0. Min and max are taken over the counted values (see
-/// `NonFinitePolicy`).
+/// `NonFinitePolicy`). A range too tiny (denormal, e.g. `{0, 1.4e-45}`) or too wide (±3e38) for the Float map
+/// is mapped in Double (`ChannelAffine`), giving the exact 0…1 values rather than NaN/±∞.
 public struct MinMaxNormalizer: Normalizer {
     public var name: String { "minmax" }
 
