@@ -17,7 +17,8 @@ Decisions recorded here (and asserted by Tests/MedPrepHostileTests):
   - Two concatenated gzip members are one stream (as `gzip -d`).
   - NIfTI header extensions are not parsed: an extension of size 0 or with a huge esize is ignored; only
     vox_offset locates the data.
-  - NaN/Inf voxels decode; the pipeline's non-finite policy decides later.
+  - NaN/Inf voxels decode; the pipeline's non-finite policy decides later. Finite values beyond float32 (float64
+    1e300, or after scl_slope) are `non_finite` errors that name the overflow (issue 14).
 
 Deterministic (fixed seeds, fixed gzip mtime). Run from the repository root:  python3 Scripts/make_hostile_corpus.py
 Needs numpy, nibabel, pillow, tifffile.
@@ -220,10 +221,14 @@ def make_nifti():
         data = nifti1(arr)
         back = roundtrip(data, f"nifti/dtype_{name}.nii")
         assert back.dtype == arr.dtype and np.array_equal(back, arr), name
-        ok(f"nifti/dtype_{name}.nii", None, as_cdhw(arr), f"datatype {name}")
         be = nifti1(arr, endian=">")
         assert be[:4] == struct.pack(">i", 348)
         assert np.array_equal(roundtrip(be, f"nifti/bigendian_{name}.nii"), arr), name
+        if name == "float64":  # values up to 1e300 overflow float32
+            error(f"nifti/dtype_{name}.nii", None, "non_finite", "datatype float64 beyond float32 (overflow)")
+            error(f"nifti/bigendian_{name}.nii", None, "non_finite", "big-endian float64 beyond float32 (overflow)")
+            continue
+        ok(f"nifti/dtype_{name}.nii", None, as_cdhw(arr), f"datatype {name}")
         ok(f"nifti/bigendian_{name}.nii", None, as_cdhw(arr), f"big-endian {name}")
     rgb = (np.arange(2 * 3 * 2 * 3, dtype=np.uint8) * 7).reshape(2, 3, 2, 3)  # [W, H, D, RGB]
     rgb_header = patch(patch(nifti1(np.zeros((2, 3, 2), np.uint8))[:352], 70, "<h", 128), 72, "<h", 24)

@@ -18,7 +18,8 @@ public struct MedPrepError: Error, Sendable, Equatable, CustomStringConvertible 
         case corrupt
         /// Declared sizes overflow or exceed the configured voxel cap.
         case tooLarge = "too_large"
-        /// Non-finite voxels met under the `error` policy.
+        /// Non-finite voxels met under the `error` policy, stored values that overflow float32, or a
+        /// normalization that would turn finite voxels into NaN/±inf.
         case nonFinite = "non_finite"
         /// Tensors whose shapes cannot be combined.
         case shapeMismatch = "shape_mismatch"

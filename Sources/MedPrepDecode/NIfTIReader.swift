@@ -129,8 +129,8 @@ public enum NIfTIReader {
                 try readData(source, offset: header.voxOffset, into: UnsafeMutableRawBufferPointer(output), total: dataBytes)
             } else {
                 let convert = { (raw: UnsafeRawBufferPointer) in
-                    NIfTIVoxelConversion.convert(raw, type: header.dataType, bigEndian: header.bigEndian,
-                                                 scaling: header.scaling, into: output)
+                    try NIfTIVoxelConversion.convert(raw, type: header.dataType, bigEndian: header.bigEndian,
+                                                     scaling: header.scaling, into: output, path: path)
                 }
                 if try source.withContiguousBytes(at: header.voxOffset, count: dataBytes, convert) == nil {
                     if !source.isCompressed, header.dataType.samplesPerVoxel == 1 {
@@ -139,7 +139,7 @@ public enum NIfTIReader {
                     } else {
                         var raw = [UInt8](unsafeUninitializedCapacity: dataBytes) { _, initialized in initialized = dataBytes }
                         try raw.withUnsafeMutableBytes { try readData(source, offset: header.voxOffset, into: $0, total: dataBytes) }
-                        raw.withUnsafeBytes(convert)
+                        try raw.withUnsafeBytes(convert)
                     }
                 }
             }
@@ -175,8 +175,9 @@ public enum NIfTIReader {
             guard got == bytes.count else {
                 throw MedPrepError(.truncated, path: source.path, reason: "data ends after \(done * voxelBytes + got) of \(total) bytes")
             }
-            NIfTIVoxelConversion.convert(UnsafeRawBufferPointer(bytes), type: header.dataType, bigEndian: header.bigEndian,
-                                         scaling: header.scaling, into: UnsafeMutableBufferPointer(rebasing: output[done ..< done + voxels]))
+            try NIfTIVoxelConversion.convert(UnsafeRawBufferPointer(bytes), type: header.dataType, bigEndian: header.bigEndian,
+                                             scaling: header.scaling, into: UnsafeMutableBufferPointer(rebasing: output[done ..< done + voxels]),
+                                             path: source.path)
             done += voxels
         }
     }

@@ -39,7 +39,7 @@ public struct BatchStatistics: Normalizer {
             let rstd = 1 / (m.variance + eps).squareRoot()
             return ChannelAffine(mean: m.mean, scale: rstd * Double(gamma?[channel] ?? 1), shift: Double(beta?[channel] ?? 0))
         }
-        context.apply(maps, to: &batch, moments: moments)
+        try context.apply(maps, to: &batch, moments: moments)
         return context.channelStatistics(moments, channels: c, eps: eps)
     }
 

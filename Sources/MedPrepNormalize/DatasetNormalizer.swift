@@ -39,7 +39,7 @@ public struct DatasetNormalizer: Normalizer {
             return ChannelAffine(mean: channel.mean, scale: 1 / Swift.max(channel.std, 1e-8), shift: 0, clip: clip)
         }
         let maps = (0 ..< batch.shape.n * c).map { channelMaps[$0 % c] }
-        context.apply(maps, to: &batch, moments: moments)
+        try context.apply(maps, to: &batch, moments: moments)
         return context.channelStatistics(moments, channels: c)
     }
 }

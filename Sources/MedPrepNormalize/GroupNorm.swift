@@ -11,7 +11,9 @@ import Foundation
 ///
 /// Statistics come from `Moments` (chunked corrected two-pass, Chan merge, Double), never from a one-pass
 /// Float `E[x²] − E[x]²`. The per-channel scale `a = rstd·γ_c` and shift are computed in Double and applied in
-/// Float with a two-term mean (see `ChannelAffine`). Work is split into fixed blocks of each (sample, group),
+/// Float with a two-term mean (see `ChannelAffine`), or in Double for a channel where that Float form would
+/// overflow or lose the scale to a denormal (e.g. values near ±3e38); a finite voxel whose output is still
+/// NaN or ±∞ fails the call with `.nonFinite`. Work is split into fixed blocks of each (sample, group),
 /// merged in block order: a sample's output is bit-identical whatever else is in its batch and whatever
 /// `threads` is.
 public struct GroupNorm: Sendable {
@@ -51,7 +53,9 @@ public struct GroupNorm: Sendable {
     /// Normalizes `tensor` in place and returns the input statistics per (sample, group), sample-major.
     ///
     /// Throws `.invalidArgument` if `groups` does not divide C or γ/β do not have C values, and `.nonFinite`
-    /// (naming `path`) under `.error` when the input holds NaN/±∞; on a throw the tensor is unchanged.
+    /// (naming `path`) under `.error` when the input holds NaN/±∞; on these throws the tensor is unchanged.
+    /// Also throws `.nonFinite` when a finite voxel's output is NaN or ±∞ (beyond float32, e.g. a huge γ); the
+    /// tensor is then partly normalized and must not be used.
     public func apply(to tensor: inout Tensor, nonFinite: NonFinitePolicy = .error,
                       path: String? = nil) throws -> [GroupStatistics] {
         try apply(to: &tensor, nonFinite: nonFinite, paths: { _ in path })
@@ -73,6 +77,7 @@ public struct GroupNorm: Sendable {
         var statistics = [GroupStatistics]()
         var maps = [ChannelAffine]()
         var flagged = [Bool]()
+        var ranges = [ClosedRange<Double>?]()
         statistics.reserveCapacity(moments.count)
         maps.reserveCapacity(shape.n * c)
         for n in 0 ..< shape.n {
@@ -85,13 +90,15 @@ public struct GroupNorm: Sendable {
                     let scale = stats.rstd * Double(gamma?[channel] ?? 1)
                     maps.append(ChannelAffine(mean: m.mean, scale: scale, shift: Double(beta?[channel] ?? 0)))
                     flagged.append(m.nonFinite > 0)
+                    ranges.append(m.countedRange)
                 }
             }
         }
-        tensor.storage.withUnsafeMutableBufferPointer {
-            ChannelAffine.apply(maps, to: $0, segmentLength: spatial, hasNonFinite: flagged,
+        let produced = tensor.storage.withUnsafeMutableBufferPointer {
+            ChannelAffine.apply(maps, to: $0, segmentLength: spatial, ranges: ranges, hasNonFinite: flagged,
                                 nonFinite: policy, threads: threads)
         }
+        try ChannelAffine.requireFinite(produced, maps: maps, ranges: ranges, channels: c, path: paths)
         return statistics
     }
 

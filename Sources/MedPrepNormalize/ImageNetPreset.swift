@@ -39,7 +39,7 @@ public struct ImageNetPreset: Normalizer {
             let width = range.upperBound - range.lowerBound
             return ChannelAffine(mean: range.lowerBound + means[channel] * width, scale: 1 / (width * stds[channel]), shift: 0)
         }
-        context.apply(maps, to: &batch, moments: moments)
+        try context.apply(maps, to: &batch, moments: moments)
         return context.channelStatistics(moments, channels: c)
     }
 }

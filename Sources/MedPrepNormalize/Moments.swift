@@ -47,6 +47,8 @@ public struct Moments: Sendable, Equatable {
     public var variance: Double { count > 0 ? Swift.max(m2, 0) / Double(count) : 0 }
     /// `√variance`.
     public var std: Double { variance.squareRoot() }
+    /// `min ... max`, nil when no value was counted.
+    public var countedRange: ClosedRange<Double>? { count > 0 && min <= max ? min ... max : nil }
     /// `m2 / (count − 1)` (unbiased, ddof 1), as torch.nn.BatchNorm uses for its running variance; 0 when count < 2.
     public var unbiasedVariance: Double { count > 1 ? Swift.max(m2, 0) / Double(count - 1) : 0 }
 

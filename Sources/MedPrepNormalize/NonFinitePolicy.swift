@@ -1,6 +1,9 @@
 import MedPrepCore
 
-/// What a normalizer or statistics pass does with NaN and ±∞ voxels.
+/// What a normalizer or statistics pass does with NaN and ±∞ voxels of its input.
+///
+/// Independently of the policy, a finite voxel never comes out NaN or ±∞: a normalizer throws `.nonFinite`
+/// instead (see `ChannelAffine`).
 public enum NonFinitePolicy: String, Sendable, Codable, CaseIterable {
     /// Refuse the input: throw `MedPrepError(.nonFinite)` naming the file and how many voxels are non-finite.
     /// Nothing is written to the tensor. The default.

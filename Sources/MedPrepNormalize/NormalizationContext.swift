@@ -44,13 +44,19 @@ public struct NormalizationContext: Sendable {
         }
     }
 
-    /// Applies one map per (sample, channel), sending channels with non-finite values through the scalar path.
-    func apply(_ maps: [ChannelAffine], to batch: inout Tensor, moments: [Moments]) {
+    /// Applies one map per (sample, channel), sending channels with non-finite values through the scalar path
+    /// and channels whose Float map is unsafe through the Double path (`ChannelAffine`).
+    ///
+    /// Throws `.nonFinite` (naming the file and channel) when a finite voxel comes out NaN or ±∞; the batch is then
+    /// partly normalized and must not be written.
+    func apply(_ maps: [ChannelAffine], to batch: inout Tensor, moments: [Moments]) throws {
         let spatial = batch.shape.spatialCount
         let flagged = moments.map { $0.nonFinite > 0 }
-        batch.storage.withUnsafeMutableBufferPointer {
-            ChannelAffine.apply(maps, to: $0, segmentLength: spatial, hasNonFinite: flagged,
+        let ranges = moments.map(\.countedRange)
+        let produced = batch.storage.withUnsafeMutableBufferPointer {
+            ChannelAffine.apply(maps, to: $0, segmentLength: spatial, ranges: ranges, hasNonFinite: flagged,
                                 nonFinite: nonFinite, threads: threads)
         }
+        try ChannelAffine.requireFinite(produced, maps: maps, ranges: ranges, channels: batch.shape.c, path: path)
     }
 }

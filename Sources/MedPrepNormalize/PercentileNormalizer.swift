@@ -1,7 +1,8 @@
 import MedPrepCore
 
 /// Per sample and channel: clip to the exact percentiles `[p_lo, p_hi]` and scale to `[0, 1]`:
-/// `y = (clamp(x, p_lo, p_hi) − p_lo) / (p_hi − p_lo)`, 0 when `p_hi == p_lo`.
+/// `y = (clamp(x, p_lo, p_hi) − p_lo) / (p_hi − p_lo)`, 0 when `p_hi == p_lo`. A denormal or ±3e38-wide
+/// `[p_lo, p_hi]` is mapped in Double (`ChannelAffine`), so the output stays the exact 0…1 values.
 ///
 /// Percentiles follow numpy's default `'linear'` method over the counted values `v` sorted ascending:
 /// `h = (p/100)(n − 1)`, `k = ⌊h⌋`, `P = v_k + (h − k)(v_{k+1} − v_k)` (in Double).
@@ -60,7 +61,7 @@ public struct PercentileNormalizer: Normalizer {
             return ChannelAffine(mean: range.lowerBound, scale: 1 / (range.upperBound - range.lowerBound),
                                  shift: 0, clip: range)
         }
-        context.apply(maps, to: &batch, moments: moments)
+        try context.apply(maps, to: &batch, moments: moments)
         return context.channelStatistics(moments, channels: batch.shape.c)
     }
 }

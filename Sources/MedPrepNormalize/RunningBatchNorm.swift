@@ -59,7 +59,7 @@ public struct RunningBatchNorm: Sendable, Equatable {
             return ChannelAffine(mean: runningMean[channel], scale: rstd * Double(gamma?[channel] ?? 1),
                                  shift: Double(beta?[channel] ?? 0))
         }
-        context.apply(maps, to: &batch, moments: moments)
+        try context.apply(maps, to: &batch, moments: moments)
         return context.channelStatistics(moments, channels: c, eps: eps)
     }
 
