@@ -93,10 +93,10 @@ public enum TIFFReader {
                 try file.readSamples(of: page, into: pageBuffer)
                 for channel in 0 ..< page.samplesPerPixel {
                     let destination = outBase + shape.offset(c: channel, d: depth, h: 0, w: 0)
-                    page.sampleType.convert(pageBuffer,
-                                            start: page.isPlanar ? channel * planeCount : channel,
-                                            stride: page.isPlanar ? 1 : page.samplesPerPixel,
-                                            count: planeCount, into: destination)
+                    try page.sampleType.convert(pageBuffer,
+                                                start: page.isPlanar ? channel * planeCount : channel,
+                                                stride: page.isPlanar ? 1 : page.samplesPerPixel,
+                                                count: planeCount, into: destination, path: path)
                 }
             }
         }

@@ -42,8 +42,19 @@ enum TIFFSampleType: String, Sendable {
 
     /// Converts `count` native-endian samples, read from `source` at element `start` with step `stride`,
     /// to Float (rounded to nearest where the type has more precision) into `destination`.
+    /// - Throws: `.nonFinite` naming `path` when a finite float64 sample lies beyond float32's range (it would
+    ///   round to ±∞); stored NaN/±∞ pass through for the non-finite policy.
     func convert(_ source: UnsafeRawPointer, start: Int, stride: Int, count: Int,
-                 into destination: UnsafeMutablePointer<Float>) {
+                 into destination: UnsafeMutablePointer<Float>, path: String) throws {
+        if self == .float64, count > 0 {
+            let samples = source.bindMemory(to: Double.self, capacity: start + (count - 1) * stride + 1) + start
+            for index in 0 ..< count where samples[index * stride].isFinite
+                && abs(samples[index * stride]) > Double(Float.greatestFiniteMagnitude) {
+                throw MedPrepError(.nonFinite, path: path, reason: "float64 value \(samples[index * stride]) overflows "
+                    + "float32 (finite float32 values lie within ±\(Float.greatestFiniteMagnitude)); medprep works in "
+                    + "float32: rescale the data first")
+            }
+        }
         switch self {
         case .uint8: Self.convert(source, UInt8.self, start, stride, count, destination) { Float($0) }
         case .int8: Self.convert(source, Int8.self, start, stride, count, destination) { Float($0) }

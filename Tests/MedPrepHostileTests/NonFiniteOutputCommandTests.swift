@@ -146,4 +146,31 @@ struct NonFiniteOutputCommandTests {
         let values = try #require(try directory.npy("cli/tiny.npy"))
         #expect(values.enumerated().allSatisfy { $0.element == ($0.offset % 2 == 0 ? 0 : 1) }, "\(values.prefix(2))")
     }
+
+    /// A float64 TIFF (written byte by byte with Python's struct: one strip, 4×2 samples) holding 1e300 is named
+    /// as overflow too, not turned into ±inf.
+    @Test func float64TIFFBeyondFloat32IsReportedAsOverflow() throws {
+        let directory = try Directory([:])
+        let path = directory.root + "/in/wide.tif"
+        let script = """
+        import struct
+        values = [1.0, 2.0, 1e300, 4.0, 5.0, 6.0, 7.0, 8.0]
+        data = struct.pack('<8d', *values)
+        tags = [(256, 3, 1, 4), (257, 3, 1, 2), (258, 3, 1, 64), (259, 3, 1, 1), (262, 3, 1, 1),
+                (273, 4, 1, 8), (277, 3, 1, 1), (278, 3, 1, 2), (279, 4, 1, len(data)), (339, 3, 1, 3)]
+        ifd_offset = 8 + len(data)
+        out = b'II' + struct.pack('<HI', 42, ifd_offset) + data + struct.pack('<H', len(tags))
+        for tag, kind, count, value in tags:
+            out += struct.pack('<HHI', tag, kind, count) + (struct.pack('<HH', value, 0) if kind == 3 else struct.pack('<I', value))
+        out += struct.pack('<I', 0)
+        open('\(path)', 'wb').write(out)
+        """
+        let python = try #require(PackagePaths.executable(named: "python3"))
+        let written = try ChildProcess.run(python, ["-c", script])
+        try #require(written.status == 0, "\(written.transcript)")
+        let outcome = try ChildProcess.run(PackagePaths.medprep, ["inspect", path], timeout: 60)
+        #expect(outcome.status == 1, "\(outcome.transcript)")
+        #expect(outcome.standardError.contains("wide.tif") && outcome.standardError.contains("value 1e+300 overflows float32"),
+                "\(outcome.transcript)")
+    }
 }
