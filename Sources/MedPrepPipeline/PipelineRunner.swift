@@ -77,12 +77,15 @@ public final class PipelineRunner: Sendable {
     public let log: RunLog
     /// `pipeline.processingHash`, computed once (every case's assessment and record compares it).
     let processingHash: String
+    /// The output directory, opened on first write (`outputTree`).
+    let outputs: RunOutputDirectory
 
     public init(pipeline: ResolvedPipeline, options: RunOptions, log: RunLog) {
         self.pipeline = pipeline
         self.options = options
         self.log = log
         processingHash = pipeline.processingHash
+        outputs = RunOutputDirectory(path: pipeline.outputDirectory)
     }
 
     /// One unit of work: the cases normalized together (one case, or one batch).
@@ -166,11 +169,11 @@ public final class PipelineRunner: Sendable {
         }
         for id in removed {
             if options.prune, let record = try store?.record(caseID: id) {
-                for output in record.outputs { unlink(pipeline.outputDirectory + "/" + output.path) }
-                unlink(legacyGroupsPath(caseID: id))
-                unlink(StatisticsCache.entryPath(directory: statisticsCacheDirectory, caseID: id))
+                let removedFiles = record.outputs.filter { removeOutput($0.path, notes: &notes) }.count
+                removeOutput(relative(legacyGroupsPath(caseID: id)), notes: &notes)
+                removeOutput(relative(StatisticsCache.entryPath(directory: statisticsCacheDirectory, caseID: id)), notes: &notes)
                 try store?.delete(caseIDs: [id])
-                notes.append("pruned \(id): removed \(record.outputs.count) output(s)")
+                notes.append("pruned \(id): removed \(removedFiles) output(s)")
             } else {
                 notes.append("input of \(id) is gone; its outputs are kept (use --prune to remove them)")
             }
@@ -304,8 +307,8 @@ public final class PipelineRunner: Sendable {
             guard gate.waitUntilSettled() else { return [] }
             var batchFile: OutputFile?
             if pipeline.batches == .npy {
-                batchFile = try recordedOutput(batchDirectory + String(format: "/batch_%05d.npy", unit.index)) { path, observer in
-                    try NPYWriter.write(batch, to: path, durable: options.fsync, observer: observer)
+                batchFile = try recordedOutput(batchDirectory + String(format: "/batch_%05d.npy", unit.index)) { tree, relative, observer in
+                    try NPYWriter.write(batch, to: relative, in: tree, durable: options.fsync, observer: observer)
                 }
             }
             for (n, (input, preparedCase)) in prepared.enumerated() {
