@@ -14,14 +14,16 @@ import CLinuxFile
 /// to disk with `fsync` before it is named, so that it survives a power loss too; bulk outputs that can be
 /// regenerated may skip that (`medprep run` does unless asked with `--fsync`, and re-checks each output's size on the
 /// next run).
+///
+/// This is the path API for files named on the command line (reports, statistics): the destination's directory is
+/// opened as an `OutputTree` (following links in the given path, which the user chose) and the tree writes the
+/// file. `medprep run` writes its outputs through the output directory's own `OutputTree`, which never follows a
+/// link below the output directory.
 public enum AtomicFile {
     /// Writes `bytes` to `path` atomically, creating the parent directory if needed.
     public static func write(_ bytes: some Collection<UInt8>, to path: String, durable: Bool = true,
                              observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
-        try write(to: path, durable: durable, observer: observer) { handle in
-            try bytes.withContiguousStorageIfAvailable { try handle.write(UnsafeRawBufferPointer($0)) }
-                ?? Array(bytes).withUnsafeBytes { try handle.write($0) }
-        }
+        try write(to: path, durable: durable, observer: observer) { try $0.write(contentsOf: bytes) }
     }
 
     /// Writes `text` as UTF-8 to `path` atomically.
@@ -38,92 +40,11 @@ public enum AtomicFile {
     }
 
     /// `write(to:durable:observer:_:)`; `unnamed: false` skips the unnamed temporary file (for tests of the
-    /// named one).
+    /// named one). The parent directory of `path` is opened as an `OutputTree`, which does the writing.
     static func write(to path: String, durable: Bool, unnamed: Bool, observer: ((UnsafeRawBufferPointer) -> Void)?,
                       _ body: (FileSink) throws -> Void) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw MedPrepError(.io, path: path, reason: "cannot create directory \(directory): \(error.localizedDescription)")
-            }
-        }
-        let folder = directory.isEmpty ? "." : directory
-        if unnamed, let fd = openUnnamed(in: folder) {
-            defer { close(fd) }
-            try fill(fd, path: path, durable: durable, observer: observer, body)
-            try link(fd, to: path, folder: folder)
-            return
-        }
-        let template = folder + "/.\((path as NSString).lastPathComponent).tmp-XXXXXX"
-        var templateBytes = Array(template.utf8CString)
-        let fd = templateBytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw MedPrepError(.io, path: path, reason: "cannot create a temporary file: \(String(cString: strerror(errno)))")
-        }
-        let temporary = String(decoding: templateBytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        do {
-            defer { close(fd) }
-            try fill(fd, path: path, durable: durable, observer: observer, body)
-            guard rename(temporary, path) == 0 else {
-                throw MedPrepError(.io, path: path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-    }
-
-    /// Lets `body` write the open temporary file, then makes it world-readable and, if `durable`, flushes it.
-    private static func fill(_ fd: Int32, path: String, durable: Bool, observer: ((UnsafeRawBufferPointer) -> Void)?,
-                             _ body: (FileSink) throws -> Void) throws {
-        try body(FileSink(descriptor: fd, path: path, observer: observer))
-        guard fchmod(fd, 0o644) == 0, !durable || fsync(fd) == 0 else {
-            throw MedPrepError(.io, path: path, reason: "cannot flush: \(String(cString: strerror(errno)))")
-        }
-    }
-
-    /// An unnamed file in `directory` (Linux `O_TMPFILE`), or nil where the system or the file system has none, or
-    /// where it could not be named afterwards (no `/proc`).
-    private static func openUnnamed(in directory: String) -> Int32? {
-        #if os(Linux)
-        let flag = medprep_o_tmpfile()
-        guard flag != 0, canNameUnnamedFiles else { return nil }
-        let fd = open(directory, flag | O_WRONLY | O_CLOEXEC, 0o644)
-        return fd >= 0 ? fd : nil
-        #else
-        return nil
-        #endif
-    }
-
-    /// Unnamed files are named by linking their `/proc/self/fd` entry (`linkat` with `AT_SYMLINK_FOLLOW`), which
-    /// needs no privilege but needs `/proc`.
-    private static let canNameUnnamedFiles = access("/proc/self/fd", X_OK) == 0
-
-    /// Gives the unnamed file `fd` the name `path`: linked there directly when the name is free, else linked under
-    /// a temporary name that is renamed over the existing file.
-    private static func link(_ fd: Int32, to path: String, folder: String) throws {
-        let source = "/proc/self/fd/\(fd)"
-        if linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 { return }
-        guard errno == EEXIST else {
-            throw MedPrepError(.io, path: path, reason: "cannot link into place: \(String(cString: strerror(errno)))")
-        }
-        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        while true {
-            let suffix = String((0 ..< 6).map { _ in letters.randomElement()! })
-            let temporary = folder + "/.\((path as NSString).lastPathComponent).tmp-\(suffix)"
-            if linkat(AT_FDCWD, source, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) != 0 {
-                if errno == EEXIST { continue }
-                throw MedPrepError(.io, path: path, reason: "cannot link into place: \(String(cString: strerror(errno)))")
-            }
-            guard rename(temporary, path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(temporary)
-                throw MedPrepError(.io, path: path, reason: "cannot rename into place: \(reason)")
-            }
-            return
-        }
+        let (tree, name) = try OutputTree.containing(path)
+        try tree.write(to: name, durable: durable, unnamed: unnamed, observer: observer, body)
     }
 }
 
@@ -172,5 +93,11 @@ public final class FileSink {
     /// Writes all of `bytes`.
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Writes all of `bytes`, without a copy when they are contiguous.
+    public func write(contentsOf bytes: some Collection<UInt8>) throws {
+        try bytes.withContiguousStorageIfAvailable { try write(UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { try write($0) }
     }
 }

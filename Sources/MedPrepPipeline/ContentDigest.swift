@@ -1,4 +1,5 @@
 internal import CXXHash
+import MedPrepCore
 
 /// The content digest the state store records for input and output files: XXH3-128 (xxHash), as 32 lowercase
 /// hex digits.
@@ -37,6 +38,14 @@ public final class ContentDigest {
     public static func hexDigest(file path: String) throws -> String {
         let digest = ContentDigest()
         try FileChunks.read(path) { digest.update($0) }
+        return digest.finalizeHex()
+    }
+
+    /// The digest of regular file `relative` of `tree`, read without following a symbolic link below the tree's
+    /// root (`OutputTree.read`): how a recorded output is rehashed.
+    public static func hexDigest(of relative: String, in tree: OutputTree) throws -> String {
+        let digest = ContentDigest()
+        try tree.read(relative) { digest.update($0) }
         return digest.finalizeHex()
     }
 

@@ -87,12 +87,15 @@ public final class PipelineRunner: Sendable {
     public let log: RunLog
     /// `pipeline.processingHash`, computed once (every case's assessment and record compares it).
     let processingHash: String
+    /// The output directory, opened on first write (`outputTree`).
+    let outputs: RunOutputDirectory
 
     public init(pipeline: ResolvedPipeline, options: RunOptions, log: RunLog) {
         self.pipeline = pipeline
         self.options = options
         self.log = log
         processingHash = pipeline.processingHash
+        outputs = RunOutputDirectory(path: pipeline.outputDirectory)
     }
 
     /// One unit of work: the cases normalized together (one case, or one batch).
@@ -327,8 +330,8 @@ public final class PipelineRunner: Sendable {
             guard gate.waitUntilSettled() else { return [] }
             var batchFile: OutputFile?
             if pipeline.batches == .npy {
-                batchFile = try recordedOutput(layout.batchFile(unit.index)) { path, observer in
-                    try NPYWriter.write(batch, to: path, durable: options.fsync, observer: observer)
+                batchFile = try recordedOutput(layout.batchFile(unit.index)) { tree, relative, observer in
+                    try NPYWriter.write(batch, to: relative, in: tree, durable: options.fsync, observer: observer)
                 }
             }
             for (n, (input, preparedCase)) in prepared.enumerated() {

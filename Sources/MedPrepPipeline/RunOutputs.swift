@@ -13,46 +13,64 @@ extension PipelineRunner {
     func writeVolumes(_ scan: Scan, label: Scan?, caseID: String) throws -> [OutputFile] {
         try layout.volumeFiles(caseID: caseID, hasLabel: label != nil).map { kind, relativePath in
             let volume = kind == .label ? label ?? scan : scan
-            return try recordedOutput(relativePath) { path, observer in
+            return try recordedOutput(relativePath) { tree, relative, observer in
                 switch kind {
                 case .nifti, .label:
-                    try NIfTIWriter.write(volume.tensor, geometry: volume.geometry, to: path, durable: options.fsync, observer: observer)
+                    try NIfTIWriter.write(volume.tensor, geometry: volume.geometry, to: relative, in: tree,
+                                          durable: options.fsync, observer: observer)
                 case .npy:
-                    try NPYWriter.write(volume.tensor, to: path, durable: options.fsync, observer: observer)
+                    try NPYWriter.write(volume.tensor, to: relative, in: tree, durable: options.fsync, observer: observer)
                 }
             }
         }
     }
 
-    /// Writes one output at `relativePath` under the output directory with `write`, hashing the bytes as they are
-    /// written (no read-back), and returns its record (path relative to the output directory, size, digest).
+    /// The output directory, opened once (after the lock, which creates it): every output is written, checked
+    /// and removed through it, never through a symbolic link below it (`OutputTree`).
+    var outputTree: OutputTree {
+        get throws { try outputs.tree() }
+    }
+
+    /// Writes one output at `relativePath` of the output tree with `write` (given the tree and the path), hashing
+    /// the bytes as they are written (no read-back), and returns its record (path relative to the output
+    /// directory, size, digest).
     func recordedOutput(_ relativePath: String,
-                        _ write: (String, @escaping (UnsafeRawBufferPointer) -> Void) throws -> Void) throws -> OutputFile {
-        let path = try pipeline.outputPath(relativePath)
+                        _ write: (OutputTree, String, @escaping (UnsafeRawBufferPointer) -> Void) throws -> Void) throws -> OutputFile {
+        try OutputTree.checkContained(relativePath)
+        let tree = try outputTree
         let hasher = ContentDigest()
         var size: Int64 = 0
-        try write(path) { bytes in
+        try write(tree, relativePath) { bytes in
             hasher.update(bytes)
             size += Int64(bytes.count)
         }
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            throw MedPrepError(.io, path: path, reason: "cannot stat the output just written: \(String(cString: strerror(errno)))")
+        guard let status = try tree.status(of: relativePath) else {
+            throw MedPrepError(.io, path: tree.location(relativePath), reason: "the output just written is gone")
         }
-        return OutputFile(path: relative(path), size: size, digest: hasher.finalizeHex(),
-                          modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+        return OutputFile(path: relativePath, size: size, digest: hasher.finalizeHex(),
+                          modifiedNanoseconds: status.modifiedNanoseconds)
+    }
+
+    /// Removes output `relative` (a path read from the state store) of a pruned case when it is a regular file
+    /// inside the output directory; returns whether it was removed. A path that leaves the output directory,
+    /// passes through a symbolic link or names something else than a regular file is kept, with a note.
+    @discardableResult
+    func removeOutput(_ relative: String, notes: inout [String]) -> Bool {
+        do {
+            return try outputTree.removeFile(relative)
+        } catch {
+            let note = "prune kept \(relative): \(error)"
+            log.note(note)
+            notes.append(note)
+            return false
+        }
     }
 
     /// Deletes the temporary files (`.<name>.tmp-XXXXXX`, see `AtomicFile`) that a killed run left under the
-    /// output directory. Only called while holding the lock, so no other run is writing them.
+    /// output directory, without following links (`OutputTree.removeStaleTemporaries`). Only called while holding
+    /// the lock, so no other run is writing them.
     func removeStaleTemporaries() {
-        guard let walk = FileManager.default.enumerator(atPath: pipeline.outputDirectory) else { return }
-        while let item = walk.nextObject() as? String {
-            let name = (item as NSString).lastPathComponent
-            guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
-                  name[marker.upperBound...].count == 6 else { continue }
-            unlink(pipeline.outputDirectory + "/" + item)
-        }
+        (try? outputTree)?.removeStaleTemporaries()
     }
 
     func relative(_ path: String) -> String {
@@ -68,7 +86,7 @@ extension PipelineRunner {
                     + CSV.field(input.relativePaths.joined(separator: "+")) + "\n"
             }
         }
-        try AtomicFile.write(text: text, to: try pipeline.outputPath(batchDirectory + "/index.csv"))
+        try outputTree.write(text: text, to: batchDirectory + "/index.csv")
     }
 
     /// `batches`, or `batches/shard-K-of-N` in a sharded run (batches are formed within the shard).
@@ -106,17 +124,17 @@ extension PipelineRunner {
         for format in pipeline.reports {
             switch format {
             case .json:
-                let path = try pipeline.outputPath(reportName("report", "json"))
-                try AtomicFile.write(Array(try report.jsonData()), to: path)
-                written.append(path)
+                let name = reportName("report", "json")
+                try outputTree.write(try report.jsonData(), to: name)
+                written.append(try pipeline.outputPath(name))
             case .csv:
-                let path = try pipeline.outputPath(reportName("groups", "csv"))
-                try AtomicFile.write(text: GroupsCSV.render(report.groupRows), to: path)
-                written.append(path)
+                let name = reportName("groups", "csv")
+                try outputTree.write(text: GroupsCSV.render(report.groupRows), to: name)
+                written.append(try pipeline.outputPath(name))
             case .html:
-                let path = try pipeline.outputPath(reportName("report", "html"))
-                try AtomicFile.write(text: RunReportPage.render(report, title: "medprep run: \(pipeline.name)"), to: path)
-                written.append(path)
+                let name = reportName("report", "html")
+                try outputTree.write(text: RunReportPage.render(report, title: "medprep run: \(pipeline.name)"), to: name)
+                written.append(try pipeline.outputPath(name))
             }
         }
         return written
@@ -155,5 +173,25 @@ extension PipelineRunner {
             throw MedPrepError(.io, path: path, reason: "cannot read the statistics file")
         }
         return data
+    }
+}
+
+/// The output directory of one run as an `OutputTree`, opened at its first use and kept for the run: a dry run,
+/// which writes nothing, never opens (or creates) it.
+final class RunOutputDirectory: @unchecked Sendable {
+    let path: String
+    private let lock = NSLock()
+    private var opened: OutputTree?
+
+    init(path: String) { self.path = path }
+
+    /// The tree, opened (creating the directory if needed) on the first call.
+    func tree() throws -> OutputTree {
+        lock.lock()
+        defer { lock.unlock() }
+        if let opened { return opened }
+        let tree = try OutputTree(directory: path, create: true)
+        opened = tree
+        return tree
     }
 }

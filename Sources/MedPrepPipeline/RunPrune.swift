@@ -5,7 +5,8 @@ import MedPrepCore
 ///
 /// - A file is removed only when no present case references it: neither its record (a batch file is shared by
 ///   every case of its batch) nor what this run will write.
-/// - Every stored path is checked to lie inside the output directory, and only regular files are removed.
+/// - Every stored path is checked to lie inside the output directory, and only regular files reached without a
+///   symbolic link are removed (`OutputTree.removeFile`); anything else is kept, with a note.
 /// - Pruning is refused, before anything is written, when discovery found no case at all or when more than
 ///   `RunOptions.pruneMaxShare` (default 50 %) of the recorded cases are gone: an unmounted or mistyped input
 ///   directory looks exactly like that. `--prune-all` overrides.
@@ -50,29 +51,16 @@ extension PipelineRunner {
             for output in record.outputs {
                 if referenced.contains(output.path) {
                     kept += 1
-                } else if !PathResolution.isContained(output.path) {
-                    let note = "pruned \(id): its recorded output \(output.path) lies outside the output directory and was "
-                        + "not touched; the state store \(store.path) has been altered"
-                    notes.append(note)
-                    log.note(note)
-                } else if removeOutput(output.path) {
+                } else if removeOutput(output.path, notes: &notes) {
                     deleted += 1
                 }
             }
-            unlink(legacyGroupsPath(caseID: id))
-            unlink(StatisticsCache.entryPath(directory: statisticsCacheDirectory, caseID: id))
+            removeOutput(relative(legacyGroupsPath(caseID: id)), notes: &notes)
+            removeOutput(relative(StatisticsCache.entryPath(directory: statisticsCacheDirectory, caseID: id)), notes: &notes)
             try store.delete(caseIDs: [id])
             notes.append("pruned \(id): removed \(deleted) output(s)" + (kept > 0 ? ", kept \(kept) still used by other cases" : ""))
             log.note(notes[notes.count - 1])
         }
         return notes
-    }
-
-    /// Removes the regular file at contained path `relative` under the output directory; false when there is none.
-    func removeOutput(_ relative: String) -> Bool {
-        guard let path = try? pipeline.outputPath(relative) else { return false }
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
-        return unlink(path) == 0
     }
 }

@@ -18,6 +18,9 @@ import MedPrepCore
 public final class StateStore: Sendable {
     /// Output directory the record's output paths are relative to.
     public let outputDirectory: String
+    /// The output directory opened for checking recorded outputs without following symbolic links; nil when it
+    /// cannot be opened (every recorded output then counts as missing).
+    let outputTree: OutputTree?
     /// The SQLite file.
     public let path: String
     private let database: DatabaseQueue
@@ -51,6 +54,7 @@ public final class StateStore: Sendable {
             throw MedPrepError(.io, path: directory, reason: "cannot create the state directory: \(error.localizedDescription); "
                 + "make the output directory writable, or choose another one with --output")
         }
+        outputTree = try? OutputTree(directory: outputDirectory, create: false)
         do {
             database = try Self.open(path, durable: durable)
             recovery = nil
@@ -314,33 +318,5 @@ public final class StateStore: Sendable {
             return .changed("medprep version changed from \(recorded.medprepVersion) to \(medprepVersion)")
         }
         return .upToDate
-    }
-
-    /// Checks that every recorded output is still the file that was written: a regular file (not a symbolic link)
-    /// at a path inside the output directory, of the recorded size; when its modification time differs from the
-    /// record (or none was recorded) its content is rehashed and compared with the recorded digest. Returns the
-    /// outputs with their current modification times, to refresh the record when only those moved.
-    private func verify(_ outputs: [OutputFile]) throws -> (InputDecision, [OutputFile]) {
-        var current = outputs
-        for (index, output) in outputs.enumerated() {
-            guard PathResolution.isContained(output.path) else {
-                return (.changed("recorded output \(output.path) lies outside the output directory"), outputs)
-            }
-            var info = stat()
-            let full = outputDirectory + "/" + output.path
-            guard lstat(full, &info) == 0 else { return (.changed("output \(output.path) is missing"), outputs) }
-            guard (info.st_mode & S_IFMT) == S_IFREG else {
-                return (.changed("output \(output.path) is no longer a regular file"), outputs)
-            }
-            if Int64(info.st_size) != output.size { return (.changed("output \(output.path) changed size"), outputs) }
-            let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-            if modified != output.modifiedNanoseconds {
-                guard try ContentDigest.hexDigest(file: full) == output.digest else {
-                    return (.changed("output \(output.path) was modified (its content differs from the one written)"), outputs)
-                }
-                current[index].modifiedNanoseconds = modified
-            }
-        }
-        return (.upToDate, current)
     }
 }

@@ -2,7 +2,7 @@ import MedPrepCore
 import MedPrepDecode
 
 /// Writes a single-sample tensor as a NIfTI-1 float32 volume: `.nii.gz` (gzip, libdeflate level 1, as nibabel's
-/// default level) when the path ends in `.gz`, else `.nii`. Output goes through `AtomicFile`.
+/// default level) when the path ends in `.gz`, else `.nii`. Output is atomic (`OutputTree`, `AtomicFile`).
 ///
 /// Header: datatype 16 (float32), bitpix 32, vox_offset 352, scl_slope 1, scl_inter 0, little-endian;
 /// `dim = [3, W, H, D, 1…]`, or `[4, W, H, D, C, 1…]` when `C > 1` (a 2D image has `dim[3] = 1`);
@@ -24,13 +24,23 @@ public enum NIfTIWriter {
     public static func write(_ tensor: Tensor, geometry: ScanGeometry, to path: String,
                              durable: Bool = true,
                              observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
+        let (tree, name) = try OutputTree.containing(path)
+        try write(tensor, geometry: geometry, to: name, in: tree, durable: durable, observer: observer)
+    }
+
+    /// As `write(_:geometry:to:durable:observer:)`, to file `relative` of `tree` (never through a symbolic link
+    /// below the tree's root; see `OutputTree`).
+    public static func write(_ tensor: Tensor, geometry: ScanGeometry, to relative: String, in tree: OutputTree,
+                             durable: Bool = true,
+                             observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
+        let path = tree.location(relative)
         let shape = tensor.shape
         guard shape.n == 1 else {
             throw MedPrepError(.invalidArgument, path: path, reason: "a NIfTI file holds one sample, the tensor has N = \(shape.n)")
         }
         let header = try header(shape: shape, geometry: geometry, path: path)
-        let compressed = path.hasSuffix(".gz")
-        try AtomicFile.write(to: path, durable: durable, observer: observer) { sink in
+        let compressed = relative.hasSuffix(".gz")
+        try tree.write(to: relative, durable: durable, observer: observer) { sink in
             if !compressed { try sink.preallocate(header.count + tensor.storage.count * MemoryLayout<Float>.size) }
             let emit = compressed
                 ? { (bytes: UnsafeRawBufferPointer) in try GzipCodec.deflate(bytes, level: 1, path: path) { try sink.write($0) } }

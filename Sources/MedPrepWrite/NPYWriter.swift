@@ -1,7 +1,7 @@
 import MedPrepCore
 
 /// Writes a tensor as a NumPy `.npy` file (format 1.0, dtype `<f4`, C order) of shape `shape.outputDimensions`
-/// (`[N, C, H, W]` for 2D images, `[N, C, D, H, W]` otherwise), through `AtomicFile`.
+/// (`[N, C, H, W]` for 2D images, `[N, C, D, H, W]` otherwise), atomically (`OutputTree`, `AtomicFile`).
 ///
 /// Layout: magic `\x93NUMPY`, version `01 00`, header length (uint16 little-endian), an ASCII dict padded with
 /// spaces and a final `\n` so that the data starts at a multiple of 64 bytes, then the float32 data.
@@ -9,8 +9,16 @@ public enum NPYWriter {
     /// Writes `tensor` to `path`; `observer` sees every byte of the file as written; `durable` as in `AtomicFile`.
     public static func write(_ tensor: Tensor, to path: String, durable: Bool = true,
                              observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
+        let (tree, name) = try OutputTree.containing(path)
+        try write(tensor, to: name, in: tree, durable: durable, observer: observer)
+    }
+
+    /// As `write(_:to:durable:observer:)`, to file `relative` of `tree` (never through a symbolic link below the
+    /// tree's root; see `OutputTree`).
+    public static func write(_ tensor: Tensor, to relative: String, in tree: OutputTree, durable: Bool = true,
+                             observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let header = self.header(shape: tensor.shape.outputDimensions)
-        try AtomicFile.write(to: path, durable: durable, observer: observer) { sink in
+        try tree.write(to: relative, durable: durable, observer: observer) { sink in
             try sink.preallocate(header.count + tensor.storage.count * MemoryLayout<Float>.size)
             try sink.write(header)
             if 1.littleEndian == 1 {
