@@ -117,6 +117,7 @@ public final class PipelineRunner: Sendable {
                 + "partial-*.json --output stats.json`) and point the normalize stage's `stats:` at the merged file "
                 + "(stats: stats.json)")
         }
+        try RunPaths.checkStateDirectory(pipeline, stateDirectory: stateDirectory)
         let lock = options.dryRun ? nil : try RunLock(outputDirectory: pipeline.outputDirectory, shard: options.shard,
                                                       wait: options.wait, timeout: options.waitTimeout)
         defer { lock?.release() }

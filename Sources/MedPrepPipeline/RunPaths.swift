@@ -90,4 +90,25 @@ public enum RunPaths {
             prefix = (prefix as NSString).deletingLastPathComponent
         }
     }
+
+    /// The run's own files under `<output>/.medprep` that are opened by path: none of them, nor the directories
+    /// leading to them, may be a symbolic link, so that the lock, the state store and the statistics files never
+    /// land outside the output directory.
+    /// - Throws: `MedPrepError(.io)` naming the link (the command line exits 74).
+    public static func checkStateDirectory(_ pipeline: ResolvedPipeline, stateDirectory: String) throws {
+        var paths = [pipeline.stateDirectory]
+        if stateDirectory != pipeline.stateDirectory { paths.append(stateDirectory) }
+        for directory in [pipeline.stateDirectory, stateDirectory] {
+            paths += ["lock", "shards.lock", "state.sqlite", "state.sqlite-wal", "state.sqlite-shm", "statistics.json",
+                      "statistics-cache", "groups"].map { directory + "/" + $0 }
+        }
+        for path in paths {
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                throw MedPrepError(.io, path: path, reason: "is a symbolic link inside the output directory; medprep never "
+                    + "follows links for its own state files: remove it (the run recreates what it needs)")
+            }
+        }
+    }
 }

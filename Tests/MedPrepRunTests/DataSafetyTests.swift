@@ -102,6 +102,29 @@ extension EndToEnd {
             #expect(workspace.files(under: "out").filter { $0.hasSuffix(".nii.gz") } == ["scan_004.nii.gz"])
         }
 
+        /// Item 4: a symbolic link where the run keeps its state (`.medprep`, or `state.sqlite` in it) is refused
+        /// with exit 74 naming it; nothing is written through it.
+        @Test func stateFilesAreNeverReachedThroughALink() throws {
+            let workspace = try Workspace()
+            try GeneratedVolumes.write(count: 2, size: 8, to: workspace.at("in"))
+            try workspace.write(GeneratedVolumes.pipeline(name: "state", input: "../in", output: "../out"), to: "p/p.yaml")
+            try FileManager.default.createDirectory(atPath: workspace.at("out"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: workspace.at("elsewhere"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: workspace.at("out/.medprep"), withDestinationPath: workspace.at("elsewhere"))
+            let linked = try MedPrepProcess.run(["run", workspace.at("p/p.yaml"), "--no-progress"])
+            #expect(linked.status == 74, "\(linked.transcript)")
+            #expect(linked.standardError.contains(workspace.at("out/.medprep")), "\(linked.transcript)")
+            #expect(workspace.files(under: "elsewhere").isEmpty)
+
+            try FileManager.default.removeItem(atPath: workspace.at("out/.medprep"))
+            try FileManager.default.createDirectory(atPath: workspace.at("out/.medprep"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: workspace.at("out/.medprep/state.sqlite"),
+                                                       withDestinationPath: workspace.at("elsewhere/state.sqlite"))
+            let store = try MedPrepProcess.run(["run", workspace.at("p/p.yaml"), "--no-progress"])
+            #expect(store.status == 74, "\(store.transcript)")
+            #expect(workspace.files(under: "elsewhere").isEmpty)
+        }
+
         /// Item 5: an output damaged in place with its size kept and a new timestamp is rehashed and redone.
         @Test func anOutputDamagedInPlaceIsRedone() throws {
             let workspace = try Workspace()
