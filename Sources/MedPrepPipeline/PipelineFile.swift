@@ -1,0 +1,83 @@
+import Foundation
+import MedPrepCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads pipeline files as bounded, strictly valid UTF-8 text.
+///
+/// A pipeline file is at most `maxBytes` long: a regular file's size is checked with `fstat` before anything is
+/// read, and at most `maxBytes + 1` bytes are ever read (devices and pipes have no size to check). The bytes must
+/// be valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF); nothing is replaced with U+FFFD.
+public enum PipelineFile {
+    /// Largest pipeline file read, in bytes (1 MiB; the example pipelines are under 2 KB).
+    public static let maxBytes = 1 << 20
+
+    /// The text of the pipeline file at `path`.
+    /// - Throws: `MedPrepError` `.io` (cannot open or read), `.tooLarge` (over `maxBytes`, with its size),
+    ///   `.malformed` (not UTF-8, with the offset of the first invalid byte).
+    public static func read(path: String, maxBytes: Int = maxBytes) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(path, "cannot open pipeline file") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw failure(path, "cannot read pipeline file") }
+        if status.st_mode & S_IFMT == S_IFDIR {
+            throw MedPrepError(.io, path: path, reason: "is a directory, expected a pipeline file")
+        }
+        if status.st_mode & S_IFMT == S_IFREG, Int(status.st_size) > maxBytes {
+            throw tooLarge(path, size: "is \(Int(status.st_size)) bytes", maxBytes: maxBytes)
+        }
+        var bytes = [UInt8](repeating: 0, count: maxBytes + 1)
+        var count = 0
+        while count < bytes.count {
+            let got = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + count, $0.count - count) }
+            if got == 0 { break }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw failure(path, "cannot read pipeline file")
+            }
+            count += got
+        }
+        if count > maxBytes { throw tooLarge(path, size: "has more than \(maxBytes) bytes", maxBytes: maxBytes) }
+        bytes.removeSubrange(count...)
+        return try text(of: bytes, path: path)
+    }
+
+    /// `bytes` as text when they are valid UTF-8.
+    /// - Throws: `MedPrepError(.malformed)` naming the byte offset (0-based) and line of the first invalid byte.
+    public static func text(of bytes: [UInt8], path: String) throws -> String {
+        if let offset = firstInvalidUTF8(in: bytes) {
+            let line = bytes[..<offset].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            let byte = String(bytes[offset], radix: 16, uppercase: true)
+            throw MedPrepError(.malformed, path: path,
+                               reason: "pipeline file is not UTF-8: invalid byte sequence at byte offset \(offset) (line \(line), "
+                                   + "byte 0x\(byte)); save the file as UTF-8")
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Offset of the first byte of the first ill-formed UTF-8 sequence, nil when all of `bytes` is well-formed.
+    static func firstInvalidUTF8(in bytes: [UInt8]) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
+    static func failure(_ path: String, _ what: String) -> MedPrepError {
+        MedPrepError(.io, path: path, reason: "\(what): \(String(cString: strerror(errno)))")
+    }
+
+    static func tooLarge(_ path: String, size: String, maxBytes: Int) -> MedPrepError {
+        MedPrepError(.tooLarge, path: path,
+                     reason: "pipeline file \(size), over the cap of \(maxBytes) bytes for a pipeline file; "
+                         + "check that this is the pipeline (the example pipelines are under 2 KB)")
+    }
+}
