@@ -58,16 +58,36 @@ public enum PipelineFile {
     }
 
     /// Offset of the first byte of the first ill-formed UTF-8 sequence, nil when all of `bytes` is well-formed.
+    ///
+    /// Well-formed sequences are those of Unicode Table 3-7: the second byte's range depends on the first
+    /// (E0 A0…BF, ED 80…9F, F0 90…BF, F4 80…8F: no overlong forms, no surrogates, nothing past U+10FFFF), and
+    /// every later byte is 80…BF.
     static func firstInvalidUTF8(in bytes: [UInt8]) -> Int? {
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let encoded): offset += encoded.count
-            case .emptyInput: return nil
-            case .error: return offset
+        bytes.withUnsafeBufferPointer { buffer -> Int? in
+            var index = 0
+            while index < buffer.count {
+                let lead = buffer[index]
+                if lead < 0x80 {
+                    index += 1
+                    continue
+                }
+                let length: Int
+                var second: ClosedRange<UInt8> = 0x80...0xBF
+                switch lead {
+                case 0xC2...0xDF: length = 2
+                case 0xE0: length = 3; second = 0xA0...0xBF
+                case 0xE1...0xEC, 0xEE...0xEF: length = 3
+                case 0xED: length = 3; second = 0x80...0x9F
+                case 0xF0: length = 4; second = 0x90...0xBF
+                case 0xF1...0xF3: length = 4
+                case 0xF4: length = 4; second = 0x80...0x8F
+                default: return index
+                }
+                guard index + length <= buffer.count, second.contains(buffer[index + 1]) else { return index }
+                for next in index + 2..<index + length where buffer[next] & 0xC0 != 0x80 { return index }
+                index += length
             }
+            return nil
         }
     }
 

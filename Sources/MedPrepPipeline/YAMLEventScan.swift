@@ -10,16 +10,22 @@ import CYaml
 ///   each stand for 10¹⁰ nodes, and Yams' duplicate-key check hashes an alias key in full (exponential time).
 ///   A lexical search for `&`/`*` cannot tell them from text inside quoted scalars, block scalars, comments or
 ///   plain scalars (`a*b`, a continuation line), so the parser's own events decide;
-/// - at most `maxNodes` nodes (scalars, lists, mappings): the bound on Yams' node tree and on the issues reported.
+/// - at most `maxNodes` nodes (scalars, lists, mappings): the bound on Yams' node tree and on the issues reported;
+/// - at most `maxDepth` nested lists and mappings: libyaml's scanner spends time proportional to the flow nesting
+///   on every token (its stale simple-key check), so 999 nested `[` around 100,000 values took 17 s to scan;
+///   refusing the start event of level `maxDepth + 1` stops such input after a few tokens.
 ///
-/// libyaml itself caps nesting at 1000 levels. A syntax error ends the scan without an issue: composing stops at
-/// the same event and reports it with Yams' message.
+/// A syntax error ends the scan without an issue: composing stops at the same event and reports it with Yams'
+/// message.
 enum YAMLEventScan {
     /// Most nodes a pipeline file may have (the example pipelines have under 100).
     static let maxNodes = 100_000
+    /// Deepest nesting of lists and mappings (a pipeline needs 5: stages, a stage, its parameters, a list).
+    static let maxDepth = 64
 
     /// The first rule `text` breaks, or nil.
-    static func problem(in text: String, file: String, maxNodes: Int = maxNodes) -> PipelineIssue? {
+    static func problem(in text: String, file: String, maxNodes: Int = maxNodes,
+                        maxDepth: Int = maxDepth) -> PipelineIssue? {
         var bytes = Array(text.utf8)
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
@@ -31,6 +37,7 @@ enum YAMLEventScan {
         return bytes.withUnsafeMutableBufferPointer { buffer -> PipelineIssue? in
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
             var nodes = 0
+            var depth = 0
             var event = yaml_event_t()
             while yaml_parser_parse(&parser, &event) == 1 {
                 defer { yaml_event_delete(&event) }
@@ -47,14 +54,23 @@ enum YAMLEventScan {
                     anchor = event.data.scalar.anchor
                 case YAML_SEQUENCE_START_EVENT:
                     anchor = event.data.sequence_start.anchor
+                    depth += 1
                 case YAML_MAPPING_START_EVENT:
                     anchor = event.data.mapping_start.anchor
+                    depth += 1
+                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                    depth -= 1
+                    continue
                 default:
                     continue
                 }
                 if let anchor {
                     return PipelineIssue(file: file, at: location, found: "the YAML anchor '&\(String(cString: anchor))'",
                                          expected: "no anchors or aliases (write the value out; quote text that starts with '&')")
+                }
+                if depth > maxDepth {
+                    return PipelineIssue(file: file, at: location, found: "lists and mappings nested more than \(maxDepth) deep",
+                                         expected: "at most \(maxDepth) levels of nesting in a pipeline file")
                 }
                 nodes += 1
                 if nodes > maxNodes {

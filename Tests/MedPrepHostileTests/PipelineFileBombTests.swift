@@ -167,6 +167,18 @@ import Testing
         _ = try Self.expectRejected("validate", file, mentioning: ["more than 100000 YAML nodes"])
     }
 
+    /// 999 nested flow lists around 99,000 values (under the size and node caps): libyaml's scanner works in
+    /// proportion to the nesting on every token, so the file is refused at nesting level 65.
+    @Test func deepFlowNestingIsRefusedEarly() throws {
+        let root = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let file = root + "/deep.yaml"
+        let text = String(repeating: "[", count: 999) + Array(repeating: "1", count: 99_000).joined(separator: ",")
+            + String(repeating: "]", count: 999) + "\n"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        _ = try Self.expectRejected("validate", file, mentioning: [file + ":1:65:", "nested more than 64 deep"], timeout: 60)
+    }
+
     /// 2000 unknown keys and 5 missing required keys: the first 50 issues are printed, then the count of the rest.
     @Test(arguments: commands) func printedIssuesAreCapped(command: String) throws {
         let root = try Self.directory()
