@@ -31,7 +31,7 @@ public enum PipelineFile {
         var bytes = [UInt8](repeating: 0, count: maxBytes + 1)
         var count = 0
         while count < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + count, $0.count - count) }
+            let got = bytes.withUnsafeMutableBytes { readSome(descriptor, $0.baseAddress! + count, $0.count - count) }
             if got == 0 { break }
             if got < 0 {
                 if errno == EINTR { continue }
@@ -100,4 +100,9 @@ public enum PipelineFile {
                      reason: "pipeline file \(size), over the cap of \(maxBytes) bytes for a pipeline file; "
                          + "check that this is the pipeline (the example pipelines are under 2 KB)")
     }
+}
+
+/// read(2), named apart from `PipelineFile.read(path:)`.
+private func readSome(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
 }

@@ -30,8 +30,8 @@ enum YAMLEventScan {
         var bytes = Array(text.utf8)
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
-            return PipelineIssue(file: file, at: SourceLocation(line: 1, column: 1), found: "no memory for the YAML parser",
-                                 expected: "a YAML parser")
+            return PipelineIssue(file: file, at: SourceLocation(line: 1, column: 1), found: "no memory to start the YAML parser",
+                                 expected: "memory for the YAML parser")
         }
         defer { yaml_parser_delete(&parser) }
         yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
@@ -62,7 +62,7 @@ enum YAMLEventScan {
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                     depth -= 1
                     continue
-                default:
+                default:  // stream start, document start and end: no node
                     continue
                 }
                 if let anchor {
