@@ -40,6 +40,16 @@ public struct PipelineIssues: Error, Sendable, CustomStringConvertible {
         self.issues = issues
     }
 
-    /// One issue per line.
-    public var description: String { issues.map(\.description).joined(separator: "\n") }
+    /// Most issues `description` prints; the rest are counted on a last line.
+    public static let printedLimit = 50
+
+    /// One issue per line: the first `limit`, then `… and N more issues` when there are more.
+    public func lines(limit: Int = printedLimit) -> [String] {
+        let shown = issues.prefix(limit).map(\.description)
+        let rest = issues.count - shown.count
+        return rest > 0 ? shown + ["… and \(rest) more issue\(rest == 1 ? "" : "s")"] : shown
+    }
+
+    /// The first `printedLimit` issues, one per line, then the count of the rest.
+    public var description: String { lines().joined(separator: "\n") }
 }

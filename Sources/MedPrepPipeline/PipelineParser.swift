@@ -11,22 +11,16 @@ public enum PipelineParser {
     static let inputKeys = ["directory", "include", "exclude", "channels", "labels"]
     static let outputKeys = ["directory", "volumes", "compression", "batches", "reports"]
 
-    /// Reads and parses the pipeline file at `path`.
-    /// - Throws: `MedPrepError(.io)` if the file cannot be read, `PipelineIssues` if it has problems.
+    /// Reads (`PipelineFile.read`: at most 1 MiB of strict UTF-8) and parses the pipeline file at `path`.
+    /// - Throws: `MedPrepError` if the file cannot be read, is too large or is not UTF-8; `PipelineIssues` if it
+    ///   has problems.
     public static func load(path: String, checkFilesystem: Bool = true) throws -> PipelineSpec {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw MedPrepError(.io, path: path, reason: "cannot read pipeline file: \(error.localizedDescription)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw MedPrepError(.malformed, path: path, reason: "pipeline file is not UTF-8 text")
-        }
-        return try parse(text: text, path: path, checkFilesystem: checkFilesystem)
+        try parse(text: PipelineFile.read(path: path), path: path, checkFilesystem: checkFilesystem)
     }
 
-    /// Parses pipeline text; `path` names the file in issues and anchors relative paths.
+    /// Parses pipeline text; `path` names the file in issues and anchors relative paths. Text over
+    /// `PipelineFile.maxBytes`, with YAML anchors or aliases, or with more than 100,000 nodes is refused before
+    /// any node is composed (`YAMLEventScan`).
     /// - Throws: `PipelineIssues` with every problem found.
     public static func parse(text: String, path: String, checkFilesystem: Bool = false) throws -> PipelineSpec {
         let (spec, issues) = read(text: text, path: path, checkFilesystem: checkFilesystem)
@@ -41,6 +35,14 @@ public enum PipelineParser {
     }
 
     static func read(text: String, path: String, checkFilesystem: Bool) -> (spec: PipelineSpec?, issues: [PipelineIssue]) {
+        let size = text.utf8.count
+        if size > PipelineFile.maxBytes {
+            return (nil, [PipelineIssue(file: path, at: SourceLocation(line: 1, column: 1), found: "\(size) bytes of pipeline text",
+                                        expected: "at most \(PipelineFile.maxBytes) bytes")])
+        }
+        if let issue = YAMLEventScan.problem(in: text, file: path) {
+            return (nil, [issue])
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MedPrepCore
 import MedPrepPipeline
 
 /// `medprep validate FILE...`: every problem of pipeline files, with `file:line:column`.
@@ -7,7 +8,7 @@ struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check pipeline files and report every problem as file:line:column.",
-        discussion: "Exit code 0 when every file is valid, 2 otherwise."
+        discussion: "Exit code 0 when every file is valid, 2 otherwise. At most 50 problems are printed per file, then their count."
     )
 
     @Argument(help: "Pipeline YAML files.")
@@ -16,17 +17,20 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         var invalid = false
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                FileHandle.standardError.write(Data("\(file): cannot read\n".utf8))
+            let text: String
+            do {
+                text = try PipelineFile.read(path: file)
+            } catch let error as MedPrepError {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
                 invalid = true
                 continue
             }
-            let issues = PipelineParser.validate(text: String(decoding: data, as: UTF8.self), path: file, checkFilesystem: true)
+            let issues = PipelineParser.validate(text: text, path: file, checkFilesystem: true)
             if issues.isEmpty {
                 print("\(file): valid")
             } else {
                 invalid = true
-                issues.forEach { print($0.description) }
+                print(PipelineIssues(issues).description)
             }
         }
         if invalid { throw ExitStatus.usage }
