@@ -12,6 +12,8 @@ Variants (`--variant`):
            cannot be proven to be a single member from its bytes alone.
   forged   as padded, with the trailer's ISIZE forged to the declared size (mod 2^32); the CRC-32 is left honest.
   honest   a complete, valid file: the whole declared data region is zeros (`--zeros` and `--random` ignored).
+  members  the honest file written as consecutive gzip members of `--member-size` inflated bytes (bgzip-like):
+           valid, and its last member's ISIZE is not the whole size, so it must never be refused for that.
 
 The deflate stream of the zeros is made cheaply: 1 MiB of zeros deflated once, ended with a full flush (byte
 aligned, no back-reference before it), and that piece repeated. Sizes of zeros are rounded up to whole MiB.
@@ -21,6 +23,7 @@ Usage: python3 Scripts/make_gzip_bomb.py OUT.nii.gz [--variant padded] [--dims 1
        [--zeros 1000000000] [--random 1100000] [--seed 14]
 """
 import argparse
+import gzip
 import random
 import struct
 import zlib
@@ -43,11 +46,26 @@ def nifti1_header(dims, datatype):
     return bytes(header) + b"\0\0\0\0"
 
 
+def write_members(args, data_size, header):
+    """The honest file as gzip members of `args.member_size` inflated bytes each (zeros after the header)."""
+    size = len(header) + data_size
+    with open(args.out, "wb") as handle:
+        start = 0
+        while start < size:
+            end = min(size, start + args.member_size)
+            chunk = header[start:end] + bytes(max(0, end - max(start, len(header))))
+            handle.write(gzip.compress(chunk, compresslevel=6, mtime=0))
+            start = end
+    return size
+
+
 def build(args):
     dims = args.dims
     code_bytes = DATATYPES[args.datatype][1] // 8
     declared = dims[0] * dims[1] * dims[2] * code_bytes
     header = nifti1_header(dims, args.datatype)
+    if args.variant == "members":
+        return write_members(args, declared, header), declared
     zero_bytes = declared if args.variant == "honest" else args.zeros
     pieces, tail = divmod(zero_bytes, MIB)
     rng = random.Random(args.seed)
@@ -84,12 +102,13 @@ def build(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out")
-    parser.add_argument("--variant", choices=["padded", "planted", "forged", "honest"], default="padded")
+    parser.add_argument("--variant", choices=["padded", "planted", "forged", "honest", "members"], default="padded")
     parser.add_argument("--dims", type=int, nargs=3, default=[1000, 1000, 1000])
     parser.add_argument("--datatype", choices=sorted(DATATYPES), default="int16")
     parser.add_argument("--zeros", type=int, default=1_000_000_000)
     parser.add_argument("--random", type=int, default=1_100_000)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--member-size", type=int, default=1 << 16)
     args = parser.parse_args()
     size, declared = build(args)
     print(f"{args.out}: {args.variant}, holds {size} bytes, header declares {declared} data bytes at offset 352")

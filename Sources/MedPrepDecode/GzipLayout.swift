@@ -58,7 +58,8 @@ struct GzipLayout {
     /// Whether no second gzip member can start in the file (no `1f 8b 08` with clear reserved flags after the
     /// first member's minimum 20 bytes).
     var isSingleMember: Bool {
-        guard let base = bytes.baseAddress, bytes.count > 40 else { return bytes.count <= 40 }
+        // Two members take at least 40 bytes (10 header, 2 deflate, 8 trailer each).
+        guard let base = bytes.baseAddress, bytes.count >= 40 else { return true }
         var offset = 20
         let last = bytes.count - 20
         while offset <= last {
