@@ -11,6 +11,8 @@ Variants (`--variant`):
   planted  as padded, with a fake gzip member header (1f 8b 08 00) planted in the random bytes, so that the file
            cannot be proven to be a single member from its bytes alone.
   forged   as padded, with the trailer's ISIZE forged to the declared size (mod 2^32); the CRC-32 is left honest.
+  appended the zeros as one complete member, then the random bytes (with a planted member header) appended after
+           its trailer: trailing garbage the trailer cannot reveal.
   honest   a complete, valid file: the whole declared data region is zeros (`--zeros` and `--random` ignored).
   members  the honest file written as consecutive gzip members of `--member-size` inflated bytes (bgzip-like):
            valid, and its last member's ISIZE is not the whole size, so it must never be refused for that.
@@ -70,7 +72,7 @@ def build(args):
     pieces, tail = divmod(zero_bytes, MIB)
     rng = random.Random(args.seed)
     padding = b"" if args.variant == "honest" else rng.randbytes(args.random)
-    if args.variant == "planted":
+    if args.variant in ("planted", "appended"):
         middle = len(padding) // 2
         padding = padding[:middle] + b"\x1f\x8b\x08\x00" + padding[middle + 4:]
 
@@ -80,6 +82,8 @@ def build(args):
     piece = piece_maker.compress(bytes(MIB)) + piece_maker.flush(zlib.Z_FULL_FLUSH)
     body.append(piece * pieces)
     last = zlib.compressobj(9, zlib.DEFLATED, -15)
+    appended = padding if args.variant == "appended" else b""
+    padding = b"" if appended else padding
     body.append(last.compress(bytes(tail) + padding) + last.flush(zlib.Z_FINISH))
 
     crc = zlib.crc32(header)
@@ -96,13 +100,14 @@ def build(args):
         for part in body:
             handle.write(part)
         handle.write(trailer)
+        handle.write(appended)
     return size, declared
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out")
-    parser.add_argument("--variant", choices=["padded", "planted", "forged", "honest", "members"], default="padded")
+    parser.add_argument("--variant", choices=["padded", "planted", "forged", "appended", "honest", "members"], default="padded")
     parser.add_argument("--dims", type=int, nargs=3, default=[1000, 1000, 1000])
     parser.add_argument("--datatype", choices=sorted(DATATYPES), default="int16")
     parser.add_argument("--zeros", type=int, default=1_000_000_000)

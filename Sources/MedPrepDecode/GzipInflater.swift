@@ -142,12 +142,17 @@ package final class GzipInflater {
         return output
     }
 
-    /// After libdeflate refused the member at `start`: inflates its deflate data alone into `output` and, when
-    /// that data is complete and valid, throws what is wrong with the member's trailer (a forged or damaged size or
+    /// After libdeflate refused the member at `start`: throws `.corrupt` when a complete member is followed by
+    /// bytes that do not start another one; else inflates its deflate data alone into `output` and, when that
+    /// data is complete and valid, throws what is wrong with the member's trailer (a forged or damaged size or
     /// CRC-32, or no trailer), so that a file whose data is intact is not inflated again by zlib just to say so.
     /// Returns when the deflate data itself is damaged or does not fit (the streaming path then tells).
     private func diagnoseMember(_ decompressor: OpaquePointer, _ input: UnsafeRawBufferPointer, at start: Int,
                                 into output: UnsafeMutableRawBufferPointer) throws {
+        if start > 0, input.count - start >= 2, input[start] != 0x1f || input[start + 1] != 0x8b {
+            throw MedPrepError(.corrupt, path: path,
+                reason: "\(input.count - start) trailing bytes after the gzip stream are not a gzip member")
+        }
         guard let body = Self.deflateStart(input, member: start) else { return }
         var used = 0, written = 0
         let result = libdeflate_deflate_decompress_ex(decompressor, input.baseAddress! + body, input.count - body,

@@ -129,11 +129,12 @@ import Testing
         #expect(entry["max"] as? Double == 0 && entry["min"] as? Double == 0, "\(entry)")
     }
 
-    /// Variants the trailer alone cannot refuse: a member header planted in the padding (may be several members)
-    /// and a forged trailer size. They are inflated, so they cost the memory of the data that really arrives
+    /// Variants the trailer alone cannot refuse: a member header planted in the padding (may be several members),
+    /// a forged trailer size, and random bytes (with a planted member header) appended after a complete member. They are inflated, so they cost the memory of the data that really arrives
     /// (1 GB), never a buffer of the declared size (2 GB of int16 plus 4 GB of float32), and fail their case.
     @Test(arguments: [("planted", "truncated", "the gzip stream ends after 1001100352 bytes"),
-                      ("forged", "corrupt", "inflates to 1001100352 bytes, its trailer says 2000000352")])
+                      ("forged", "corrupt", "inflates to 1001100352 bytes, its trailer says 2000000352"),
+                      ("appended", "corrupt", "1100000 trailing bytes after the gzip stream are not a gzip member")])
     func variantsThatMustBeInflatedCostOnlyTheirRealData(variant: String, kind: String, message: String) throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build medprep first: \(Self.binary)")
         let (root, input) = try Self.directory(bomb: ["--variant", variant])
