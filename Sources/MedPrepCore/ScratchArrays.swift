@@ -19,10 +19,35 @@ public enum ScratchArrays {
     static let sparesPerKind = 3
 
     /// An array of `count` bytes with unspecified contents.
-    public static func bytes(count: Int) -> [UInt8] { take(count: count, from: \.bytes) }
+    public static func bytes(count: Int) -> [UInt8] { take(count: count, from: \.bytes) { _ in } }
 
     /// An array of `count` floats with unspecified contents.
-    public static func floats(count: Int) -> [Float] { take(count: count, from: \.floats) }
+    public static func floats(count: Int) -> [Float] { take(count: count, from: \.floats) { _ in } }
+
+    /// `bytes(count:)` for a size a file declares: throws `.tooLarge` naming `path` when the memory cannot be had
+    /// (`reserve(bytes:for:path:)`), where a failed Swift allocation would abort the process.
+    public static func bytes(count: Int, path: String?) throws -> [UInt8] {
+        try take(count: count, from: \.bytes) { try reserve(bytes: $0, for: "\(count) bytes of data", path: path) }
+    }
+
+    /// `floats(count:)` for a size a file declares; throws `.tooLarge` as `bytes(count:path:)` does.
+    public static func floats(count: Int, path: String?) throws -> [Float] {
+        try take(count: count, from: \.floats) { try reserve(bytes: $0, for: "\(count) float32 values", path: path) }
+    }
+
+    /// Checks that `bytes` bytes can be allocated now: `malloc` (which returns nil, where Swift's allocator aborts
+    /// the process) then `free`, so that the array allocated right after gets the same memory. A failure (out of
+    /// memory, or over the address-space limit `ulimit -v` / Slurm set) throws `.tooLarge` naming `path`, failing
+    /// that one file instead of the run.
+    public static func reserve(bytes: Int, for what: String, path: String?) throws {
+        guard bytes >= minimumBytes else { return }
+        guard bytes < Int.max, let probe = malloc(bytes) else {
+            throw MedPrepError(.tooLarge, path: path,
+                reason: "cannot allocate \(bytes) bytes for \(what) (out of memory or over the address-space limit); " +
+                        "lower --jobs or --max-voxels, or give medprep more memory")
+        }
+        free(probe)
+    }
 
     /// Keeps `array`'s storage for reuse on this thread, leaving `array` empty.
     public static func recycle(_ array: inout [UInt8]) { give(&array, to: \.bytes) }
@@ -30,15 +55,19 @@ public enum ScratchArrays {
     /// Keeps `array`'s storage for reuse on this thread, leaving `array` empty.
     public static func recycle(_ array: inout [Float]) { give(&array, to: \.floats) }
 
-    private static func take<Element: Numeric>(count: Int,
-                                               from kind: ReferenceWritableKeyPath<Spares, [[Element]]>) -> [Element] {
+    /// The smallest spare that holds `count` elements, else the largest spare grown, else a new array. `check`
+    /// sees the byte size of every large block about to be allocated. A new array's memory is not touched here:
+    /// its pages come in as the caller writes them, so memory follows the data that actually arrives.
+    private static func take<Element: Numeric>(count: Int, from kind: ReferenceWritableKeyPath<Spares, [[Element]]>,
+                                               check: (Int) throws -> Void) rethrows -> [Element] {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
         let spares = Spares.current
         let capacities = spares[keyPath: kind].map(\.capacity)
-        // The smallest spare that holds `count` elements, else the largest (which grows).
         let fitting = capacities.indices.filter { capacities[$0] >= count }.min { capacities[$0] < capacities[$1] }
-        guard count * MemoryLayout<Element>.stride >= minimumBytes,
+        if fitting == nil { try check(overflow ? Int.max : bytes) }
+        guard bytes >= minimumBytes,
               let index = fitting ?? capacities.indices.max(by: { capacities[$0] < capacities[$1] }) else {
-            return [Element](repeating: 0, count: count)
+            return [Element](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         }
         var array = spares[keyPath: kind].remove(at: index)
         if array.count > count {

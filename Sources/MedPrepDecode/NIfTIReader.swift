@@ -120,10 +120,12 @@ public enum NIfTIReader {
         }
 
         let nativeFloat = header.dataType == .float32 && header.scaling == nil && header.bigEndian == (1.bigEndian == 1)
-        // A gzip file is inflated (and its compressed bytes dropped) before the float32 buffer exists.
-        source.inflateWholeIfWorthIt(at: header.voxOffset, count: dataBytes)
-        // Every element is written below (or an error is thrown and the array dropped).
-        var storage = ScratchArrays.floats(count: count)
+        // A gzip file is inflated (and its compressed bytes dropped) before the float32 buffer exists; a stream
+        // that cannot hold the declared data fails here, before any buffer of its declared size.
+        try source.inflateWholeIfWorthIt(at: header.voxOffset, count: dataBytes)
+        // Every element is written below (or an error is thrown and the array dropped). Its pages come in as data
+        // is written, so a stream read chunk by chunk holds only the memory of the data that arrived.
+        var storage = try ScratchArrays.floats(count: count, path: path)
         try storage.withUnsafeMutableBufferPointer { output in
             if nativeFloat {
                 try readData(source, offset: header.voxOffset, into: UnsafeMutableRawBufferPointer(output), total: dataBytes)
@@ -133,14 +135,7 @@ public enum NIfTIReader {
                                                      scaling: header.scaling, into: output, path: path)
                 }
                 if try source.withContiguousBytes(at: header.voxOffset, count: dataBytes, convert) == nil {
-                    if !source.isCompressed, header.dataType.samplesPerVoxel == 1 {
-                        try readConverting(source, header: header, into: output, total: dataBytes,
-                                           chunkBytes: conversionChunk)
-                    } else {
-                        var raw = [UInt8](unsafeUninitializedCapacity: dataBytes) { _, initialized in initialized = dataBytes }
-                        try raw.withUnsafeMutableBytes { try readData(source, offset: header.voxOffset, into: $0, total: dataBytes) }
-                        try raw.withUnsafeBytes(convert)
-                    }
+                    try readConverting(source, header: header, into: output, total: dataBytes, chunkBytes: conversionChunk)
                 }
             }
         }
@@ -153,31 +148,36 @@ public enum NIfTIReader {
                     geometry: try geometry(of: header, path: path))
     }
 
-    /// Bytes of a plain file read and converted at a time: 1 MiB stays in L2/L3 between the read and the
-    /// conversion, where a whole-region buffer (21 MB for a 256×256×160 int16 CT) went through memory twice.
+    /// Bytes read and converted at a time: 1 MiB stays in L2/L3 between the read and the conversion, where a
+    /// whole-region buffer (21 MB for a 256×256×160 int16 CT) went through memory twice.
     static let conversionChunk = 1 << 20
 
-    /// Reads the data region of a plain file and converts it a chunk of voxels at a time (each voxel's value
-    /// depends on its own bytes only), so the raw bytes are converted while still in cache and no buffer of the
-    /// whole region is allocated.
+    /// Reads the data region (a plain file, or a gzip stream inflated chunk by chunk) and converts it a chunk of
+    /// voxels at a time (each voxel's value depends on its own bytes only), so the raw bytes are converted while
+    /// still in cache and no buffer of the whole region is allocated: memory follows the data that arrives.
     private static func readConverting(_ source: NIfTISource, header: NIfTIHeader,
                                        into output: UnsafeMutableBufferPointer<Float>, total: Int,
                                        chunkBytes: Int) throws {
         let voxelBytes = header.dataType.bytesPerVoxel
+        let voxelCount = output.count / header.dataType.samplesPerVoxel
         let chunkVoxels = max(1, chunkBytes / voxelBytes)
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkVoxels * voxelBytes, alignment: 64)
         defer { chunk.deallocate() }
         var done = 0
-        while done < output.count {
-            let voxels = min(chunkVoxels, output.count - done)
+        while done < voxelCount {
+            let voxels = min(chunkVoxels, voxelCount - done)
             let bytes = UnsafeMutableRawBufferPointer(rebasing: chunk[..<(voxels * voxelBytes)])
             let got = try source.read(at: header.voxOffset + done * voxelBytes, into: bytes)
             guard got == bytes.count else {
                 throw MedPrepError(.truncated, path: source.path, reason: "data ends after \(done * voxelBytes + got) of \(total) bytes")
             }
-            try NIfTIVoxelConversion.convert(UnsafeRawBufferPointer(bytes), type: header.dataType, bigEndian: header.bigEndian,
-                                             scaling: header.scaling, into: UnsafeMutableBufferPointer(rebasing: output[done ..< done + voxels]),
-                                             path: source.path)
+            if header.dataType == .rgb24 {
+                NIfTIVoxelConversion.splitRGB(UnsafeRawBufferPointer(bytes), firstVoxel: done, into: output)
+            } else {
+                try NIfTIVoxelConversion.convert(UnsafeRawBufferPointer(bytes), type: header.dataType, bigEndian: header.bigEndian,
+                                                 scaling: header.scaling, into: UnsafeMutableBufferPointer(rebasing: output[done ..< done + voxels]),
+                                                 path: source.path)
+            }
             done += voxels
         }
     }

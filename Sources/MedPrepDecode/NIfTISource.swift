@@ -5,7 +5,9 @@ import MedPrepCore
 ///
 /// Plain files are read with `pread` only where asked (the header, then the data region), so their size bounds
 /// every allocation exactly. Gzip files are held compressed in memory and inflated as a stream, so the header is
-/// inspected before the data buffer exists; their inflated size is bounded by `compressed size · 1032`.
+/// inspected before the data buffer exists; their inflated size is bounded by `compressed size · 1032`, checked
+/// against the gzip trailer before any buffer of the declared size exists (`GzipLayout`), and every large buffer
+/// is allocated checked (`.tooLarge` instead of an abort).
 final class NIfTISource {
     let path: String
     private enum Storage {
@@ -41,7 +43,7 @@ final class NIfTISource {
         let got = magic.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 2, 0) }
         if got == 2, GzipCodec.isGzip(magic) {
             defer { close(descriptor) }
-            var compressed = ScratchArrays.bytes(count: size)
+            var compressed = try ScratchArrays.bytes(count: size, path: path)
             try compressed.withUnsafeMutableBytes { try Self.readFully(descriptor, into: $0, at: 0, path: path) }
             storage = .gzip(try GzipInflater(compressed: compressed, path: path, ownsCompressed: true))
         } else {
@@ -95,7 +97,7 @@ final class NIfTISource {
     /// in-memory file, or a gzip file that libdeflate inflated whole); nil when the bytes must be read instead.
     func withContiguousBytes<Result>(at offset: Int, count: Int,
                                      _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result? {
-        inflateWholeIfWorthIt(at: offset, count: count)
+        try inflateWholeIfWorthIt(at: offset, count: count)
         guard case .memory(let bytes) = storage, offset >= 0, offset + count <= bytes.count else { return nil }
         return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[offset ..< offset + count])) }
     }
@@ -103,14 +105,17 @@ final class NIfTISource {
     /// Inflates a gzip file whole in one libdeflate call, and drops its compressed bytes, when `count` bytes at
     /// `offset` are at least `wholeInflateThreshold` (what a read of them would do anyway). Calling it before
     /// allocating the destination of those bytes keeps the compressed and the decoded copy from being held at once.
-    func inflateWholeIfWorthIt(at offset: Int, count: Int) {
+    /// Throws when the stream provably cannot hold `offset + count` bytes or the buffer cannot be allocated
+    /// (`GzipInflater.inflateWhole`); otherwise a stream left to the streaming path must still reach that size.
+    func inflateWholeIfWorthIt(at offset: Int, count: Int) throws {
         guard case .gzip(let inflater) = storage, !wholeInflateFailed, count >= Self.wholeInflateThreshold,
               offset >= inflater.produced else { return }
-        if let whole = inflater.inflateWhole(minimumSize: offset + count) {
+        if let whole = try inflater.inflateWhole(minimumSize: offset + count) {
             storage = .memory(whole)
             ownsMemory = true
         } else {
             wholeInflateFailed = true
+            inflater.requiredSize = offset + count
         }
     }
 
@@ -130,7 +135,7 @@ final class NIfTISource {
             guard offset >= inflater.produced else {
                 throw MedPrepError(.malformed, path: path, reason: "data offset \(offset) lies inside the header")
             }
-            inflateWholeIfWorthIt(at: offset, count: buffer.count)
+            try inflateWholeIfWorthIt(at: offset, count: buffer.count)
             if case .memory = storage { return try read(at: offset, into: buffer) }
             guard try inflater.skip(offset - inflater.produced) else { return 0 }
             let got = try inflater.read(into: buffer)

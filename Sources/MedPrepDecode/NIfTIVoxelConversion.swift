@@ -106,10 +106,16 @@ enum NIfTIVoxelConversion {
     }
 
     private static func rgb(_ raw: UnsafeRawBufferPointer, _ output: UnsafeMutableBufferPointer<Float>) {
-        let voxels = output.count / 3
-        for voxel in 0 ..< voxels {
+        splitRGB(raw, firstVoxel: 0, into: output)
+    }
+
+    /// Splits the RGB24 voxels in `raw` (voxels `firstVoxel …` of the file) into the three planes of `output`
+    /// (all voxels): `output[c · planeSize + firstVoxel + v] = raw[3v + c]`.
+    static func splitRGB(_ raw: UnsafeRawBufferPointer, firstVoxel: Int, into output: UnsafeMutableBufferPointer<Float>) {
+        let planeSize = output.count / 3
+        for voxel in 0 ..< raw.count / 3 {
             for component in 0 ..< 3 {
-                output[component * voxels + voxel] = Float(raw[voxel * 3 + component])
+                output[component * planeSize + firstVoxel + voxel] = Float(raw[voxel * 3 + component])
             }
         }
     }

@@ -39,7 +39,7 @@ public enum PNGReader {
             try PNGFile.decode(data, path: path, limits: limits) { raster in
                 layout = raster
                 // Every element is written by `store` (or an error is thrown and the array dropped).
-                storage = ScratchArrays.floats(count: raster.channels * raster.height * raster.width)
+                storage = try ScratchArrays.floats(count: raster.channels * raster.height * raster.width, path: path)
             } row: { index, row in
                 try storage.withUnsafeMutableBufferPointer { out in
                     try store(row: row, at: index, of: layout!, into: out, path: path)
