@@ -697,7 +697,12 @@ def make_tiff():
     tf("tiff/rgb_planar.tif", planar, "RGB planar (PlanarConfiguration 2)", cdhw=planar[:, None],
        photometric="rgb", planarconfig="separate")
     f64 = np.array([[1e-300, -2.5, 1e300], [3.25, 0.0, -1e10]], dtype=np.float64)
-    tf("tiff/float64.tif", f64, "float64 (narrowed; 1e±300 overflow to ±Inf / 0)")
+    path = os.path.join(ROOT, "tiff/float64.tif")
+    tifffile.imwrite(path, f64)
+    assert np.array_equal(tifffile.imread(path), f64)
+    error("tiff/float64.tif", None, "non_finite", "float64 1e300 beyond float32 (overflow)")
+    tf("tiff/float64_narrowed.tif", np.array([[1e-300, -2.5, 1e30], [3.25, 0.0, -1e10]], dtype=np.float64),
+       "float64 within float32's range (narrowed; 1e-300 underflows to 0)")
     u32 = np.array([[0, 1 << 31, (1 << 32) - 1], [3_000_000_000, 2_147_483_649, 17]], dtype=np.uint32)
     tf("tiff/uint32_big.tif", u32, "uint32 above 2^31")
     stack = (np.arange(3 * 4 * 5, dtype=np.uint8).reshape(3, 4, 5) * 4)
