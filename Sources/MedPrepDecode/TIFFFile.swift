@@ -141,9 +141,10 @@ final class TIFFFile {
     }
 
     /// Maps libtiff's message to a kind: data past the end → `.truncated`, codec damage → `.corrupt`,
-    /// refused allocations → `.tooLarge`, IFD loops and anything else → `fallback`.
+    /// refused allocations → `.tooLarge`, IFD loops and anything else → `fallback`. libtiff quotes the file name
+    /// in some messages; it is left out of the match, so a folder named `decoded/` changes nothing.
     private static func classify(_ message: String, path: String, fallback: MedPrepError.Kind) -> MedPrepError {
-        let lowered = message.lowercased()
+        let lowered = message.replacingOccurrences(of: path, with: "").lowercased()
         let reason = "libtiff: \(message.isEmpty ? "cannot open" : message)"
         let kind: MedPrepError.Kind
         if lowered.contains("memory allocation") || lowered.contains("exceeds the limit") {
@@ -153,7 +154,7 @@ final class TIFFFile {
         } else if ["read error", "cannot read", "can not read", "end of file", "past end", "beyond"]
                     .contains(where: lowered.contains) {
             kind = .truncated
-        } else if ["decod", "corrupt", "zlib", "lzw", "packbits"].contains(where: lowered.contains) {
+        } else if ["decod", "corrupt", "zlib", "lzw", "packbits", "not yet in table"].contains(where: lowered.contains) {
             kind = .corrupt
         } else {
             kind = fallback

@@ -60,4 +60,28 @@ import Testing
             #expect(HostileCorpus.close(mean, item.mean ?? .nan), "\(item.file): mean \(mean) vs \(item.mean ?? .nan)")
         }
     }
+
+    /// The error kind does not depend on where the file lies: libtiff quotes the path in some messages, and a
+    /// folder name such as `decoded-zlib-corrupt` must not turn a malformed file into a corrupt one.
+    @Test func tiffErrorKindIgnoresTheFolderName() throws {
+        let folder = NSTemporaryDirectory() + "decoded-zlib-corrupt-lzw-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let tiffErrors = HostileCorpus.cases.filter { $0.isError && $0.file.hasPrefix("tiff/") }
+        #expect(tiffErrors.count > 10)
+        for item in tiffErrors {
+            let copy = folder + "/" + (item.file as NSString).lastPathComponent
+            try FileManager.default.copyItem(atPath: item.path, toPath: copy)
+            let error = try #require(Result { try ScanReader().read(path: copy) }.failure as? MedPrepError, "\(item.file)")
+            #expect(error.kind.rawValue == item.kind, "\(item.file) in \(folder): \(error.kind.rawValue), expected \(item.kind ?? "")")
+        }
+    }
+}
+
+extension Result {
+    /// The error, or nil on success.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
 }
