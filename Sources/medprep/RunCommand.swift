@@ -10,9 +10,13 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a pipeline file over its input directory (incremental, crash-safe, parallel).",
         discussion: """
         Exit codes: 0 every input done; 1 some inputs failed (all others done, each failure reported); \
-        2 invalid pipeline or usage; 74 I/O failure of the run's own files in the output directory (lock, state \
+        2 invalid pipeline or usage, an output directory overlapping the input, or --prune refused; 74 I/O failure of the run's own files in the output directory (lock, state \
         store, reports: EX_IOERR); 75 an incompatible run holds the lock on the output directory (EX_TEMPFAIL), \
         or --wait-timeout expired.
+
+        Nothing is written outside the output directory, no symbolic link below it is followed, and no two cases \
+        share an output path (both fail as output_conflict). --prune removes only files no present case uses, and \
+        is refused when no case is found or over --prune-max-share of the recorded cases are gone (--prune-all).
 
         One lock per output directory: one unsharded run at a time, or the shards of one count N together (each \
         shard K/N once). --wait waits for it, --wait-timeout SECONDS waits at most that long.
