@@ -1,4 +1,5 @@
 import Foundation
+import MedPrepTestSupport
 import Testing
 import MedPrepCore
 @testable import MedPrepNormalize
@@ -34,7 +35,7 @@ import MedPrepCore
 
     @Test func momentsMergeEqualsSinglePass() {
         var generator = SplitMix(seed: 11)
-        let values = (0 ..< 10_000).map { _ in Float(generator.nextUnit() * 6000 - 3000) }
+        let values = (0 ..< 10_000).map { _ in Float(generator.unit() * 6000 - 3000) }
         let whole = values.withUnsafeBufferPointer { Moments.of($0, nonFinite: .error) }
         var welford = Moments()
         for v in values { welford.add(Double(v)) }

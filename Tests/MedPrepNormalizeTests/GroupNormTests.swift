@@ -1,4 +1,5 @@
 import Foundation
+import MedPrepTestSupport
 import Testing
 import MedPrepCore
 @testable import MedPrepNormalize
@@ -43,7 +44,7 @@ import MedPrepCore
     static func randomBatch(n: Int, seed: UInt64) -> Tensor {
         var generator = SplitMix(seed: seed)
         let shape = TensorShape(n: n, c: 2, d: 5, h: 48, w: 40)
-        return Tensor(shape: shape, storage: (0 ..< shape.count).map { _ in Float(generator.nextUnit() * 4000 - 1024) })
+        return Tensor(shape: shape, storage: (0 ..< shape.count).map { _ in Float(generator.unit() * 4000 - 1024) })
     }
 
     @Test func sampleIsBitIdenticalAloneOrInABatchAtAnyThreadCount() throws {
@@ -110,19 +111,4 @@ import MedPrepCore
         let decoded = try JSONDecoder().decode([GroupStatistics].self, from: JSONEncoder().encode(stats))
         #expect(decoded == stats)
     }
-}
-
-/// A tiny deterministic generator for test inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -1,3 +1,4 @@
+import MedPrepTestSupport
 import Testing
 @testable import MedPrepNormalize
 

@@ -1,4 +1,5 @@
 import Foundation
+import MedPrepTestSupport
 @testable import MedPrepPipeline
 import Testing
 
@@ -28,7 +29,7 @@ struct PipelineLimitsTests {
 
     /// 400 random byte strings (random bytes mixed with valid multi-byte characters): offsets agree with Python.
     @Test func randomBytesAgreeWithPython() throws {
-        var generator = SplitMix64(seed: 14)
+        var generator = SplitMix(seed: 14)
         let pieces: [[UInt8]] = [[0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x98, 0x80], [0x41], [0xED, 0x9F, 0xBF]]
         let samples: [[UInt8]] = (0..<400).map { _ in
             var bytes = [UInt8]()
@@ -101,18 +102,5 @@ struct PipelineLimitsTests {
         #expect(YAMLEventScan.problem(in: String(deep.dropFirst().dropLast()), file: "p.yaml") == nil)
         let tooDeep = try #require(YAMLEventScan.problem(in: deep, file: "p.yaml"))
         #expect(tooDeep.description.hasPrefix("p.yaml:1:65: found lists and mappings nested more than 64 deep"))
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so the random samples are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MedPrepTestSupport
 
 /// Small float32 NIfTI-1 volumes written byte by byte (no medprep code involved), in a fresh temporary
 /// directory per test.
@@ -56,22 +57,4 @@ struct TestVolumes {
             try write(String(format: "case_%03d.nii", index), shape: shape, values: values)
         }
     }
-}
-
-/// A deterministic pseudo-random generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
