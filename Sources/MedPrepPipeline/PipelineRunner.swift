@@ -200,7 +200,7 @@ public final class PipelineRunner: Sendable {
         for conflict in conflicts {
             for relative in conflict.relativePaths {
                 let error = MedPrepError(.outputConflict, path: pipeline.inputDirectory + "/" + relative, reason: conflict.description)
-                outcomes[relative] = FileOutcome(input: relative, status: .failed, error: error)
+                outcomes["conflict\u{0}" + relative] = FileOutcome(input: relative, status: .failed, error: error)
             }
         }
         if batched, pipeline.batches == .npy { try writeBatchIndex(units) }
