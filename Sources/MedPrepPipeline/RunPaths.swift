@@ -111,4 +111,29 @@ public enum RunPaths {
             }
         }
     }
+
+    /// For commands that write named files next to no state store (`medprep normalize`): every planned output
+    /// (path and the input it comes from, nil for reports) must be neither an input file, compared lexically and
+    /// after `realpath`, nor the output of two inputs. Returns one message per clash, naming the paths.
+    public static func clashes(outputs: [(path: String, source: String?)], inputs: [String]) -> [String] {
+        let base = PathResolution.currentDirectory
+        func key(_ path: String) -> String { resolvingExistingPart(PathResolution.absolute(path, base: base)) }
+        var inputKeys = [String: String]()
+        for input in inputs { inputKeys[key(input)] = input }
+        var messages = [String]()
+        var owners = [String: String]()
+        for output in outputs {
+            let resolved = key(output.path)
+            if let input = inputKeys[resolved] {
+                messages.append("output \(output.path) would overwrite the input \(input); choose an --output directory "
+                    + "that holds no input")
+            }
+            if let source = output.source, let owner = owners[resolved], owner != source {
+                messages.append("inputs \(owner) and \(source) would both write \(output.path); normalize them into "
+                    + "separate --output directories")
+            }
+            if let source = output.source { owners[resolved] = owners[resolved] ?? source }
+        }
+        return messages
+    }
 }

@@ -81,6 +81,11 @@ struct NormalizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let clashes = RunPaths.clashes(outputs: plannedOutputs(), inputs: inputs)
+        guard clashes.isEmpty else {
+            FileHandle.standardError.write(Data(clashes.map { "error: refusing to run: \($0)\n" }.joined().utf8))
+            throw ExitStatus.usage
+        }
         let limits = DecodeLimits(maxVoxels: maxVoxels)
         let policy = NonFinitePolicy(rawValue: nonfinite) ?? .error
         let spec = NormalizeSpec(method: try normalizeMethod(), nonFinite: policy)
@@ -136,7 +141,7 @@ struct NormalizeCommand: ParsableCommand {
             var scan = try reader.read(path: input)
             let context = NormalizationContext(paths: [input], valueRanges: [scan.header.storedValueRange], nonFinite: policy)
             let groups = try normalizer.normalize(&scan.tensor, context: context)
-            let path = output + "/" + Self.stem(of: input) + (format == "npy" ? ".npy" : uncompressed ? ".nii" : ".nii.gz")
+            let path = outputPath(of: input)
             if format == "npy" {
                 try NPYWriter.write(scan.tensor, to: path)
             } else {
@@ -203,6 +208,18 @@ struct NormalizeCommand: ParsableCommand {
             }
             return value
         }
+    }
+
+    /// Where the normalized `input` goes.
+    func outputPath(of input: String) -> String {
+        output + "/" + Self.stem(of: input) + (format == "npy" ? ".npy" : uncompressed ? ".nii" : ".nii.gz")
+    }
+
+    /// Every file this command may write, with the input it comes from (nil for the reports and the batch).
+    func plannedOutputs() -> [(path: String, source: String?)] {
+        let volumes: [(path: String, source: String?)] = batch ? [(output + "/batch.npy", nil)]
+            : inputs.map { (outputPath(of: $0), $0) }
+        return volumes + [(output + "/report.json", nil), (output + "/groups.csv", nil)]
     }
 
     /// File name without directory and without `.nii.gz`, `.nii`, `.png`, `.tif(f)`, `.hdr`, `.img`.
