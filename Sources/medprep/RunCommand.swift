@@ -91,6 +91,8 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        let format = RunLog.Format(rawValue: logFormat) ?? .text
+        let log = RunLog(format: format, progressBar: progress ? nil : false)
         let spec: PipelineSpec
         do {
             var loaded = try PipelineParser.load(path: pipeline, checkFilesystem: input == nil)
@@ -98,14 +100,12 @@ struct RunCommand: ParsableCommand {
             if let output { loaded.output.directory = PathResolution.absolute(output, base: PathResolution.currentDirectory) }
             spec = loaded
         } catch let issues as PipelineIssues {
-            FileHandle.standardError.write(Data((issues.description + "\n").utf8))
+            log.failure(issues.description, exitCode: ExitStatus.usage.rawValue)
             throw ExitStatus.usage
         } catch let error as MedPrepError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            log.failure("error: \(error)", exitCode: ExitStatus.usage.rawValue)
             throw ExitStatus.usage
         }
-        let format = RunLog.Format(rawValue: logFormat) ?? .text
-        let log = RunLog(format: format, progressBar: progress ? nil : false)
         let selected: Shard?
         do {
             selected = try shard.map { try Shard(parsing: $0, environment: ProcessInfo.processInfo.environment) }
@@ -130,7 +130,7 @@ struct RunCommand: ParsableCommand {
             log.failure("medprep: \(held.description)", exitCode: ExitStatus.locked.rawValue)
             throw ExitStatus.locked
         } catch let issues as PipelineIssues {
-            FileHandle.standardError.write(Data((issues.description + "\n").utf8))
+            log.failure(issues.description, exitCode: ExitStatus.usage.rawValue)
             throw ExitStatus.usage
         } catch let error as MedPrepError where error.kind == .io && Self.isInside(error.path, runner.pipeline.outputDirectory) {
             log.failure("error: \(error)", exitCode: ExitStatus.ioError.rawValue)

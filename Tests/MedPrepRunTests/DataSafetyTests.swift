@@ -125,6 +125,29 @@ extension EndToEnd {
             #expect(workspace.files(under: "elsewhere").isEmpty)
         }
 
+        /// With `--log-format json` (the cron recipe's log), a pipeline file that cannot be loaded and a refused
+        /// overlap are JSON `error` events with the exit code, so every line of the log stays parseable.
+        @Test func refusalsBeforeTheRunAreJSONEvents() throws {
+            let workspace = try Workspace()
+            try GeneratedVolumes.write(count: 1, size: 8, to: workspace.at("in"))
+            try workspace.write("version: 1\nname: bad\nanchor: &a [1]\n", to: "p/bad.yaml")
+            try workspace.write(GeneratedVolumes.pipeline(name: "ok", input: "../in", output: "../out"), to: "p/ok.yaml")
+            let runs = [
+                try MedPrepProcess.run(["run", workspace.at("p/bad.yaml"), "--log-format", "json", "--no-progress"]),
+                try MedPrepProcess.run(["run", workspace.at("p/ok.yaml"), "--output", workspace.at("in/x"), "--log-format", "json",
+                                        "--no-progress"]),
+            ]
+            for outcome in runs {
+                #expect(outcome.status == 2, "\(outcome.transcript)")
+                let lines = outcome.standardError.split(separator: "\n")
+                #expect(!lines.isEmpty)
+                for line in lines {
+                    let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    #expect(event?["event"] as? String == "error" && event?["exit"] as? Int == 2, "not a JSON error event: \(line)")
+                }
+            }
+        }
+
         /// Item 5: an output damaged in place with its size kept and a new timestamp is rehashed and redone.
         @Test func anOutputDamagedInPlaceIsRedone() throws {
             let workspace = try Workspace()
