@@ -141,6 +141,7 @@ public final class PipelineRunner: Sendable {
         conflicts.forEach { log.note("error: \($0)") }
         let present = Set(discovery.cases.map(\.id) + conflicts.map(\.id))
         let store = try openStore()
+        if let recovery = store?.recovery { notes.append(recovery) }
         let recorded = try store?.caseIDs() ?? []
         let removed = recorded.filter { !present.contains($0) }
         if options.prune { try checkPruneShare(removed: removed.count, recorded: recorded.count, discovered: present.count) }

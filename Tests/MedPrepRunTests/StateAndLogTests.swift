@@ -83,6 +83,8 @@ extension EndToEnd {
             #expect(aside.range(of: #"^state\.sqlite\.corrupt-\d{8}T\d{6}Z$"#, options: .regularExpression) != nil, "\(aside)")
             #expect(rebuilt.standardError.contains("moved it aside to " + workspace.at("out/.medprep/" + aside)))
             #expect(try Data(contentsOf: URL(fileURLWithPath: workspace.at("out/.medprep/" + aside))) == bytes)
+            #expect(try workspace.reportNotes(under: "out").contains { $0.contains("moved it aside to") },
+                    "report.json notes say that the state store was rebuilt")
             if damage == "garbage" {
                 #expect(names.contains(aside + "-wal"), "the WAL moves with its database: \(names)")
             }
