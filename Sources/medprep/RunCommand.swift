@@ -100,7 +100,7 @@ struct RunCommand: ParsableCommand {
             if let output { loaded.output.directory = PathResolution.absolute(output, base: PathResolution.currentDirectory) }
             spec = loaded
         } catch let issues as PipelineIssues {
-            log.failure(issues.description, exitCode: ExitStatus.usage.rawValue)
+            issues.lines().forEach { log.failure($0, exitCode: ExitStatus.usage.rawValue) }
             throw ExitStatus.usage
         } catch let error as MedPrepError {
             log.failure("error: \(error)", exitCode: ExitStatus.usage.rawValue)
@@ -130,7 +130,7 @@ struct RunCommand: ParsableCommand {
             log.failure("medprep: \(held.description)", exitCode: ExitStatus.locked.rawValue)
             throw ExitStatus.locked
         } catch let issues as PipelineIssues {
-            log.failure(issues.description, exitCode: ExitStatus.usage.rawValue)
+            issues.lines().forEach { log.failure($0, exitCode: ExitStatus.usage.rawValue) }
             throw ExitStatus.usage
         } catch let error as MedPrepError where error.kind == .io && Self.isInside(error.path, runner.pipeline.outputDirectory) {
             log.failure("error: \(error)", exitCode: ExitStatus.ioError.rawValue)
