@@ -50,27 +50,22 @@ struct OutputLayout {
 
     var batchIndex: String { batchDirectory + "/index.csv" }
 
-    /// `report.json`, or `report.shard-K-of-N.json` in a sharded run.
-    func reportName(_ stem: String, _ fileExtension: String) -> String {
-        stem + (shard.map { "." + $0.name } ?? "") + "." + fileExtension
-    }
-
-    /// The report files of the run, by format.
-    var reportFiles: [String] {
-        reports.map { format in
-            switch format {
-            case .json: reportName("report", "json")
-            case .csv: reportName("groups", "csv")
-            case .html: reportName("report", "html")
-            }
+    /// The report file of `format`: `report.json`, `groups.csv`, `report.html`, or `report.shard-K-of-N.json`…
+    /// in a sharded run.
+    func reportFile(_ format: ReportFormat) -> String {
+        let (stem, fileExtension) = switch format {
+        case .json: ("report", "json")
+        case .csv: ("groups", "csv")
+        case .html: ("report", "html")
         }
+        return stem + (shard.map { "." + $0.name } ?? "") + "." + fileExtension
     }
 
     /// Paths and directories that belong to the run itself, with what they are for.
     var reserved: [(path: String, use: String)] {
         var reserved = [(path: ".medprep", use: "the run's state directory")]
         if batches == .npy { reserved.append((path: "batches", use: "the batch directory (batches: npy)")) }
-        reserved += reportFiles.map { (path: $0, use: "a report of the run") }
+        reserved += reports.map { (path: reportFile($0), use: "a report of the run") }
         return reserved
     }
 

@@ -82,11 +82,11 @@ extension PipelineRunner {
         var text = "batch,file,position,case,inputs\n"
         for unit in units {
             for (position, input) in unit.cases.enumerated() {
-                text += "\(unit.index),\(String(format: "batch_%05d.npy", unit.index)),\(position),\(CSV.field(input.id)),"
+                text += "\(unit.index),\((layout.batchFile(unit.index) as NSString).lastPathComponent),\(position),\(CSV.field(input.id)),"
                     + CSV.field(input.relativePaths.joined(separator: "+")) + "\n"
             }
         }
-        try outputTree.write(text: text, to: batchDirectory + "/index.csv")
+        try outputTree.write(text: text, to: layout.batchIndex)
     }
 
     /// `batches`, or `batches/shard-K-of-N` in a sharded run (batches are formed within the shard).
@@ -120,29 +120,15 @@ extension PipelineRunner {
     }
 
     func writeReports(_ report: RunReport) throws -> [String] {
-        var written: [String] = []
-        for format in pipeline.reports {
+        try pipeline.reports.map { format in
+            let name = layout.reportFile(format)
             switch format {
-            case .json:
-                let name = reportName("report", "json")
-                try outputTree.write(try report.jsonData(), to: name)
-                written.append(try pipeline.outputPath(name))
-            case .csv:
-                let name = reportName("groups", "csv")
-                try outputTree.write(text: GroupsCSV.render(report.groupRows), to: name)
-                written.append(try pipeline.outputPath(name))
-            case .html:
-                let name = reportName("report", "html")
-                try outputTree.write(text: RunReportPage.render(report, title: "medprep run: \(pipeline.name)"), to: name)
-                written.append(try pipeline.outputPath(name))
+            case .json: try outputTree.write(try report.jsonData(), to: name)
+            case .csv: try outputTree.write(text: GroupsCSV.render(report.groupRows), to: name)
+            case .html: try outputTree.write(text: RunReportPage.render(report, title: "medprep run: \(pipeline.name)"), to: name)
             }
+            return try pipeline.outputPath(name)
         }
-        return written
-    }
-
-    /// `report.json`, or `report.shard-K-of-N.json` in a sharded run.
-    func reportName(_ stem: String, _ fileExtension: String) -> String {
-        layout.reportName(stem, fileExtension)
     }
 
     func parameters(_ plan: StagePlan) -> NormalizationParameters {
