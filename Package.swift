@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The flow is decode → batch → normalize → write → report; the pipeline engine composes those stages and the
+// The flow is decode → transform → normalize → write → report; the pipeline engine composes those stages and the
 // `medprep` executable is a thin command line over them. C libraries sit behind system-library targets, with
 // small C shims where libpng's longjmp and libtiff's varargs/callbacks must not cross Swift frames.
 let package = Package(
@@ -47,8 +47,8 @@ let package = Package(
             name: "MedPrepDecode",
             dependencies: ["MedPrepCore", "PNGShim", "TIFFShim", "CNIfTI", "CZlib", "CDeflate"]
         ),
-        // 2. Batch: per-scan transforms (clip, resample, crop-or-pad, channel selection) and batch assembly.
-        .target(name: "MedPrepBatch", dependencies: ["MedPrepCore"]),
+        // 2. Transform: per-scan transforms (spatial, intensity, channel) and batch assembly.
+        .target(name: "MedPrepTransform", dependencies: ["MedPrepCore"]),
         // 3. Normalize: GroupNorm, dataset statistics and normalizers over tensors (no file I/O).
         .target(name: "MedPrepNormalize", dependencies: ["MedPrepCore"]),
         // 4. Write: NIfTI-1 float32 (.nii, .nii.gz) and .npy.
@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "MedPrepPipeline",
             dependencies: [
-                "MedPrepCore", "MedPrepDecode", "MedPrepBatch", "MedPrepNormalize", "MedPrepWrite", "MedPrepReport",
+                "MedPrepCore", "MedPrepDecode", "MedPrepTransform", "MedPrepNormalize", "MedPrepWrite", "MedPrepReport",
                 "COpenSSL", "CXXHash",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "medprep",
             dependencies: [
-                "MedPrepCore", "MedPrepDecode", "MedPrepBatch", "MedPrepNormalize", "MedPrepWrite", "MedPrepReport",
+                "MedPrepCore", "MedPrepDecode", "MedPrepTransform", "MedPrepNormalize", "MedPrepWrite", "MedPrepReport",
                 "MedPrepPipeline", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -81,7 +81,7 @@ let package = Package(
         .target(name: "MedPrepTestSupport", path: "Tests/MedPrepTestSupport"),
         .testTarget(name: "MedPrepCoreTests", dependencies: ["MedPrepCore"]),
         .testTarget(name: "MedPrepDecodeTests", dependencies: ["MedPrepDecode"], exclude: ["Fixtures"]),
-        .testTarget(name: "MedPrepBatchTests", dependencies: ["MedPrepBatch"]),
+        .testTarget(name: "MedPrepTransformTests", dependencies: ["MedPrepTransform"]),
         .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore", "MedPrepTestSupport"]),
         .testTarget(name: "MedPrepWriteTests", dependencies: ["MedPrepWrite", "MedPrepDecode"]),
         .testTarget(name: "MedPrepReportTests",

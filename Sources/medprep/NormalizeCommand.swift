@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MedPrepBatch
+import MedPrepTransform
 import MedPrepCore
 import MedPrepDecode
 import MedPrepNormalize

@@ -1,4 +1,4 @@
-import MedPrepBatch
+import MedPrepTransform
 import MedPrepCore
 import MedPrepDecode
 

@@ -1,7 +1,7 @@
 import Foundation
 import MedPrepCore
 import Testing
-@testable import MedPrepBatch
+@testable import MedPrepTransform
 
 @Suite struct ResampleTests {
     @Test(arguments: ["resample_image_3d", "resample_label_3d", "resample_image_same_ratio_label", "resample_image_2d"])

@@ -1,7 +1,7 @@
 import Foundation
 import MedPrepCore
 import Testing
-@testable import MedPrepBatch
+@testable import MedPrepTransform
 
 @Suite struct BatchAssemblerTests {
     static func scan(_ name: String, c: Int = 1, d: Int = 2, h: Int = 3, w: Int = 4, start: Float = 0) -> Scan {

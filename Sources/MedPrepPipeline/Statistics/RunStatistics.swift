@@ -1,5 +1,5 @@
 import Foundation
-import MedPrepBatch
+import MedPrepTransform
 import MedPrepCore
 import MedPrepDecode
 import MedPrepNormalize

@@ -1,7 +1,7 @@
 import Foundation
 import MedPrepCore
 import Testing
-@testable import MedPrepBatch
+@testable import MedPrepTransform
 
 @Suite struct CropOrPadTests {
     @Test(arguments: ["crop_or_pad_image_mixed", "crop_or_pad_image_odd", "crop_or_pad_label", "crop_or_pad_2d"])

@@ -1,8 +1,8 @@
-import MedPrepBatch
+import MedPrepTransform
 import MedPrepCore
 import MedPrepNormalize
 
-/// The executable form of a pipeline's stages: per-scan transforms (from MedPrepBatch), then at most one
+/// The executable form of a pipeline's stages: per-scan transforms (from MedPrepTransform), then at most one
 /// normalization over the batch (from MedPrepNormalize). Label maps go through the spatial transforms only.
 public struct StagePlan: Sendable {
     public let transforms: [any ScanTransform]

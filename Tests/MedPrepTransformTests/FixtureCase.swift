@@ -1,6 +1,6 @@
 import Foundation
 import MedPrepCore
-@testable import MedPrepBatch
+@testable import MedPrepTransform
 
 /// One case written by `Scripts/fixtures/make_batch_fixtures.py` into `Tests/Fixtures/batch/`.
 struct FixtureCase: Decodable {

@@ -1,7 +1,7 @@
 import Foundation
 import MedPrepCore
 import Testing
-@testable import MedPrepBatch
+@testable import MedPrepTransform
 
 @Suite struct ChannelAndClipTests {
     static func raster(_ format: ScanFormat, channels: Int) -> Scan {
