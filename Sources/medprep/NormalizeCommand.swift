@@ -108,15 +108,15 @@ struct NormalizeCommand: ParsableCommand {
                 outcomes += failures.map { FileOutcome(input: $0.key, status: .failed, error: $0.value) }
             }
         }
-        let normalizer = try plan.makeNormalizer(statistics: statistics)!
+        let processor = CaseProcessor(loader: CaseLoader(reader: reader, plan: plan),
+                                      normalizer: try plan.makeNormalizer(statistics: statistics), nonFinite: policy)
         let failed = Set(outcomes.map(\.input))
-        let remaining = inputs.filter { !failed.contains($0) }
-        if batch {
-            outcomes += normalizeBatch(remaining, reader: reader, normalizer: normalizer, policy: policy)
-        } else {
-            for input in remaining {
-                outcomes.append(normalizeOne(input, reader: reader, normalizer: normalizer, policy: policy))
-            }
+        let remaining = inputs.filter { !failed.contains($0) }.map {
+            InputCase(id: $0, relativePaths: [$0], paths: [$0], channelNumbers: [0])
+        }
+        // One unit of all inputs with --batch, else one unit per input (a batch of one).
+        for unit in batch ? [remaining] : remaining.map({ [$0] }) where !unit.isEmpty {
+            outcomes += normalize(unit, processor: processor)
         }
         let report = RunReport(medprepVersion: MedPrep.version,
                                parameters: NormalizationParameters(method: method, groups: method == "groupnorm" ? groups : nil,
@@ -136,45 +136,42 @@ struct NormalizeCommand: ParsableCommand {
         if outcomes.contains(where: { $0.status == .failed }) { throw ExitStatus.someInputsFailed }
     }
 
-    func normalizeOne(_ input: String, reader: ScanReader, normalizer: any Normalizer, policy: NonFinitePolicy) -> FileOutcome {
+    /// Normalizes one unit through the case processor that `medprep run` uses, and writes each member to
+    /// `outputPath(of:)`, or the whole unit to `batch.npy` with `--batch`. Failed inputs come first, in input order.
+    func normalize(_ unit: [InputCase], processor: CaseProcessor) -> [FileOutcome] {
+        let result = processor.process(unit, threads: ProcessInfo.processInfo.activeProcessorCount) {
+            try processor.loader.decodeChannels($0.paths)
+        }
+        var outcomes = result.failures.map {
+            FileOutcome(input: $0.input.id, status: .failed, error: MedPrepError.wrap($0.error, path: $0.input.id))
+        }
+        guard let normalized = result.normalized else { return outcomes }
         do {
-            var scan = try reader.read(path: input)
-            let context = NormalizationContext(paths: [input], valueRanges: [scan.header.storedValueRange], nonFinite: policy)
-            let groups = try normalizer.normalize(&scan.tensor, context: context)
-            let path = outputPath(of: input)
-            if format == "npy" {
-                try NPYWriter.write(scan.tensor, to: path)
+            if batch {
+                let path = output + "/batch.npy"
+                try NPYWriter.write(normalized.batch.tensor, to: path)
+                for (n, input) in normalized.members.enumerated() {
+                    outcomes.append(FileOutcome(input: input.id, status: .processed, outputs: [path],
+                                                groups: normalized.groups.filter { $0.sample == n }))
+                }
             } else {
-                try NIfTIWriter.write(scan.tensor, geometry: scan.geometry, to: path)
-            }
-            return FileOutcome(input: input, status: .processed, outputs: [path], groups: groups)
-        } catch {
-            return FileOutcome(input: input, status: .failed, error: MedPrepError.wrap(error, path: input))
-        }
-    }
-
-    func normalizeBatch(_ inputs: [String], reader: ScanReader, normalizer: any Normalizer, policy: NonFinitePolicy) -> [FileOutcome] {
-        var scans: [Scan] = []
-        var outcomes: [FileOutcome] = []
-        for input in inputs {
-            do { scans.append(try reader.read(path: input)) } catch {
-                outcomes.append(FileOutcome(input: input, status: .failed, error: MedPrepError.wrap(error, path: input)))
-            }
-        }
-        guard !scans.isEmpty else { return outcomes }
-        do {
-            var batch = try BatchAssembler(batchSize: scans.count).assemble(scans)
-            let context = NormalizationContext(paths: scans.map(\.path), valueRanges: scans.map(\.header.storedValueRange),
-                                               nonFinite: policy)
-            let groups = try normalizer.normalize(&batch.tensor, context: context)
-            let path = output + "/batch.npy"
-            try NPYWriter.write(batch.tensor, to: path)
-            for (n, scan) in scans.enumerated() {
-                outcomes.append(FileOutcome(input: scan.path, status: .processed, outputs: [path],
-                                            groups: groups.filter { $0.sample == n }))
+                for (n, input) in normalized.members.enumerated() {
+                    let (scan, _, _) = normalized.member(n)
+                    let path = outputPath(of: input.id)
+                    if format == "npy" {
+                        try NPYWriter.write(scan.tensor, to: path)
+                    } else {
+                        try NIfTIWriter.write(scan.tensor, geometry: scan.geometry, to: path)
+                    }
+                    outcomes.append(FileOutcome(input: input.id, status: .processed, outputs: [path],
+                                                groups: normalized.groups.filter { $0.sample == n }))
+                }
             }
         } catch {
-            outcomes += scans.map { FileOutcome(input: $0.path, status: .failed, error: MedPrepError.wrap(error, path: $0.path)) }
+            let done = Set(outcomes.map(\.input))
+            outcomes += normalized.members.filter { !done.contains($0.id) }.map {
+                FileOutcome(input: $0.id, status: .failed, error: MedPrepError.wrap(error, path: $0.id))
+            }
         }
         return outcomes
     }

@@ -33,7 +33,8 @@ public struct CaseLoader: Sendable {
         return PreparedCase(image: image, label: label)
     }
 
-    func decodeChannels(_ paths: [String]) throws -> Scan {
+    /// Decodes the channel files of a case and stacks them along C.
+    package func decodeChannels(_ paths: [String]) throws -> Scan {
         guard var first = try paths.first.map({ try reader.read(path: $0) }) else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "a case without files")
         }

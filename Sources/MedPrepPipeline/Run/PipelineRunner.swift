@@ -152,10 +152,11 @@ public final class PipelineRunner: Sendable {
         let statistics = try resolveStatistics(plan: plan, loader: loader, cases: discovery.cases.filter { failures[$0.id] == nil },
                                                gate: statisticsGate,
                                                failures: &failures, notes: &notes)
-        let normalizer = try plan.makeNormalizer(statistics: statistics?.value)
+        let processor = CaseProcessor(loader: loader, normalizer: try plan.makeNormalizer(statistics: statistics?.value),
+                                      nonFinite: plan.nonFinite)
         let batched = pipeline.batches == .npy || plan.dependsOnBatch
         let usable = discovery.cases.filter { failures[$0.id] == nil }
-        let units = makeUnits(usable, batched: batched, statisticsHash: statistics?.hash)
+        let units = try makeUnits(usable, batched: batched, statisticsHash: statistics?.hash)
 
         let (staleUnits, upToDate, assessments) = assess(units, store: store, failures: &failures)
 
@@ -180,7 +181,7 @@ public final class PipelineRunner: Sendable {
         let threads = max(1, options.jobs / max(1, min(options.jobs, staleUnits.count)))
         let work = staleUnits, decided = assessments
         let processedUnits = WorkerPool.map(count: work.count, jobs: options.jobs) { index in
-            self.process(work[index], loader: loader, normalizer: normalizer, plan: plan, store: store,
+            self.process(work[index], processor: processor, store: store,
                          assessments: decided, statisticsHash: work[index].statisticsKey, threads: threads,
                          gate: gate)
         }
@@ -278,13 +279,14 @@ public final class PipelineRunner: Sendable {
     }
 
 
-    func makeUnits(_ cases: [InputCase], batched: Bool, statisticsHash: String?) -> [Unit] {
+    /// The units of work: one per case, or the batches of `BatchAssembler` when outputs are batched; a batch's
+    /// statistics key names its members and position, so a change of membership redoes the batch.
+    func makeUnits(_ cases: [InputCase], batched: Bool, statisticsHash: String?) throws -> [Unit] {
         guard batched else {
             return cases.enumerated().map { Unit(index: $0.offset, cases: [$0.element], statisticsKey: statisticsHash) }
         }
-        let size = max(1, pipeline.batchSize)
-        return stride(from: 0, to: cases.count, by: size).enumerated().map { number, start in
-            let members = Array(cases[start ..< min(start + size, cases.count)])
+        return try BatchAssembler(batchSize: pipeline.batchSize).ranges(count: cases.count).enumerated().map { number, range in
+            let members = Array(cases[range])
             let membership = SHA256.hexDigest(text: members.map(\.id).joined(separator: "\n") + "\n#\(number)")
             return Unit(index: number, cases: members, statisticsKey: (statisticsHash ?? "") + "|batch:" + membership)
         }
@@ -295,53 +297,27 @@ public final class PipelineRunner: Sendable {
         var outcome: FileOutcome
     }
 
-    /// Decodes, prepares, normalizes and writes one unit; records each case after its outputs are in place.
-    /// Settles `gate` when the unit holds its case, and writes nothing unless the gate passes.
-    func process(_ unit: Unit, loader: CaseLoader, normalizer: (any Normalizer)?, plan: StagePlan, store: StateStore?,
+    /// Decodes, prepares and normalizes one unit (`CaseProcessor`), then writes it; records each case after its
+    /// outputs are in place. Settles `gate` when the unit holds its case, and writes nothing unless the gate passes.
+    func process(_ unit: Unit, processor: CaseProcessor, store: StateStore?,
                  assessments: [String: InputAssessment], statisticsHash: String?, threads: Int,
                  gate: ChannelGate) -> [CaseResult] {
         guard !gate.hasFailed else { return [] }
-        var results: [CaseResult] = []
-        var prepared: [(InputCase, PreparedCase)] = []
-        for input in unit.cases {
-            do {
-                let decoded = try gate.decodeChannels(of: input, loader: loader)
-                prepared.append((input, try loader.load(input, decoded: decoded)))
-            } catch {
-                results.append(failure(input, error))
-            }
-        }
-        guard !prepared.isEmpty else { return results }
+        let result = processor.process(unit.cases, threads: threads) { try gate.decodeChannels(of: $0, loader: processor.loader) }
+        var results = result.failures.map { failure($0.input, $0.error) }
+        guard var normalized = result.normalized else { return results }
         do {
-            var batch: Tensor
-            if prepared.count > 1 {
-                try BatchAssembler.requireCommonShape(prepared.map(\.1.image))
-                batch = try Tensor.stacking(prepared.map(\.1.image.tensor))
-            } else {
-                // Moved out, so that the normalizer works in place instead of copying a shared buffer.
-                batch = prepared[0].1.image.tensor
-                prepared[0].1.image.tensor.storage = []
-            }
-            var groups: [GroupStatistics] = []
-            if let normalizer {
-                let context = NormalizationContext(paths: prepared.map(\.1.image.path),
-                                                   valueRanges: prepared.map(\.1.image.header.storedValueRange),
-                                                   nonFinite: plan.nonFinite, threads: threads)
-                groups = try normalizer.normalize(&batch, context: context)
-            }
             guard gate.waitUntilSettled() else { return [] }
             var batchFile: OutputFile?
             if pipeline.batches == .npy {
+                let batch = normalized.batch.tensor
                 batchFile = try recordedOutput(layout.batchFile(unit.index)) { tree, relative, observer in
                     try NPYWriter.write(batch, to: relative, in: tree, durable: options.fsync, observer: observer)
                 }
             }
-            for (n, (input, preparedCase)) in prepared.enumerated() {
-                var sample = preparedCase.image
-                sample.tensor = prepared.count > 1 ? batch.sample(n) : batch
-                var sampleGroups = groups.filter { $0.sample == n }
-                for index in sampleGroups.indices { sampleGroups[index].sample = 0 }
-                var files = try writeVolumes(sample, label: preparedCase.label, caseID: input.id)
+            for (n, input) in normalized.members.enumerated() {
+                var (sample, label, sampleGroups) = normalized.member(n)
+                var files = try writeVolumes(sample, label: label, caseID: input.id)
                 if let batchFile { files.append(batchFile) }
                 if let store {
                     try store.record(OutputRecord(caseID: input.id, inputs: assessments[input.id]?.inputs ?? [],
@@ -355,9 +331,9 @@ public final class PipelineRunner: Sendable {
                     input: input.relativePaths.joined(separator: "+"), status: .processed,
                     outputs: files.map(\.path), groups: sampleGroups)))
             }
-            ScratchArrays.recycle(&batch.storage)
+            ScratchArrays.recycle(&normalized.batch.tensor.storage)
         } catch {
-            for (input, _) in prepared where !results.contains(where: { $0.caseID == input.id }) {
+            for input in normalized.members where !results.contains(where: { $0.caseID == input.id }) {
                 results.append(failure(input, error))
             }
         }

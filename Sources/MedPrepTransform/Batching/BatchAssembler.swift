@@ -33,6 +33,20 @@ public struct BatchAssembler: Sendable {
         return try Self.stack(scans[...])
     }
 
+    /// One batch of all `scans` (any count ≥ 1), leaving `scans` without their voxels: a single scan's storage is
+    /// moved rather than copied (so a normalizer can work on it in place), several are stacked and released.
+    public static func assemble(consuming scans: inout [Scan]) throws -> Batch {
+        try requireCommonShape(scans)
+        guard scans.count > 1 else {
+            let scan = scans[0]
+            scans[0].tensor.storage = []
+            return try Batch(tensor: scan.tensor, paths: [scan.path], headers: [scan.header], geometries: [scan.geometry])
+        }
+        let batch = try stack(scans[...])
+        for index in scans.indices { scans[index].tensor.storage = [] }
+        return batch
+    }
+
     /// Throws unless `scans` is non-empty, each scan holds one sample, and all share the first scan's
     /// per-sample shape. The error lists up to 5 differing files with their shapes.
     public static func requireCommonShape(_ scans: [Scan]) throws {
