@@ -19,22 +19,22 @@ import CLinuxFile
 /// opened as an `OutputTree` (following links in the given path, which the user chose) and the tree writes the
 /// file. `medprep run` writes its outputs through the output directory's own `OutputTree`, which never follows a
 /// link below the output directory.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Writes `bytes` to `path` atomically, creating the parent directory if needed.
-    public static func write(_ bytes: some Collection<UInt8>, to path: String, durable: Bool = true,
+    package static func write(_ bytes: some Collection<UInt8>, to path: String, durable: Bool = true,
                              observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         try write(to: path, durable: durable, observer: observer) { try $0.write(contentsOf: bytes) }
     }
 
     /// Writes `text` as UTF-8 to `path` atomically.
-    public static func write(text: String, to path: String) throws {
+    package static func write(text: String, to path: String) throws {
         try write(Array(text.utf8), to: path)
     }
 
     /// Opens a temporary file beside `path`, lets `body` fill it, then fsyncs it and gives it the final name.
     /// On any error the temporary file is removed and the destination is untouched. `observer` sees every byte
     /// written, in order (e.g. to hash the file without reading it back).
-    public static func write(to path: String, durable: Bool = true, observer: ((UnsafeRawBufferPointer) -> Void)? = nil,
+    package static func write(to path: String, durable: Bool = true, observer: ((UnsafeRawBufferPointer) -> Void)? = nil,
                              _ body: (FileSink) throws -> Void) throws {
         try write(to: path, durable: durable, unnamed: true, observer: observer, body)
     }
@@ -49,7 +49,7 @@ public enum AtomicFile {
 }
 
 /// An open output file that accepts byte buffers; writes are retried until complete.
-public final class FileSink {
+package final class FileSink {
     let descriptor: Int32
     let path: String
     let observer: ((UnsafeRawBufferPointer) -> Void)?
@@ -67,7 +67,7 @@ public final class FileSink {
     /// once contend on: 24 outputs of 42 MB from 2 workers took 0.33–0.43 s of system time with it, 0.41–0.77 s
     /// without. Where the file system cannot preallocate, or elsewhere than Linux, nothing happens.
     /// - Throws: `MedPrepError(.io)` when the file system has no room (or quota) for `byteCount` bytes.
-    public func preallocate(_ byteCount: Int) throws {
+    package func preallocate(_ byteCount: Int) throws {
         #if os(Linux)
         guard byteCount > 0, fallocate(descriptor, 0, 0, off_t(byteCount)) != 0 else { return }
         if errno == ENOSPC || errno == EDQUOT {
@@ -77,7 +77,7 @@ public final class FileSink {
     }
 
     /// Writes all of `bytes`.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         observer?(bytes)
         var offset = 0
         while offset < bytes.count {
@@ -91,12 +91,12 @@ public final class FileSink {
     }
 
     /// Writes all of `bytes`.
-    public func write(_ bytes: [UInt8]) throws {
+    package func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
     /// Writes all of `bytes`, without a copy when they are contiguous.
-    public func write(contentsOf bytes: some Collection<UInt8>) throws {
+    package func write(contentsOf bytes: some Collection<UInt8>) throws {
         try bytes.withContiguousStorageIfAvailable { try write(UnsafeRawBufferPointer($0)) }
             ?? Array(bytes).withUnsafeBytes { try write($0) }
     }

@@ -2,7 +2,7 @@ import Foundation
 
 extension MedPrepError {
     /// `error` as a `MedPrepError` attributed to `path` (kept as is when it already is one with a path).
-    public static func wrap(_ error: Error, path: String?) -> MedPrepError {
+    package static func wrap(_ error: Error, path: String?) -> MedPrepError {
         if let error = error as? MedPrepError {
             return path.map { error.at($0) } ?? error
         }

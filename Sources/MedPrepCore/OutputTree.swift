@@ -17,16 +17,16 @@ import CLinuxFile
 ///   it; deletes (`unlinkat`) and `status` take only regular files.
 ///
 /// Files are written atomically: see `AtomicFile` for the temporary files, `fsync` and `FileSink`.
-public final class OutputTree: Sendable {
+package final class OutputTree: Sendable {
     /// The root as given (used in messages).
-    public let path: String
+    package let path: String
     /// The root's descriptor, open for the tree's lifetime.
     let descriptor: Int32
 
     /// Opens the directory `directory` (following links in `directory` itself), creating it and its parents first
     /// when it is missing and `create` is set.
     /// - Throws: `MedPrepError(.io)` when it cannot be created or opened, or is not a directory.
-    public init(directory: String, create: Bool = true) throws {
+    package init(directory: String, create: Bool = true) throws {
         var fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0, errno == ENOENT, create {
             do {
@@ -47,23 +47,23 @@ public final class OutputTree: Sendable {
 
     /// The directory holding the user-given file path `path` (created if needed) as a tree, and the file's name
     /// in it: how `AtomicFile` writes to paths given on the command line.
-    public static func containing(_ path: String) throws -> (tree: OutputTree, name: String) {
+    package static func containing(_ path: String) throws -> (tree: OutputTree, name: String) {
         let directory = (path as NSString).deletingLastPathComponent
         return (try OutputTree(directory: directory.isEmpty ? "." : directory), (path as NSString).lastPathComponent)
     }
 
     /// `relative` joined to the root, for messages.
-    public func location(_ relative: String) -> String { path + "/" + relative }
+    package func location(_ relative: String) -> String { path + "/" + relative }
 
     // MARK: Contained paths
 
     /// Whether `relative` is a contained path: not empty, not absolute, without empty, `.` or `..` components, and
     /// without NUL bytes.
-    public static func isContained(_ relative: String) -> Bool { (try? components(relative)) != nil }
+    package static func isContained(_ relative: String) -> Bool { (try? components(relative)) != nil }
 
     /// Throws unless `relative` is a contained path (`isContained`).
     /// - Throws: `MedPrepError(.invalidArgument)` naming the path.
-    public static func checkContained(_ relative: String) throws { _ = try components(relative) }
+    package static func checkContained(_ relative: String) throws { _ = try components(relative) }
 
     /// The components of contained path `relative`.
     static func components(_ relative: String) throws -> [String] {
@@ -85,18 +85,18 @@ public final class OutputTree: Sendable {
     /// temporary file is removed and the destination is untouched. `observer` sees every byte written, in order.
     /// - Throws: `MedPrepError` for a path that is not contained, a directory component that is a symbolic link
     ///   or not a directory, and I/O failures; whatever `body` throws.
-    public func write(to relative: String, durable: Bool = true, observer: ((UnsafeRawBufferPointer) -> Void)? = nil,
+    package func write(to relative: String, durable: Bool = true, observer: ((UnsafeRawBufferPointer) -> Void)? = nil,
                       _ body: (FileSink) throws -> Void) throws {
         try write(to: relative, durable: durable, unnamed: true, observer: observer, body)
     }
 
     /// Writes `bytes` to file `relative` atomically (`write(to:durable:observer:_:)`).
-    public func write(_ bytes: some Collection<UInt8>, to relative: String, durable: Bool = true) throws {
+    package func write(_ bytes: some Collection<UInt8>, to relative: String, durable: Bool = true) throws {
         try write(to: relative, durable: durable) { try $0.write(contentsOf: bytes) }
     }
 
     /// Writes `text` as UTF-8 to file `relative` atomically.
-    public func write(text: String, to relative: String, durable: Bool = true) throws {
+    package func write(text: String, to relative: String, durable: Bool = true) throws {
         try write(Array(text.utf8), to: relative, durable: durable)
     }
 
@@ -193,7 +193,7 @@ public final class OutputTree: Sendable {
     }
 
     /// Whether `name` has the form of a temporary file name (`.<name>.tmp-XXXXXX`).
-    public static func isTemporaryName(_ name: String) -> Bool {
+    package static func isTemporaryName(_ name: String) -> Bool {
         guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards) else { return false }
         return name[marker.upperBound...].count == 6
     }

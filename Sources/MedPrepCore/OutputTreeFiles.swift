@@ -1,13 +1,13 @@
 import Foundation
 
 /// Size and modification time of a regular file in an `OutputTree`.
-public struct OutputFileStatus: Sendable, Equatable {
+package struct OutputFileStatus: Sendable, Equatable {
     /// Length in bytes.
-    public var size: Int64
+    package var size: Int64
     /// Modification time in nanoseconds since 1970 (`st_mtim`).
-    public var modifiedNanoseconds: Int64
+    package var modifiedNanoseconds: Int64
 
-    public init(size: Int64, modifiedNanoseconds: Int64) {
+    package init(size: Int64, modifiedNanoseconds: Int64) {
         self.size = size
         self.modifiedNanoseconds = modifiedNanoseconds
     }
@@ -21,7 +21,7 @@ extension OutputTree {
     /// - Returns: true when it was removed; false when nothing is there (nor its directory).
     /// - Throws: `MedPrepError` when the path is not contained, a directory component is a symbolic link or not
     ///   a directory, or the entry is not a regular file (a link, a directory…), which is kept.
-    public func removeFile(_ relative: String) throws -> Bool {
+    package func removeFile(_ relative: String) throws -> Bool {
         try withDirectory(of: relative, create: false) { directory, name in
             guard let info = try entry(name, in: directory, relative: relative) else { return false }
             try requireKind(info, S_IFREG, shown: relative)
@@ -36,7 +36,7 @@ extension OutputTree {
     /// Size and modification time of regular file `relative`; nil when nothing is there (nor its directory).
     /// - Throws: `MedPrepError` when the path is not contained, a directory component is a symbolic link or not a
     ///   directory, or the entry is not a regular file.
-    public func status(of relative: String) throws -> OutputFileStatus? {
+    package func status(of relative: String) throws -> OutputFileStatus? {
         try withDirectory(of: relative, create: false) { directory, name -> OutputFileStatus? in
             guard let info = try entry(name, in: directory, relative: relative) else { return nil }
             try requireKind(info, S_IFREG, shown: relative)
@@ -47,7 +47,7 @@ extension OutputTree {
     /// Opens regular file `relative` for reading (`O_NOFOLLOW`, type checked on the open descriptor); the caller
     /// closes the returned descriptor.
     /// - Throws: `MedPrepError` when it is missing, not contained, reached through a link, or not a regular file.
-    public func openForReading(_ relative: String) throws -> Int32 {
+    package func openForReading(_ relative: String) throws -> Int32 {
         let opened = try withDirectory(of: relative, create: false) { directory, name -> Int32 in
             let fd = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
             guard fd >= 0 else {
@@ -70,7 +70,7 @@ extension OutputTree {
 
     /// Hands every chunk (up to `chunkSize` bytes) of regular file `relative` to `body`, in order (e.g. to rehash
     /// an output). Throws as `openForReading`, and for read errors.
-    public func read(_ relative: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package func read(_ relative: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let fd = try openForReading(relative)
         defer { close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, chunkSize), alignment: 64)
@@ -90,7 +90,7 @@ extension OutputTree {
     /// only into real directories; only regular files are removed. Call it only while no other process writes
     /// into the tree. Returns the paths removed, relative to the root.
     @discardableResult
-    public func removeStaleTemporaries() -> [String] {
+    package func removeStaleTemporaries() -> [String] {
         var removed: [String] = []
         sweep(descriptor, prefix: "", removed: &removed)
         return removed

@@ -13,25 +13,25 @@ import Darwin
 ///
 /// An array taken from here has the requested count and unspecified contents: the caller overwrites every element.
 /// At most `sparesPerKind` arrays of each element type wait per thread, the largest ones kept.
-public enum ScratchArrays {
+package enum ScratchArrays {
     /// Arrays smaller than this are not kept: the heap handles them well.
-    public static let minimumBytes = 1 << 20
+    package static let minimumBytes = 1 << 20
     static let sparesPerKind = 3
 
     /// An array of `count` bytes with unspecified contents.
-    public static func bytes(count: Int) -> [UInt8] { take(count: count, from: \.bytes) { _ in } }
+    package static func bytes(count: Int) -> [UInt8] { take(count: count, from: \.bytes) { _ in } }
 
     /// An array of `count` floats with unspecified contents.
-    public static func floats(count: Int) -> [Float] { take(count: count, from: \.floats) { _ in } }
+    package static func floats(count: Int) -> [Float] { take(count: count, from: \.floats) { _ in } }
 
     /// `bytes(count:)` for a size a file declares: throws `.tooLarge` naming `path` when the memory cannot be had
     /// (`reserve(bytes:for:path:)`), where a failed Swift allocation would abort the process.
-    public static func bytes(count: Int, path: String?) throws -> [UInt8] {
+    package static func bytes(count: Int, path: String?) throws -> [UInt8] {
         try take(count: count, from: \.bytes) { try reserve(bytes: $0, for: "\(count) bytes of data", path: path) }
     }
 
     /// `floats(count:)` for a size a file declares; throws `.tooLarge` as `bytes(count:path:)` does.
-    public static func floats(count: Int, path: String?) throws -> [Float] {
+    package static func floats(count: Int, path: String?) throws -> [Float] {
         try take(count: count, from: \.floats) { try reserve(bytes: $0, for: "\(count) float32 values", path: path) }
     }
 
@@ -39,7 +39,7 @@ public enum ScratchArrays {
     /// the process) then `free`, so that the array allocated right after gets the same memory. A failure (out of
     /// memory, or over the address-space limit `ulimit -v` / Slurm set) throws `.tooLarge` naming `path`, failing
     /// that one file instead of the run.
-    public static func reserve(bytes: Int, for what: String, path: String?) throws {
+    package static func reserve(bytes: Int, for what: String, path: String?) throws {
         guard bytes >= minimumBytes else { return }
         guard bytes < Int.max, let probe = malloc(bytes) else {
             throw MedPrepError(.tooLarge, path: path,
@@ -50,10 +50,10 @@ public enum ScratchArrays {
     }
 
     /// Keeps `array`'s storage for reuse on this thread, leaving `array` empty.
-    public static func recycle(_ array: inout [UInt8]) { give(&array, to: \.bytes) }
+    package static func recycle(_ array: inout [UInt8]) { give(&array, to: \.bytes) }
 
     /// Keeps `array`'s storage for reuse on this thread, leaving `array` empty.
-    public static func recycle(_ array: inout [Float]) { give(&array, to: \.floats) }
+    package static func recycle(_ array: inout [Float]) { give(&array, to: \.floats) }
 
     /// The smallest spare that holds `count` elements, else the largest spare grown, else a new array. `check`
     /// sees the byte size of every large block about to be allocated. A new array's memory is not touched here:

@@ -30,7 +30,7 @@ public enum NIfTIWriter {
 
     /// As `write(_:geometry:to:durable:observer:)`, to file `relative` of `tree` (never through a symbolic link
     /// below the tree's root; see `OutputTree`).
-    public static func write(_ tensor: Tensor, geometry: ScanGeometry, to relative: String, in tree: OutputTree,
+    package static func write(_ tensor: Tensor, geometry: ScanGeometry, to relative: String, in tree: OutputTree,
                              durable: Bool = true,
                              observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let path = tree.location(relative)

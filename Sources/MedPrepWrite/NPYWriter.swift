@@ -15,7 +15,7 @@ public enum NPYWriter {
 
     /// As `write(_:to:durable:observer:)`, to file `relative` of `tree` (never through a symbolic link below the
     /// tree's root; see `OutputTree`).
-    public static func write(_ tensor: Tensor, to relative: String, in tree: OutputTree, durable: Bool = true,
+    package static func write(_ tensor: Tensor, to relative: String, in tree: OutputTree, durable: Bool = true,
                              observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let header = self.header(shape: tensor.shape.outputDimensions)
         try tree.write(to: relative, durable: durable, observer: observer) { sink in

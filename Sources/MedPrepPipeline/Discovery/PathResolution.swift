@@ -1,16 +1,16 @@
 import Foundation
 
 /// Lexical path arithmetic (no file system access, symlinks are not resolved).
-public enum PathResolution {
+package enum PathResolution {
     /// `path` made absolute against `base` (when relative) and normalized: `.` and empty components removed,
     /// `..` applied lexically (never above `/`). `~` is not expanded.
-    public static func absolute(_ path: String, base: String) -> String {
+    package static func absolute(_ path: String, base: String) -> String {
         let joined = path.hasPrefix("/") ? path : base + "/" + path
         return normalize(joined)
     }
 
     /// Removes `.` and empty components and applies `..` lexically; the result starts with `/` if `path` does.
-    public static func normalize(_ path: String) -> String {
+    package static func normalize(_ path: String) -> String {
         var components = [Substring]()
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             switch component {
@@ -30,20 +30,20 @@ public enum PathResolution {
     }
 
     /// Whether absolute, normalized `path` is `directory` or lies below it.
-    public static func isWithin(_ path: String, directory: String) -> Bool {
+    package static func isWithin(_ path: String, directory: String) -> Bool {
         if directory == "/" { return path.hasPrefix("/") }
         return path == directory || path.hasPrefix(directory + "/")
     }
 
     /// Whether `relative` is a relative path that cannot leave the directory it is joined to:
     /// not absolute, not empty, and without `..` components.
-    public static func isContained(_ relative: String) -> Bool {
+    package static func isContained(_ relative: String) -> Bool {
         guard !relative.isEmpty, !relative.hasPrefix("/") else { return false }
         return !relative.split(separator: "/", omittingEmptySubsequences: false).contains("..")
     }
 
     /// The current working directory, or `/` if it cannot be read.
-    public static var currentDirectory: String {
+    package static var currentDirectory: String {
         FileManager.default.currentDirectoryPath.isEmpty ? "/" : FileManager.default.currentDirectoryPath
     }
 }

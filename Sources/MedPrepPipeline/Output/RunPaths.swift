@@ -9,24 +9,24 @@ import MedPrepCore
 /// lexical paths and on the paths with their existing parts resolved by `realpath(3)`, so that `out -> input` or an
 /// input reached through a symbolic link is recognised as well. The runner checks before it takes the lock, so a
 /// violating run writes nothing, not even `.medprep/`.
-public enum RunPaths {
+package enum RunPaths {
     /// A violation: a directory that is written and one that is read overlap.
-    public struct Overlap: Error, Sendable, CustomStringConvertible {
+    package struct Overlap: Error, Sendable, CustomStringConvertible {
         /// What is read (`input directory` or `label directory`) and its path as given.
-        public var readRole: String
-        public var readPath: String
-        public var outputPath: String
+        package var readRole: String
+        package var readPath: String
+        package var outputPath: String
         /// The resolved paths when they, not the lexical ones, overlap.
-        public var resolved: (read: String, output: String)?
+        package var resolved: (read: String, output: String)?
 
-        public var description: String {
+        package var description: String {
             var text = "output directory \(outputPath) overlaps the \(readRole) \(readPath)"
             if let resolved { text += " (after resolving symbolic links: \(resolved.output) and \(resolved.read))" }
             return text
         }
 
         /// What to do about it.
-        public var advice: String {
+        package var advice: String {
             "medprep would read its own outputs or overwrite its inputs; choose an output directory outside the "
                 + "\(readRole) and not one of its parents (for example a sibling directory)"
         }
@@ -44,7 +44,7 @@ public enum RunPaths {
     }
 
     /// Every overlap between the output directory and a directory the run reads.
-    public static func overlaps(_ pipeline: ResolvedPipeline) -> [Overlap] {
+    package static func overlaps(_ pipeline: ResolvedPipeline) -> [Overlap] {
         let output = pipeline.outputDirectory
         let resolvedOutput = resolvingExistingPart(output)
         return readDirectories(pipeline).compactMap { role, path in
@@ -58,7 +58,7 @@ public enum RunPaths {
     }
 
     /// Every overlap as a pipeline issue at `output.directory`, naming both paths.
-    public static func issues(_ pipeline: ResolvedPipeline) -> [PipelineIssue] {
+    package static func issues(_ pipeline: ResolvedPipeline) -> [PipelineIssue] {
         overlaps(pipeline).map {
             PipelineIssue(file: pipeline.file, at: pipeline.sourceMap.location("output.directory"),
                           found: $0.description, expected: "an output directory outside the \($0.readRole) and not one of its parents")
@@ -66,7 +66,7 @@ public enum RunPaths {
     }
 
     /// - Throws: `MedPrepError(.invalidArgument)` naming both paths of the first overlap; the command line exits 2.
-    public static func check(_ pipeline: ResolvedPipeline) throws {
+    package static func check(_ pipeline: ResolvedPipeline) throws {
         guard let overlap = overlaps(pipeline).first else { return }
         throw MedPrepError(.invalidArgument, path: nil, reason: "refusing to run: \(overlap.description); \(overlap.advice). "
             + "Nothing was written")
@@ -95,7 +95,7 @@ public enum RunPaths {
     /// leading to them, may be a symbolic link, so that the lock, the state store and the statistics files never
     /// land outside the output directory.
     /// - Throws: `MedPrepError(.io)` naming the link (the command line exits 74).
-    public static func checkStateDirectory(_ pipeline: ResolvedPipeline, stateDirectory: String) throws {
+    package static func checkStateDirectory(_ pipeline: ResolvedPipeline, stateDirectory: String) throws {
         var paths = [pipeline.stateDirectory]
         if stateDirectory != pipeline.stateDirectory { paths.append(stateDirectory) }
         for directory in [pipeline.stateDirectory, stateDirectory] {
@@ -115,7 +115,7 @@ public enum RunPaths {
     /// For commands that write named files next to no state store (`medprep normalize`): every planned output
     /// (path and the input it comes from, nil for reports) must be neither an input file, compared lexically and
     /// after `realpath`, nor the output of two inputs. Returns one message per clash, naming the paths.
-    public static func clashes(outputs: [(path: String, source: String?)], inputs: [String]) -> [String] {
+    package static func clashes(outputs: [(path: String, source: String?)], inputs: [String]) -> [String] {
         let base = PathResolution.currentDirectory
         func key(_ path: String) -> String { resolvingExistingPart(PathResolution.absolute(path, base: base)) }
         var inputKeys = [String: String]()

@@ -16,12 +16,12 @@ import MedPrepCore
 ///
 /// Holders write `pid host` into `lock` (unsharded) or `shard-K-of-N/lock`, for the message others get.
 /// Waiting polls every 0.1 s with nothing held in between, so a waiter never blocks compatible runs.
-public final class RunLock {
+package final class RunLock {
     /// The output directory and the main lock file `<output>/.medprep/lock`.
-    public let directory: String
-    public let path: String
+    package let directory: String
+    package let path: String
     /// The shard this lock was taken for, nil for an unsharded run.
-    public let shard: Shard?
+    package let shard: Shard?
     private var descriptors: [Int32] = []
 
     /// Takes the lock for an unsharded run (`shard` nil) or for shard `shard` of a sharded run.
@@ -30,7 +30,7 @@ public final class RunLock {
     ///   - timeout: with `wait`, give up after this many seconds (nil: wait as long as it takes).
     /// - Throws: `RunLockHeld` when held (and not waiting, or the time-out expired); `MedPrepError(.io)` when a
     ///   lock file or the state directory cannot be created, opened or locked.
-    public init(outputDirectory: String, shard: Shard? = nil, wait: Bool = false, timeout: Double? = nil) throws {
+    package init(outputDirectory: String, shard: Shard? = nil, wait: Bool = false, timeout: Double? = nil) throws {
         directory = outputDirectory
         self.shard = shard
         let stateDirectory = outputDirectory + "/.medprep"
@@ -49,10 +49,10 @@ public final class RunLock {
     }
 
     /// Whether this instance still holds the lock.
-    public var isHeld: Bool { !descriptors.isEmpty }
+    package var isHeld: Bool { !descriptors.isEmpty }
 
     /// Releases the lock (idempotent): closing the files releases their locks.
-    public func release() {
+    package func release() {
         descriptors.reversed().forEach { close($0) }
         descriptors = []
     }

@@ -4,8 +4,8 @@ import Foundation
 ///
 /// Results are stored at their item's index, so the outcome does not depend on which thread ran what.
 /// At most `jobs` items are in flight at once, which bounds memory by jobs × (one item's working set).
-public enum WorkerPool {
-    public static func map<Result: Sendable>(count: Int, jobs: Int, _ body: @Sendable (Int) -> Result) -> [Result] {
+package enum WorkerPool {
+    package static func map<Result: Sendable>(count: Int, jobs: Int, _ body: @Sendable (Int) -> Result) -> [Result] {
         let results = ResultSlots<Result>(count: count)
         let next = Counter()
         DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, count))) { _ in
@@ -23,7 +23,7 @@ public enum WorkerPool {
     ///
     /// Workers keep going while earlier results wait to be consumed, but never start an item more than
     /// `lookahead` past the last consumed one, so at most `lookahead` results are held at once.
-    public static func forEachInOrder<Result: Sendable>(count: Int, jobs: Int, lookahead: Int,
+    package static func forEachInOrder<Result: Sendable>(count: Int, jobs: Int, lookahead: Int,
                                                         _ body: @Sendable (Int) -> Result,
                                                         consume: (Int, Result) -> Void) {
         withoutActuallyEscaping(consume) { consume in

@@ -8,10 +8,10 @@ import MedPrepCore
 /// nothing: XXH3 runs at tens of GB/s, where SHA-256 (1.8 GB/s with SHA-NI) took 18 % of a `.nii → .nii` run. It
 /// detects changed or damaged files; it is not meant to resist a deliberate collision, which is no threat to a
 /// cache of regenerable outputs. Pipeline hashes and shard assignment use `SHA256`.
-public final class ContentDigest {
+package final class ContentDigest {
     private let state: OpaquePointer
 
-    public init() {
+    package init() {
         guard let state = XXH3_createState(), XXH3_128bits_reset(state) == XXH_OK else {
             fatalError("libxxhash cannot create a hash state")
         }
@@ -23,19 +23,19 @@ public final class ContentDigest {
     }
 
     /// Appends `bytes`.
-    public func update(_ bytes: UnsafeRawBufferPointer) {
+    package func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         _ = XXH3_128bits_update(state, base, bytes.count)
     }
 
     /// The digest of everything appended, as 32 lowercase hex digits (high 64 bits first, as `xxhsum -H2`).
-    public func finalizeHex() -> String {
+    package func finalizeHex() -> String {
         let digest = XXH3_128bits_digest(state)
         return hex(digest.high64) + hex(digest.low64)
     }
 
     /// The digest of the regular file at `path`.
-    public static func hexDigest(file path: String) throws -> String {
+    package static func hexDigest(file path: String) throws -> String {
         let digest = ContentDigest()
         try FileChunks.read(path) { digest.update($0) }
         return digest.finalizeHex()
@@ -43,7 +43,7 @@ public final class ContentDigest {
 
     /// The digest of regular file `relative` of `tree`, read without following a symbolic link below the tree's
     /// root (`OutputTree.read`): how a recorded output is rehashed.
-    public static func hexDigest(of relative: String, in tree: OutputTree) throws -> String {
+    package static func hexDigest(of relative: String, in tree: OutputTree) throws -> String {
         let digest = ContentDigest()
         try tree.read(relative) { digest.update($0) }
         return digest.finalizeHex()

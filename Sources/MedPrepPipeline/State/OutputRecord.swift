@@ -2,16 +2,16 @@ import Foundation
 import MedPrepCore
 
 /// Size, modification time and content hash of one input file when it was processed.
-public struct InputFingerprint: Hashable, Sendable {
+package struct InputFingerprint: Hashable, Sendable {
     /// Absolute path as discovery reported it.
-    public var path: String
-    public var size: Int64
+    package var path: String
+    package var size: Int64
     /// Modification time in nanoseconds since the Unix epoch (`st_mtim`).
-    public var modifiedNanoseconds: Int64
+    package var modifiedNanoseconds: Int64
     /// `ContentDigest` (XXH3-128, hex) of the contents.
-    public var digest: String
+    package var digest: String
 
-    public init(path: String, size: Int64, modifiedNanoseconds: Int64, digest: String) {
+    package init(path: String, size: Int64, modifiedNanoseconds: Int64, digest: String) {
         self.path = path
         self.size = size
         self.modifiedNanoseconds = modifiedNanoseconds
@@ -20,7 +20,7 @@ public struct InputFingerprint: Hashable, Sendable {
 
     /// `stat(2)` of `path`: size and modification time (following symbolic links).
     /// - Throws: `MedPrepError(.io)` if the file cannot be stat'ed or is not a regular file.
-    public static func status(of path: String) throws -> (size: Int64, modifiedNanoseconds: Int64) {
+    package static func status(of path: String) throws -> (size: Int64, modifiedNanoseconds: Int64) {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw MedPrepError(.io, path: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
@@ -33,16 +33,16 @@ public struct InputFingerprint: Hashable, Sendable {
 }
 
 /// One written output file.
-public struct OutputFile: Hashable, Sendable {
+package struct OutputFile: Hashable, Sendable {
     /// Path relative to the output directory.
-    public var path: String
-    public var size: Int64
+    package var path: String
+    package var size: Int64
     /// `ContentDigest` (XXH3-128, hex) of the contents.
-    public var digest: String
+    package var digest: String
     /// Modification time in nanoseconds since the Unix epoch once written; nil in records of older versions.
-    public var modifiedNanoseconds: Int64?
+    package var modifiedNanoseconds: Int64?
 
-    public init(path: String, size: Int64, digest: String, modifiedNanoseconds: Int64? = nil) {
+    package init(path: String, size: Int64, digest: String, modifiedNanoseconds: Int64? = nil) {
         self.path = path
         self.size = size
         self.digest = digest
@@ -51,23 +51,23 @@ public struct OutputFile: Hashable, Sendable {
 }
 
 /// What the state store keeps for one processed case.
-public struct OutputRecord: Hashable, Sendable {
+package struct OutputRecord: Hashable, Sendable {
     /// Case id (`InputCase.id`).
-    public var caseID: String
+    package var caseID: String
     /// Input files (channels, then the label map if any), in order.
-    public var inputs: [InputFingerprint]
+    package var inputs: [InputFingerprint]
     /// The pipeline hash the outputs were made with (`ResolvedPipeline.processingHash`).
-    public var pipelineHash: String
+    package var pipelineHash: String
     /// Hash of the dataset statistics used, if any.
-    public var statisticsHash: String?
-    public var medprepVersion: String
-    public var outputs: [OutputFile]
+    package var statisticsHash: String?
+    package var medprepVersion: String
+    package var outputs: [OutputFile]
     /// The case's per-group statistics as reported (JSON of `[GroupStatistics]`), for the reports of later runs
     /// that find it up to date; nil in records of older versions.
-    public var groupsJSON: String?
-    public var recordedAt: Date
+    package var groupsJSON: String?
+    package var recordedAt: Date
 
-    public init(caseID: String, inputs: [InputFingerprint], pipelineHash: String, statisticsHash: String?,
+    package init(caseID: String, inputs: [InputFingerprint], pipelineHash: String, statisticsHash: String?,
                 medprepVersion: String, outputs: [OutputFile], groupsJSON: String? = nil, recordedAt: Date = Date()) {
         self.caseID = caseID
         self.inputs = inputs
@@ -81,7 +81,7 @@ public struct OutputRecord: Hashable, Sendable {
 }
 
 /// Whether a case needs processing.
-public enum InputDecision: Hashable, Sendable {
+package enum InputDecision: Hashable, Sendable {
     /// No record for this case.
     case new
     /// A record exists but something differs; the reason says what.
@@ -91,7 +91,7 @@ public enum InputDecision: Hashable, Sendable {
 }
 
 /// A decision plus the current fingerprints of the case's inputs, to pass on to `StateStore.record`.
-public struct InputAssessment: Hashable, Sendable {
-    public var decision: InputDecision
-    public var inputs: [InputFingerprint]
+package struct InputAssessment: Hashable, Sendable {
+    package var decision: InputDecision
+    package var inputs: [InputFingerprint]
 }

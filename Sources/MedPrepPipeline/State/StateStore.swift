@@ -15,18 +15,18 @@ import MedPrepCore
 /// is therefore not noticed; `touch`-ing a file costs one rehash and, when the content is the same, only
 /// refreshes the stored timestamp. Outputs follow the same policy against the digest taken as they were written:
 /// one whose size changed, or whose content changed under a new timestamp, makes its case stale.
-public final class StateStore: Sendable {
+package final class StateStore: Sendable {
     /// Output directory the record's output paths are relative to.
-    public let outputDirectory: String
+    package let outputDirectory: String
     /// The output directory opened for checking recorded outputs without following symbolic links; nil when it
     /// cannot be opened (every recorded output then counts as missing).
     let outputTree: OutputTree?
     /// The SQLite file.
-    public let path: String
+    package let path: String
     private let database: DatabaseQueue
 
     /// Set when the database was found damaged and was moved aside (see `init`): the message to show the user.
-    public let recovery: String?
+    package let recovery: String?
 
     /// Opens (creating if needed) the state database `<stateDirectory>/state.sqlite` of `outputDirectory`
     /// (default state directory `<output>/.medprep`).
@@ -42,7 +42,7 @@ public final class StateStore: Sendable {
     /// is safe because outputs are only ever replaced whole. `recovery` says so. Call it only while holding the
     /// run lock. Without `recoverDamaged` (dry runs) the error says what to do.
     /// - Throws: `MedPrepError(.io)` if the directory or database cannot be created, opened, or moved aside.
-    public init(outputDirectory: String, stateDirectory: String? = nil, durable: Bool = true,
+    package init(outputDirectory: String, stateDirectory: String? = nil, durable: Bool = true,
                 recoverDamaged: Bool = false) throws {
         self.outputDirectory = outputDirectory
         let directory = stateDirectory ?? outputDirectory + "/.medprep"
@@ -192,7 +192,7 @@ public final class StateStore: Sendable {
     // them anew each time cost more CPU than the SQLite work itself.
 
     /// The record of `caseID`, if any.
-    public func record(caseID: String) throws -> OutputRecord? {
+    package func record(caseID: String) throws -> OutputRecord? {
         try access { try database.read { try Self.fetch(caseID, db: $0) } }
     }
 
@@ -213,7 +213,7 @@ public final class StateStore: Sendable {
     }
 
     /// Inserts or replaces the record of a case, in one transaction. Call after the outputs are in place.
-    public func record(_ record: OutputRecord) throws {
+    package func record(_ record: OutputRecord) throws {
         try access {
             try database.write { db in
                 try db.cachedStatement(sql: "DELETE FROM cases WHERE case_id = ?").execute(arguments: [record.caseID])
@@ -238,12 +238,12 @@ public final class StateStore: Sendable {
     }
 
     /// All recorded case ids, sorted.
-    public func caseIDs() throws -> [String] {
+    package func caseIDs() throws -> [String] {
         try access { try database.read { try String.fetchAll($0, sql: "SELECT case_id FROM cases ORDER BY case_id") } }
     }
 
     /// Every recorded output path with the case that records it (a batch file appears once per case of its batch).
-    public func outputPaths() throws -> [(caseID: String, path: String)] {
+    package func outputPaths() throws -> [(caseID: String, path: String)] {
         try access {
             try database.read { db in
                 try Row.fetchAll(db, sql: "SELECT case_id, path FROM output_files").map { (caseID: $0["case_id"], path: $0["path"]) }
@@ -252,12 +252,12 @@ public final class StateStore: Sendable {
     }
 
     /// Recorded cases whose id is not in `present` (their inputs were removed), sorted.
-    public func removedCases(present: Set<String>) throws -> [String] {
+    package func removedCases(present: Set<String>) throws -> [String] {
         try caseIDs().filter { !present.contains($0) }
     }
 
     /// Deletes the records of `caseIDs` (prune), in one transaction. Unknown ids are ignored.
-    public func delete(caseIDs: [String]) throws {
+    package func delete(caseIDs: [String]) throws {
         try access {
             try database.write { db in
                 for caseID in caseIDs {
@@ -275,7 +275,7 @@ public final class StateStore: Sendable {
     ///   - inputPaths: the case's files (channels, then the label map if any), as absolute paths.
     ///   - pipelineHash: `ResolvedPipeline.processingHash`.
     /// - Throws: `MedPrepError(.io)` when an input cannot be stat'ed or read.
-    public func assess(caseID: String, inputPaths: [String], pipelineHash: String, statisticsHash: String?,
+    package func assess(caseID: String, inputPaths: [String], pipelineHash: String, statisticsHash: String?,
                        medprepVersion: String) throws -> InputAssessment {
         let recorded = try record(caseID: caseID)
         var fingerprints = [InputFingerprint]()

@@ -10,11 +10,11 @@ import MedPrepNormalize
 /// when the key (processing hash of the pipeline, foreground mask, non-finite policy, medprep version) and every
 /// input's size and mtime match. Doubles round-trip exactly through JSON and sketches are integer counts, so
 /// cached and recomputed statistics merge to the same bits.
-public struct StatisticsCache: Sendable {
-    public let directory: String
-    public let key: String
+package struct StatisticsCache: Sendable {
+    package let directory: String
+    package let key: String
 
-    public init(directory: String, key: String) {
+    package init(directory: String, key: String) {
         self.directory = directory
         self.key = key
     }
@@ -26,7 +26,7 @@ public struct StatisticsCache: Sendable {
     }
 
     /// The cached statistics of `input`, if its files have not changed since they were stored.
-    public func lookup(_ input: InputCase) -> DatasetStatistics? {
+    package func lookup(_ input: InputCase) -> DatasetStatistics? {
         guard let data = FileManager.default.contents(atPath: path(input)),
               let entry = try? JSONDecoder().decode(Entry.self, from: data),
               entry.key == key, let inputs = try? Self.fingerprint(input), entry.inputs == inputs else { return nil }
@@ -34,7 +34,7 @@ public struct StatisticsCache: Sendable {
     }
 
     /// Stores the statistics of `input` (best effort: a cache that cannot be written only costs a later decode).
-    public func store(_ statistics: DatasetStatistics, for input: InputCase) {
+    package func store(_ statistics: DatasetStatistics, for input: InputCase) {
         guard let inputs = try? Self.fingerprint(input),
               let data = try? JSONEncoder().encode(Entry(key: key, inputs: inputs, statistics: statistics)) else { return }
         try? AtomicFile.write(Array(data), to: path(input), durable: false)

@@ -9,18 +9,18 @@ import MedPrepNormalize
 /// Cases stream through `jobs` workers and are merged in order as soon as all earlier ones are done; no worker
 /// runs more than `4 × jobs` cases ahead of the merge, so memory holds at most `jobs` decoded scans plus that many
 /// small per-case statistics, never the dataset.
-public struct StatisticsPass: Sendable {
-    public let loader: CaseLoader
-    public let mask: ForegroundMask?
-    public let nonFinite: NonFinitePolicy
-    public let jobs: Int
+package struct StatisticsPass: Sendable {
+    package let loader: CaseLoader
+    package let mask: ForegroundMask?
+    package let nonFinite: NonFinitePolicy
+    package let jobs: Int
     /// Where per-case statistics of earlier runs are looked up and stored, if anywhere.
-    public let cache: StatisticsCache?
+    package let cache: StatisticsCache?
     /// The run's channel check, settled by the worker that decodes its case; once it has failed no further
     /// case is started.
     var gate: ChannelGate = .open
 
-    public init(loader: CaseLoader, mask: ForegroundMask?, nonFinite: NonFinitePolicy, jobs: Int, cache: StatisticsCache? = nil) {
+    package init(loader: CaseLoader, mask: ForegroundMask?, nonFinite: NonFinitePolicy, jobs: Int, cache: StatisticsCache? = nil) {
         self.loader = loader
         self.mask = mask
         self.nonFinite = nonFinite
@@ -29,14 +29,14 @@ public struct StatisticsPass: Sendable {
     }
 
     /// How one case's statistics were obtained, for progress reports.
-    public enum Source: String, Sendable {
+    package enum Source: String, Sendable {
         case decoded
         case cached
         case failed
     }
 
     /// Statistics of every case that could be read, and the error of each one that could not (by case id).
-    public func run(_ cases: [InputCase], progress: (@Sendable (InputCase, Source, MedPrepError?) -> Void)? = nil)
+    package func run(_ cases: [InputCase], progress: (@Sendable (InputCase, Source, MedPrepError?) -> Void)? = nil)
         -> (statistics: DatasetStatistics, failures: [String: MedPrepError]) {
         var total = DatasetStatistics()
         var failures: [String: MedPrepError] = [:]
@@ -52,7 +52,7 @@ public struct StatisticsPass: Sendable {
 
     /// Calls `body` with the statistics of each case (or why it could not be read), in the order of `cases`;
     /// `run` merges exactly these, in this order.
-    public func forEachCase(_ cases: [InputCase], progress: (@Sendable (InputCase, Source, MedPrepError?) -> Void)? = nil,
+    package func forEachCase(_ cases: [InputCase], progress: (@Sendable (InputCase, Source, MedPrepError?) -> Void)? = nil,
                             _ body: (InputCase, Result<DatasetStatistics, MedPrepError>) -> Void) {
         let threads = max(1, jobs / max(1, min(jobs, cases.count)))
         let pass = self
