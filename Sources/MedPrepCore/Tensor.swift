@@ -83,24 +83,4 @@ public struct Tensor: Sendable, Equatable {
         let start = n * shape.sampleCount
         return Tensor(shape: one, storage: Array(storage[start ..< start + shape.sampleCount]))
     }
-
-    /// Stacks samples of equal per-sample shape along N.
-    public static func stacking(_ samples: [Tensor]) throws -> Tensor {
-        guard let first = samples.first else {
-            throw MedPrepError(.invalidArgument, path: nil, reason: "cannot stack an empty list of tensors")
-        }
-        var shape = first.shape
-        var storage = [Float]()
-        storage.reserveCapacity(samples.reduce(0) { $0 + $1.storage.count })
-        shape.n = 0
-        for sample in samples {
-            guard sample.shape.sampleDimensions == first.shape.sampleDimensions else {
-                throw MedPrepError(.shapeMismatch, path: nil,
-                    reason: "cannot stack shape \(sample.shape.sampleDimensions) with \(first.shape.sampleDimensions)")
-            }
-            shape.n += sample.shape.n
-            storage.append(contentsOf: sample.storage)
-        }
-        return Tensor(shape: shape, storage: storage)
-    }
 }

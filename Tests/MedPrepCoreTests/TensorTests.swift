@@ -15,17 +15,6 @@ import Testing
         #expect(TensorShape(c: 1, h: 5, w: 6).outputDimensions == [1, 1, 5, 6])
     }
 
-    @Test func stackingConcatenatesSamples() throws {
-        let a = Tensor(shape: TensorShape(c: 1, h: 1, w: 2), storage: [1, 2])
-        let b = Tensor(shape: TensorShape(c: 1, h: 1, w: 2), storage: [3, 4])
-        let batch = try Tensor.stacking([a, b])
-        #expect(batch.shape.n == 2)
-        #expect(batch.storage == [1, 2, 3, 4])
-        #expect(batch.sample(1) == b)
-        let c = Tensor(shape: TensorShape(c: 2, h: 1, w: 1), storage: [5, 6])
-        #expect(throws: MedPrepError.self) { try Tensor.stacking([a, c]) }
-    }
-
     @Test func limitsRefuseOverflowAndCap() {
         let limits = DecodeLimits(maxVoxels: 1000)
         #expect(throws: MedPrepError.self) { try limits.checkedElementCount([10, 10, 11], path: "x") }

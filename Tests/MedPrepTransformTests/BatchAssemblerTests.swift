@@ -42,11 +42,33 @@ import Testing
         #expect(reason.contains("crop_or_pad"))
     }
 
+    /// Moved from the core tests when `Tensor.stacking` gave way to the assembler: samples are concatenated
+    /// along N, a differing shape is refused, and the members give up their voxels (a single one is moved).
+    @Test func assemblingConsumesTheMembers() throws {
+        let a = Scan(path: "a", header: ScanHeader(format: .nifti1, dataType: "int16", bitsPerSample: 16),
+                     tensor: Tensor(shape: TensorShape(c: 1, h: 1, w: 2), storage: [1, 2]), geometry: Self.scan("x").geometry)
+        var b = a
+        b.tensor.storage = [3, 4]
+        var members = [a, b]
+        let batch = try BatchAssembler.assemble(consuming: &members)
+        #expect(batch.tensor.shape.n == 2)
+        #expect(batch.tensor.storage == [1, 2, 3, 4])
+        #expect(batch.tensor.sample(1) == b.tensor)
+        #expect(members.allSatisfy { $0.tensor.storage.isEmpty })
+        var single = [a]
+        let alone = try BatchAssembler.assemble(consuming: &single)
+        #expect(alone.tensor == a.tensor && single[0].tensor.storage.isEmpty)
+        var c = a
+        c.tensor = Tensor(shape: TensorShape(c: 2, h: 1, w: 1), storage: [5, 6])
+        var mismatched = [a, c]
+        #expect(throws: MedPrepError.self) { try BatchAssembler.assemble(consuming: &mismatched) }
+    }
+
     @Test func badInputsAreRefused() throws {
         #expect(throws: MedPrepError.self) { try BatchAssembler(batchSize: 0) }
         #expect(throws: MedPrepError.self) { try BatchAssembler(batchSize: 1).batches([]) }
         var double = Self.scan("two.nii.gz")
-        double.tensor = try Tensor.stacking([double.tensor, double.tensor])
+        double.tensor = Tensor(shape: TensorShape(n: 2, c: 1, d: 2, h: 3, w: 4), storage: double.tensor.storage + double.tensor.storage)
         let error = #expect(throws: MedPrepError.self) { try BatchAssembler(batchSize: 1).batches([double]) }
         #expect(error?.path == "two.nii.gz")
         #expect(throws: MedPrepError.self) {
