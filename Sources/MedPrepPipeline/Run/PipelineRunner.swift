@@ -285,7 +285,7 @@ public final class PipelineRunner: Sendable {
         let size = max(1, pipeline.batchSize)
         return stride(from: 0, to: cases.count, by: size).enumerated().map { number, start in
             let members = Array(cases[start ..< min(start + size, cases.count)])
-            let membership = SHA256.hexDigest(text: members.map(\.id).joined(separator: "\n") + "\n#\(number)")
+            let membership = SHA256Hasher.hexDigest(text: members.map(\.id).joined(separator: "\n") + "\n#\(number)")
             return Unit(index: number, cases: members, statisticsKey: (statisticsHash ?? "") + "|batch:" + membership)
         }
     }
