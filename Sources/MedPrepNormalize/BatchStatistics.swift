@@ -5,12 +5,10 @@ import MedPrepCore
 /// Per channel `c`, over all `N·S` values of the batch: `μ_c`, biased `σ²_c` (per-(sample, channel)
 /// `Moments` merged in sample order), then `y = (x − μ_c) / √(σ²_c + eps) · γ_c + β_c`.
 /// The output of a sample depends on the whole batch by design.
-public struct BatchStatistics: Normalizer {
+public struct BatchStatistics: AffineNormalizer {
     public let eps: Double
     public let gamma: [Float]?
     public let beta: [Float]?
-
-    public var name: String { "batchnorm" }
 
     public init(eps: Double = 1e-5, gamma: [Float]? = nil, beta: [Float]? = nil) throws {
         _ = try GroupNorm(groups: 1, eps: eps, gamma: gamma, beta: beta, threads: 1)
@@ -30,17 +28,24 @@ public struct BatchStatistics: Normalizer {
 
     public func normalize(_ batch: inout Tensor, context: NormalizationContext) throws -> [GroupStatistics] {
         let moments = try context.channelMoments(batch)
-        let c = batch.shape.c
-        try Self.checkAffine(gamma: gamma, beta: beta, channels: c, path: context.path(0))
-        let batchMoments = Self.channelMoments(moments, channels: c)
-        let maps = (0 ..< batch.shape.n * c).map { index -> ChannelAffine in
-            let channel = index % c
-            let m = batchMoments[channel]
-            let rstd = 1 / (m.variance + eps).squareRoot()
-            return ChannelAffine(mean: m.mean, scale: rstd * Double(gamma?[channel] ?? 1), shift: Double(beta?[channel] ?? 0))
+        try context.apply(affineMaps(channelMoments: moments, channels: batch.shape.c, path: context.path(0)), to: &batch,
+                          moments: moments)
+        return context.channelStatistics(moments, channels: batch.shape.c, eps: eps)
+    }
+
+    public func affineMaps(of batch: Tensor, context: NormalizationContext) throws -> [[AffineMap]] {
+        try affineMaps(channelMoments: try context.channelMoments(batch), channels: batch.shape.c, path: context.path(0))
+    }
+
+    /// The maps of a batch from its per-(sample, channel) input moments, sample-major: every sample gets the
+    /// z-score of the channel's moments over the whole batch. Throws `.invalidArgument` when γ or β does not have
+    /// `channels` values (naming `path`).
+    public func affineMaps(channelMoments moments: [Moments], channels c: Int, path: String? = nil) throws -> [[AffineMap]] {
+        try Self.checkAffine(gamma: gamma, beta: beta, channels: c, path: path)
+        let maps = zip(Self.channelMoments(moments, channels: c), 0 ..< c).map { m, channel in
+            AffineMap.zScore(mean: m.mean, variance: m.variance, eps: eps, gamma: gamma?[channel], beta: beta?[channel])
         }
-        try context.apply(maps, to: &batch, moments: moments)
-        return context.channelStatistics(moments, channels: c, eps: eps)
+        return Array(repeating: maps, count: moments.count / Swift.max(c, 1))
     }
 
     /// Throws `.invalidArgument` when γ or β does not have one value per channel.

@@ -1,10 +1,10 @@
 import MedPrepCore
 
-/// The per-channel map every normalizer ends with: `y = (clamp(x, lower, upper) − μ)·a + β`.
+/// How an `AffineMap` `y = (clamp(x, lower, upper) − μ)·a + β` is applied to float32 voxels.
 ///
-/// `μ`, `a`, `β` and the clip bounds are Double. The map is applied in Float as `y = (x' − c)·s + t` with the
-/// two-term mean `c = Float(μ)`, `s = Float(a)`, `t = Float(β − (μ − c)·a)`. `x' − c` is exact when `x'` is near
-/// the mean, so data such as 3000 ± 0.01 keeps ~1 ulp accuracy where the one-term form `x·a + (β − μ·a)` loses ~1e-2.
+/// The map's parameters are Double. It is applied in Float as `y = (x' − c)·s + t` with the two-term mean
+/// `c = Float(μ)`, `s = Float(a)`, `t = Float(β − (μ − c)·a)`. `x' − c` is exact when `x'` is near the mean, so
+/// data such as 3000 ± 0.01 keeps ~1 ulp accuracy where the one-term form `x·a + (β − μ·a)` loses ~1e-2.
 ///
 /// The Float form is used for a channel only when it is safe over the channel's counted input range
 /// (`isFloatSafe(over:)`). Otherwise — a tiny (denormal) range whose `a = 1/(max − min)` overflows Float, a range
@@ -18,22 +18,16 @@ struct ChannelAffine: Sendable {
     var shift: Float
     var lower: Float
     var upper: Float
-    /// The map's parameters as given, for the Double path and error messages.
-    let exactMean: Double
-    let exactScale: Double
-    let exactShift: Double
-    let clip: ClosedRange<Double>?
+    /// The map as given, for the Double path and error messages.
+    let parameters: AffineMap
 
-    init(mean: Double, scale: Double, shift: Double, clip: ClosedRange<Double>? = nil) {
-        center = Float(mean)
-        self.scale = Float(scale)
-        self.shift = Float(shift - (mean - Double(center)) * scale)
-        lower = clip.map { Float($0.lowerBound) } ?? -.infinity
-        upper = clip.map { Float($0.upperBound) } ?? .infinity
-        exactMean = mean
-        exactScale = scale
-        exactShift = shift
-        self.clip = clip
+    init(_ map: AffineMap) {
+        center = Float(map.center)
+        scale = Float(map.scale)
+        shift = Float(map.shift - (map.center - Double(center)) * map.scale)
+        lower = map.clip.map { Float($0.lowerBound) } ?? -.infinity
+        upper = map.clip.map { Float($0.upperBound) } ?? .infinity
+        parameters = map
     }
 
     /// The Float map of one finite value.
@@ -46,8 +40,8 @@ struct ChannelAffine: Sendable {
     @inline(__always)
     func exactMap(_ x: Float) -> Float {
         var v = Double(x)
-        if let clip { v = Swift.min(Swift.max(v, clip.lowerBound), clip.upperBound) }
-        return Float((v - exactMean) * exactScale + exactShift)
+        if let clip = parameters.clip { v = Swift.min(Swift.max(v, clip.lowerBound), clip.upperBound) }
+        return Float((v - parameters.center) * parameters.scale + parameters.shift)
     }
 
     /// Whether the Float form gives the map's value (to Float rounding) for every `x` in `range` (nil: no value
@@ -55,7 +49,7 @@ struct ChannelAffine: Sendable {
     /// `|x' − c| ≤ M` and `|x' − c|·|s| + |t| ≤ M` with `M = Float.greatestFiniteMagnitude / 2`.
     func isFloatSafe(over range: ClosedRange<Double>?) -> Bool {
         guard let range else { return true }
-        guard center.isFinite, shift.isFinite, scale.isFinite, scale == 0 ? exactScale == 0 : scale.isNormal else {
+        guard center.isFinite, shift.isFinite, scale.isFinite, scale == 0 ? parameters.scale == 0 : scale.isNormal else {
             return false
         }
         let (lo, hi) = (Double(lower), Double(upper))
@@ -169,13 +163,13 @@ struct ChannelAffine: Sendable {
     static func requireFinite(_ produced: [Int], maps: [ChannelAffine], ranges: [ClosedRange<Double>?],
                               channels: Int, path: (Int) -> String?) throws {
         guard let segment = produced.firstIndex(where: { $0 > 0 }), channels > 0 else { return }
-        let map = maps[segment], count = produced[segment]
+        let map = maps[segment].parameters, count = produced[segment]
         let range = ranges[segment].map { " over the input range [\($0.lowerBound), \($0.upperBound)]" } ?? ""
         let clip = map.clip.map { "clamp(x, \($0.lowerBound), \($0.upperBound))" } ?? "x"
         throw MedPrepError(.nonFinite, path: path(segment / channels),
             reason: "normalizing channel \(segment % channels) of sample \(segment / channels) turns \(count) finite "
-                + "voxel\(count == 1 ? "" : "s") into NaN or ±inf: y = (\(clip) − \(map.exactMean))·\(map.exactScale) "
-                + "+ \(map.exactShift)\(range) leaves float32's range (±\(Float.greatestFiniteMagnitude)); nothing "
+                + "voxel\(count == 1 ? "" : "s") into NaN or ±inf: y = (\(clip) − \(map.center))·\(map.scale) "
+                + "+ \(map.shift)\(range) leaves float32's range (±\(Float.greatestFiniteMagnitude)); nothing "
                 + "was written. Check the input's value range, or choose a method or parameters (gamma, stats) "
                 + "whose output fits float32")
     }

@@ -6,11 +6,9 @@ import MedPrepCore
 /// `[p0.5, p99.5]` from the statistics' sketch: `y = (clamp(x, p0.5, p99.5) − mean_c) / max(std_c, 1e-8)`,
 /// where `mean_c`/`std_c` are the (foreground) dataset statistics. The statistics should have been
 /// accumulated with the foreground mask for that mode, as nnU-Net does.
-public struct DatasetNormalizer: Normalizer {
+public struct DatasetNormalizer: AffineNormalizer {
     public let statistics: DatasetStatistics
     public let ctClipping: Bool
-
-    public var name: String { ctClipping ? "dataset-ct" : "dataset" }
 
     /// Throws `.invalidArgument` for statistics without any channel or with an empty channel.
     public init(statistics: DatasetStatistics, ctClipping: Bool = false) throws {
@@ -25,21 +23,33 @@ public struct DatasetNormalizer: Normalizer {
     }
 
     public func normalize(_ batch: inout Tensor, context: NormalizationContext) throws -> [GroupStatistics] {
-        let c = batch.shape.c
-        guard c == statistics.channels.count else {
-            throw MedPrepError(.shapeMismatch, path: context.path(0),
-                reason: "\(c) channels, the dataset statistics have \(statistics.channels.count)")
-        }
+        let maps = try affineMaps(samples: batch.shape.n, channels: batch.shape.c, context: context)
         let moments = try context.channelMoments(batch)
-        let channelMaps = statistics.channels.map { channel -> ChannelAffine in
+        try context.apply(maps, to: &batch, moments: moments)
+        return context.channelStatistics(moments, channels: batch.shape.c)
+    }
+
+    public func affineMaps(of batch: Tensor, context: NormalizationContext) throws -> [[AffineMap]] {
+        let maps = try affineMaps(samples: batch.shape.n, channels: batch.shape.c, context: context)
+        _ = try context.channelMoments(batch)
+        return maps
+    }
+
+    /// The maps of `samples` samples of `channels` channels: the same for every sample, they depend on no voxel.
+    /// Throws `.shapeMismatch` when `channels` is not the statistics' channel count.
+    public func affineMaps(samples: Int, channels: Int, context: NormalizationContext) throws -> [[AffineMap]] {
+        guard channels == statistics.channels.count else {
+            throw MedPrepError(.shapeMismatch, path: context.path(0),
+                reason: "\(channels) channels, the dataset statistics have \(statistics.channels.count)")
+        }
+        let maps = statistics.channels.map { channel -> AffineMap in
             var clip: ClosedRange<Double>?
             if ctClipping, let low = channel.percentile(0.5), let high = channel.percentile(99.5) {
                 clip = low ... Swift.max(low, high)
             }
-            return ChannelAffine(mean: channel.mean, scale: 1 / Swift.max(channel.std, 1e-8), shift: 0, clip: clip)
+            let std = Swift.max(channel.std, 1e-8)
+            return AffineMap(center: channel.mean, scale: 1 / std, clip: clip, intercept: -channel.mean / std)
         }
-        let maps = (0 ..< batch.shape.n * c).map { channelMaps[$0 % c] }
-        try context.apply(maps, to: &batch, moments: moments)
-        return context.channelStatistics(moments, channels: c)
+        return Array(repeating: maps, count: samples)
     }
 }

@@ -64,49 +64,78 @@ public struct GroupNorm: Sendable {
     /// As `apply(to:nonFinite:path:)`, with the file of each sample given by `paths(n)`.
     public func apply(to tensor: inout Tensor, nonFinite policy: NonFinitePolicy,
                       paths: (Int) -> String?) throws -> [GroupStatistics] {
+        let (moments, maps) = try prepare(tensor, nonFinite: policy, paths: paths)
         let shape = tensor.shape
-        let c = shape.c
-        guard c % groups == 0 else {
-            throw MedPrepError(.invalidArgument, path: paths(0),
-                reason: "GroupNorm groups \(groups) do not divide the channel count \(c)")
-        }
-        try checkAffine(channels: c, path: paths(0))
-        let perGroup = c / groups
-        let spatial = shape.spatialCount
-        let moments = try groupMoments(tensor, nonFinite: policy, paths: paths)
-        var statistics = [GroupStatistics]()
-        var maps = [ChannelAffine]()
-        var flagged = [Bool]()
-        var ranges = [ClosedRange<Double>?]()
-        statistics.reserveCapacity(moments.count)
-        maps.reserveCapacity(shape.n * c)
-        for n in 0 ..< shape.n {
-            for g in 0 ..< groups {
-                let m = moments[n * groups + g]
-                let stats = GroupStatistics(sample: n, group: g, channels: g * perGroup ..< (g + 1) * perGroup,
-                                            moments: m, eps: eps)
-                statistics.append(stats)
-                for channel in stats.channels {
-                    let scale = stats.rstd * Double(gamma?[channel] ?? 1)
-                    maps.append(ChannelAffine(mean: m.mean, scale: scale, shift: Double(beta?[channel] ?? 0)))
-                    flagged.append(m.nonFinite > 0)
-                    ranges.append(m.countedRange)
-                }
-            }
-        }
+        let perGroup = shape.c / groups
+        let channelGroups = (0 ..< shape.n * shape.c).map { moments[$0 / perGroup] }
+        let ranges = channelGroups.map(\.countedRange)
+        let affines = maps.joined().map(ChannelAffine.init)
         let produced = tensor.storage.withUnsafeMutableBufferPointer {
-            ChannelAffine.apply(maps, to: $0, segmentLength: spatial, ranges: ranges, hasNonFinite: flagged,
-                                nonFinite: policy, threads: threads)
+            ChannelAffine.apply(affines, to: $0, segmentLength: shape.spatialCount, ranges: ranges,
+                                hasNonFinite: channelGroups.map { $0.nonFinite > 0 }, nonFinite: policy, threads: threads)
         }
-        try ChannelAffine.requireFinite(produced, maps: maps, ranges: ranges, channels: c, path: paths)
-        return statistics
+        try ChannelAffine.requireFinite(produced, maps: affines, ranges: ranges, channels: shape.c, path: paths)
+        return statistics(moments, channels: shape.c)
+    }
+
+    /// The map of each (sample, channel) of `tensor`, `[sample][channel]`, as `apply` computes it, without changing
+    /// `tensor`; throws what `apply` throws before it changes the tensor.
+    public func affineMaps(of tensor: Tensor, nonFinite policy: NonFinitePolicy = .error,
+                           paths: (Int) -> String? = { _ in nil }) throws -> [[AffineMap]] {
+        try prepare(tensor, nonFinite: policy, paths: paths).maps
+    }
+
+    /// The maps of a batch of `channels` channels from its per-(sample, channel) input moments, sample-major: each
+    /// group's moments are those of its channels merged in order (equal to the moments `apply` takes over the
+    /// group's voxels up to rounding). Throws `.invalidArgument` as `apply` does for `groups`, γ and β.
+    public func affineMaps(channelMoments: [Moments], channels: Int) throws -> [[AffineMap]] {
+        guard channels > 0, channels % groups == 0 else {
+            throw MedPrepError(.invalidArgument, path: nil,
+                reason: "GroupNorm groups \(groups) do not divide the channel count \(channels)")
+        }
+        try checkAffine(channels: channels, path: nil)
+        let perGroup = channels / groups
+        let groupMoments = stride(from: 0, to: channelMoments.count, by: perGroup).map { start in
+            var group = Moments()
+            for member in channelMoments[start ..< start + perGroup] { group.merge(member) }
+            return group
+        }
+        return affineMaps(groupMoments: groupMoments, channels: channels)
     }
 
     /// The input statistics per (sample, group) without normalizing: the first pass of `apply`.
     public func statistics(of tensor: Tensor, nonFinite policy: NonFinitePolicy = .error,
                            path: String? = nil) throws -> [GroupStatistics] {
-        let moments = try groupMoments(tensor, nonFinite: policy, paths: { _ in path })
-        let perGroup = tensor.shape.c / groups
+        statistics(try groupMoments(tensor, nonFinite: policy, paths: { _ in path }), channels: tensor.shape.c)
+    }
+
+    /// The moments per (sample, group) and the maps: everything `apply` computes before changing the tensor.
+    private func prepare(_ tensor: Tensor, nonFinite policy: NonFinitePolicy,
+                         paths: (Int) -> String?) throws -> (moments: [Moments], maps: [[AffineMap]]) {
+        let c = tensor.shape.c
+        guard c % groups == 0 else {
+            throw MedPrepError(.invalidArgument, path: paths(0),
+                reason: "GroupNorm groups \(groups) do not divide the channel count \(c)")
+        }
+        try checkAffine(channels: c, path: paths(0))
+        let moments = try groupMoments(tensor, nonFinite: policy, paths: paths)
+        return (moments, affineMaps(groupMoments: moments, channels: c))
+    }
+
+    /// `y = (x − μ)·(rstd·γ_c) + β_c` per (sample, channel) from the moments per (sample, group).
+    private func affineMaps(groupMoments: [Moments], channels: Int) -> [[AffineMap]] {
+        let perGroup = channels / groups
+        return stride(from: 0, to: groupMoments.count, by: groups).map { first in
+            (0 ..< channels).map { channel in
+                let m = groupMoments[first + channel / perGroup]
+                return .zScore(mean: m.mean, variance: m.variance, eps: eps, gamma: gamma?[channel], beta: beta?[channel])
+            }
+        }
+    }
+
+    /// `GroupStatistics` of the moments per (sample, group).
+    private func statistics(_ moments: [Moments], channels: Int) -> [GroupStatistics] {
+        let perGroup = channels / groups
         return moments.enumerated().map { index, m in
             let g = index % groups
             return GroupStatistics(sample: index / groups, group: g, channels: g * perGroup ..< (g + 1) * perGroup,

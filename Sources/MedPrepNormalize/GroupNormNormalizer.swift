@@ -1,13 +1,11 @@
 import MedPrepCore
 
 /// `GroupNorm` as a `Normalizer` (PyTorch `nn.GroupNorm` semantics, see `GroupNorm`).
-public struct GroupNormNormalizer: Normalizer {
+public struct GroupNormNormalizer: AffineNormalizer {
     public let groups: Int
     public let eps: Double
     public let gamma: [Float]?
     public let beta: [Float]?
-
-    public var name: String { "groupnorm" }
 
     /// Validates the parameters as `GroupNorm.init` does.
     public init(groups: Int, eps: Double = 1e-5, gamma: [Float]? = nil, beta: [Float]? = nil) throws {
@@ -19,7 +17,19 @@ public struct GroupNormNormalizer: Normalizer {
     }
 
     public func normalize(_ batch: inout Tensor, context: NormalizationContext) throws -> [GroupStatistics] {
-        let norm = try GroupNorm(groups: groups, eps: eps, gamma: gamma, beta: beta, threads: context.threads)
-        return try norm.apply(to: &batch, nonFinite: context.nonFinite, paths: context.path)
+        try norm(threads: context.threads).apply(to: &batch, nonFinite: context.nonFinite, paths: context.path)
+    }
+
+    public func affineMaps(of batch: Tensor, context: NormalizationContext) throws -> [[AffineMap]] {
+        try norm(threads: context.threads).affineMaps(of: batch, nonFinite: context.nonFinite, paths: context.path)
+    }
+
+    /// The maps from per-(sample, channel) input moments (see `GroupNorm.affineMaps(channelMoments:channels:)`).
+    public func affineMaps(channelMoments: [Moments], channels: Int) throws -> [[AffineMap]] {
+        try norm(threads: 1).affineMaps(channelMoments: channelMoments, channels: channels)
+    }
+
+    private func norm(threads: Int) throws -> GroupNorm {
+        try GroupNorm(groups: groups, eps: eps, gamma: gamma, beta: beta, threads: threads)
     }
 }

@@ -44,12 +44,13 @@ public struct NormalizationContext: Sendable {
         }
     }
 
-    /// Applies one map per (sample, channel), sending channels with non-finite values through the scalar path
-    /// and channels whose Float map is unsafe through the Double path (`ChannelAffine`).
+    /// Applies `maps[n][c]` to each (sample, channel), sending channels with non-finite values through the scalar
+    /// path and channels whose Float map is unsafe through the Double path (`ChannelAffine`).
     ///
     /// Throws `.nonFinite` (naming the file and channel) when a finite voxel comes out NaN or ±∞; the batch is then
     /// partly normalized and must not be written.
-    func apply(_ maps: [ChannelAffine], to batch: inout Tensor, moments: [Moments]) throws {
+    func apply(_ maps: [[AffineMap]], to batch: inout Tensor, moments: [Moments]) throws {
+        let maps = maps.joined().map(ChannelAffine.init)
         let spatial = batch.shape.spatialCount
         let flagged = moments.map { $0.nonFinite > 0 }
         let ranges = moments.map(\.countedRange)

@@ -6,11 +6,9 @@ import MedPrepCore
 ///
 /// Percentiles follow numpy's default `'linear'` method over the counted values `v` sorted ascending:
 /// `h = (p/100)(n − 1)`, `k = ⌊h⌋`, `P = v_k + (h − k)(v_{k+1} − v_k)` (in Double).
-public struct PercentileNormalizer: Normalizer {
+public struct PercentileNormalizer: AffineNormalizer {
     public let lower: Double
     public let upper: Double
-
-    public var name: String { "percentile" }
 
     /// Throws `.invalidArgument` unless `0 ≤ lower < upper ≤ 100`.
     public init(lower: Double = 0.5, upper: Double = 99.5) throws {
@@ -34,15 +32,27 @@ public struct PercentileNormalizer: Normalizer {
 
     public func normalize(_ batch: inout Tensor, context: NormalizationContext) throws -> [GroupStatistics] {
         let moments = try context.channelMoments(batch)
+        try context.apply(affineMaps(bounds: bounds(of: batch, context: context), channels: batch.shape.c), to: &batch,
+                          moments: moments)
+        return context.channelStatistics(moments, channels: batch.shape.c)
+    }
+
+    public func affineMaps(of batch: Tensor, context: NormalizationContext) throws -> [[AffineMap]] {
+        _ = try context.channelMoments(batch)
+        return affineMaps(bounds: bounds(of: batch, context: context), channels: batch.shape.c)
+    }
+
+    /// The clip bounds `[p_lower, p_upper]` per (sample, channel), sample-major; nil where nothing was counted.
+    func bounds(of batch: Tensor, context: NormalizationContext) -> [ClosedRange<Double>?] {
         let spatial = batch.shape.spatialCount
         let policy = context.nonFinite
-        var bounds = [ClosedRange<Double>?](repeating: nil, count: moments.count)
+        var bounds = [ClosedRange<Double>?](repeating: nil, count: batch.shape.n * batch.shape.c)
         batch.storage.withUnsafeBufferPointer { storage in
             bounds.withUnsafeMutableBufferPointer { output in
                 nonisolated(unsafe) let input = storage
                 nonisolated(unsafe) let results = output
                 let (lower, upper) = (self.lower, self.upper)
-                Parallel.forEach(tasks: moments.count, threads: context.threads) { segment in
+                Parallel.forEach(tasks: output.count, threads: context.threads) { segment in
                     var values = [Float]()
                     values.reserveCapacity(spatial)
                     for x in input[segment * spatial ..< (segment + 1) * spatial] {
@@ -54,14 +64,17 @@ public struct PercentileNormalizer: Normalizer {
                 }
             }
         }
-        let maps = bounds.map { range -> ChannelAffine in
+        return bounds
+    }
+
+    /// The maps clipping each (sample, channel) to its `bounds` and scaling them to `[0, 1]`.
+    func affineMaps(bounds: [ClosedRange<Double>?], channels: Int) -> [[AffineMap]] {
+        AffineMap.bySample(bounds.map { range in
             guard let range, range.upperBound > range.lowerBound else {
-                return ChannelAffine(mean: range?.lowerBound ?? 0, scale: 0, shift: 0)
+                return AffineMap(center: range?.lowerBound ?? 0, scale: 0)
             }
-            return ChannelAffine(mean: range.lowerBound, scale: 1 / (range.upperBound - range.lowerBound),
-                                 shift: 0, clip: range)
-        }
-        try context.apply(maps, to: &batch, moments: moments)
-        return context.channelStatistics(moments, channels: batch.shape.c)
+            let width = range.upperBound - range.lowerBound
+            return AffineMap(center: range.lowerBound, scale: 1 / width, clip: range, intercept: -range.lowerBound / width)
+        }, channels: channels)
     }
 }

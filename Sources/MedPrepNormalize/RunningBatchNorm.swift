@@ -51,16 +51,22 @@ public struct RunningBatchNorm: Sendable, Equatable {
                          gamma: [Float]? = nil, beta: [Float]? = nil) throws -> [GroupStatistics] {
         let c = batch.shape.c
         try checkChannels(c, path: context.path(0))
-        try BatchStatistics.checkAffine(gamma: gamma, beta: beta, channels: c, path: context.path(0))
+        let maps = try affineMaps(samples: batch.shape.n, gamma: gamma, beta: beta, path: context.path(0))
         let moments = try context.channelMoments(batch)
-        let maps = (0 ..< batch.shape.n * c).map { index -> ChannelAffine in
-            let channel = index % c
-            let rstd = 1 / (runningVar[channel] + eps).squareRoot()
-            return ChannelAffine(mean: runningMean[channel], scale: rstd * Double(gamma?[channel] ?? 1),
-                                 shift: Double(beta?[channel] ?? 0))
-        }
         try context.apply(maps, to: &batch, moments: moments)
         return context.channelStatistics(moments, channels: c, eps: eps)
+    }
+
+    /// The eval-mode maps of `samples` samples, the same for each: they depend on the running statistics only.
+    /// Throws `.invalidArgument` when γ or β does not have one value per channel (naming `path`).
+    public func affineMaps(samples: Int, gamma: [Float]? = nil, beta: [Float]? = nil,
+                           path: String? = nil) throws -> [[AffineMap]] {
+        try BatchStatistics.checkAffine(gamma: gamma, beta: beta, channels: runningMean.count, path: path)
+        let maps = runningMean.indices.map { channel in
+            AffineMap.zScore(mean: runningMean[channel], variance: runningVar[channel], eps: eps, gamma: gamma?[channel],
+                             beta: beta?[channel])
+        }
+        return Array(repeating: maps, count: samples)
     }
 
     private func checkChannels(_ c: Int, path: String?) throws {

@@ -90,12 +90,12 @@ import MedPrepCore
 
     /// Ordinary maps stay on the Float path (GroupNorm's bytes are unchanged); the ones that overflow do not.
     @Test func floatPathIsChosenOnlyWhenSafe() {
-        #expect(ChannelAffine(mean: 300, scale: 1 / 50.0, shift: 0).isFloatSafe(over: -1000 ... 3000))
-        #expect(ChannelAffine(mean: 0, scale: 0, shift: 0).isFloatSafe(over: 0 ... 0))
-        #expect(ChannelAffine(mean: 0, scale: 1, shift: 0).isFloatSafe(over: nil))
-        #expect(!ChannelAffine(mean: 0, scale: 1 / Double(Self.d), shift: 0).isFloatSafe(over: 0 ... Double(Self.d)))
-        #expect(!ChannelAffine(mean: -3e38, scale: 1 / 6e38, shift: 0).isFloatSafe(over: -3e38 ... 3e38))
-        #expect(!ChannelAffine(mean: 0, scale: 1e30, shift: 0).isFloatSafe(over: -1e10 ... 1e10))
+        #expect(ChannelAffine(AffineMap(center: 300, scale: 1 / 50.0)).isFloatSafe(over: -1000 ... 3000))
+        #expect(ChannelAffine(AffineMap(center: 0, scale: 0)).isFloatSafe(over: 0 ... 0))
+        #expect(ChannelAffine(AffineMap(center: 0, scale: 1)).isFloatSafe(over: nil))
+        #expect(!ChannelAffine(AffineMap(center: 0, scale: 1 / Double(Self.d))).isFloatSafe(over: 0 ... Double(Self.d)))
+        #expect(!ChannelAffine(AffineMap(center: -3e38, scale: 1 / 6e38)).isFloatSafe(over: -3e38 ... 3e38))
+        #expect(!ChannelAffine(AffineMap(center: 0, scale: 1e30)).isFloatSafe(over: -1e10 ... 1e10))
     }
 
     /// The fused check of the SIMD path counts outputs that overflow in the vector part and in the tail.
@@ -103,7 +103,7 @@ import MedPrepCore
         var values = [Float](repeating: 1, count: 35)
         values[7] = 1e30
         values[34] = -1e30
-        let map = ChannelAffine(mean: 0, scale: 1e9, shift: 0)
+        let map = ChannelAffine(AffineMap(center: 0, scale: 1e9))
         let produced = values.withUnsafeMutableBufferPointer { map.applyVector(to: $0) }
         #expect(produced == 2 && values[7] == .infinity && values[34] == -.infinity && values[0] == 1e9)
         var fine = [Float](repeating: 2, count: 35)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MedPrepCore
 import MedPrepDecode
+import MedPrepNormalize
 @testable import MedPrepReport
 
 /// NormComparison against numpy float64 on a fixture dataset (Scripts/fixtures/make_compare_reference.py).
@@ -66,6 +67,36 @@ import MedPrepDecode
         #expect(result.csv().split(separator: "\n").count == result.rows.count + 1)
     }
 
+    /// Each method's map is the one its normalizer reports for the scan's moments.
+    @Test func mapsComeFromTheNormalizers() throws {
+        var comparison = try NormComparison(batchSizes: [2], groups: 4)
+        let scans = (0 ..< 3).map { index in
+            Scan(path: "s\(index).png", header: ScanHeader(format: .png, dataType: "uint8", bitsPerSample: 8),
+                 tensor: Tensor(shape: TensorShape(c: 3, h: 2, w: 2), storage: (0 ..< 12).map { Float(($0 * 7 + index * 5) % 13) }),
+                 geometry: .pixel())
+        }
+        for scan in scans { try comparison.observe(scan) }
+        #expect(comparison.methods.map(\.name)
+            == ["raw", "imagenet", "dataset", "groupnorm", "batchstats(2)", "batchnorm-eval(2)"])
+        #expect(comparison.maps(.raw, scan: 1) == Array(repeating: .identity, count: 3))
+        let instance = try InstanceNormNormalizer().affineMaps(of: scans[2].tensor, context: NormalizationContext())
+        for (a, b) in zip(comparison.maps(.groupNorm, scan: 2), instance[0]) {
+            #expect(abs(a.scale - b.scale) <= 1e-12 * b.scale && abs(a.intercept - b.intercept) <= 1e-12 * max(1, abs(b.intercept)))
+        }
+        let last = try BatchStatistics().affineMaps(of: scans[2].tensor, context: NormalizationContext())
+        #expect(comparison.maps(.batchStatistics(batchSize: 2), scan: 2) == last[0])
+        let dataset = try DatasetNormalizer(statistics: comparison.dataset).affineMaps(samples: 1, channels: 3, context: NormalizationContext())
+        #expect(comparison.maps(.dataset, scan: 0) == dataset[0])
+        let imagenet = try ImageNetPreset().affineMaps(samples: 1, channels: 3, context: NormalizationContext(valueRanges: [0 ... 255]))
+        #expect(comparison.maps(.imagenet, scan: 0) == imagenet[0])
+        var float = try NormComparison(batchSizes: [1])
+        var floatScan = scans[0]
+        floatScan.header = ScanHeader(format: .nifti1, dataType: "float32", bitsPerSample: 32)
+        try float.observe(floatScan)
+        #expect(float.maps(.imagenet, scan: 0).isEmpty, "no stored integer range")
+        #expect(comparison.maps(.batchNormEval(batchSize: 2), scan: 0) == (try comparison.runningStatistics(size: 2).affineMaps(samples: 1))[0])
+    }
+
     @Test func mismatchedChannelCountsAreRefused() throws {
         var comparison = try NormComparison(batchSizes: [2])
         let one = Scan(path: "a", header: ScanHeader(format: .png, dataType: "uint8", bitsPerSample: 8),
@@ -76,5 +107,6 @@ import MedPrepDecode
         try comparison.observe(one)
         #expect(throws: MedPrepError.self) { try comparison.observe(three) }
         #expect(throws: MedPrepError.self) { try NormComparison(batchSizes: [0]) }
+        #expect(throws: MedPrepError.self) { try NormComparison(batchSizes: [2], eps: -1) }
     }
 }

@@ -44,7 +44,7 @@ extension EndToEnd {
                 outputsSeen.append(present.count)
                 for file in present {
                     // Anything under a final name is complete: it equals the clean run's file.
-                    let hash = try SHA256.hexDigest(file: workspace.at("killed/\(file)"))
+                    let hash = try SHA256Hasher.hexDigest(file: workspace.at("killed/\(file)"))
                     #expect(hash == reference[file], "\(file) after the kill at \(target) output(s)")
                 }
             }

@@ -181,7 +181,7 @@ extension Workspace {
     /// SHA-256 of every file under `relative` (hidden ones included), by relative path.
     func inputHashes(_ relative: String) throws -> [String: String] {
         var hashes: [String: String] = [:]
-        for file in files(under: relative) { hashes[file] = try SHA256.hexDigest(file: at(relative) + "/" + file) }
+        for file in files(under: relative) { hashes[file] = try SHA256Hasher.hexDigest(file: at(relative) + "/" + file) }
         return hashes
     }
 

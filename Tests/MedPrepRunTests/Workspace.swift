@@ -51,7 +51,7 @@ final class Workspace {
         let reports: Set<String> = ["report.json", "report.html", "groups.csv"]
         var hashes: [String: String] = [:]
         for file in files(under: relative) where !file.hasPrefix(".medprep/") && !reports.contains(file) {
-            hashes[file] = try SHA256.hexDigest(file: at(relative) + "/" + file)
+            hashes[file] = try SHA256Hasher.hexDigest(file: at(relative) + "/" + file)
         }
         return hashes
     }

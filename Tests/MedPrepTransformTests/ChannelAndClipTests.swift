@@ -49,9 +49,9 @@ import Testing
 
     @Test func chainAppliesInOrder() throws {
         let scan = Self.raster(.png, channels: 4)
-        let chain = TransformChain([DropAlpha(), try Clip(min: 2, max: 10), try CropOrPad(shape: [2, 2])])
-        let output = try chain.apply(to: scan, role: .image)
-        #expect(chain.name == "drop_alpha → clip → crop_or_pad")
+        let transforms: [any ScanTransform] = [DropAlpha(), try Clip(min: 2, max: 10), try CropOrPad(shape: [2, 2])]
+        let output = try transforms.reduce(scan) { try $1.apply(to: $0, role: .image) }
+        #expect(transforms.map(\.name) == ["drop_alpha", "clip", "crop_or_pad"])
         #expect(output.tensor.shape == TensorShape(c: 3, h: 2, w: 2))
         #expect(output.tensor.storage == [2, 2, 4, 5, 7, 8, 10, 10, 10, 10, 10, 10])
     }

@@ -61,7 +61,7 @@ public struct Shard: Hashable, Sendable, CustomStringConvertible {
 
     /// The shard a case id belongs to among `count` shards.
     public static func index(ofCaseID id: String, count: Int) -> Int {
-        let hasher = SHA256()
+        let hasher = SHA256Hasher()
         hasher.update(text: id)
         let digest = hasher.finalize()
         let prefix = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }

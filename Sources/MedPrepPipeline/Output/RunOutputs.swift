@@ -103,7 +103,7 @@ extension PipelineRunner {
     /// Where earlier builds kept a case's group statistics (one file per case); read for records that do not hold
     /// them, and removed on prune.
     func legacyGroupsPath(caseID: String) -> String {
-        stateDirectory + "/groups/" + SHA256.hexDigest(text: caseID) + ".json"
+        stateDirectory + "/groups/" + SHA256Hasher.hexDigest(text: caseID) + ".json"
     }
 
     /// The JSON kept with a case's record (`OutputRecord.groupsJSON`).

@@ -287,7 +287,7 @@ public final class PipelineRunner: Sendable {
         }
         return try BatchAssembler(batchSize: pipeline.batchSize).ranges(count: cases.count).enumerated().map { number, range in
             let members = Array(cases[range])
-            let membership = SHA256.hexDigest(text: members.map(\.id).joined(separator: "\n") + "\n#\(number)")
+            let membership = SHA256Hasher.hexDigest(text: members.map(\.id).joined(separator: "\n") + "\n#\(number)")
             return Unit(index: number, cases: members, statisticsKey: (statisticsHash ?? "") + "|batch:" + membership)
         }
     }

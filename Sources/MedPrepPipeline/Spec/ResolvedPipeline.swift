@@ -80,13 +80,13 @@ public struct ResolvedPipeline: Hashable, Sendable {
     }
 
     /// SHA-256 (hex) of `canonicalJSON`: identifies the pipeline in reports and run records.
-    public var pipelineHash: String { SHA256.hexDigest(text: canonicalJSON) }
+    public var pipelineHash: String { SHA256Hasher.hexDigest(text: canonicalJSON) }
 
     /// SHA-256 (hex) of only what determines a case's output files: format version, stages, channel grouping,
     /// label pattern, volume format and compression. Changing the name, batching, reports, limits or the
     /// include/exclude lists leaves it unchanged, so the state store can keep finished cases.
     public var processingHash: String {
-        SHA256.hexDigest(text: CanonicalJSON.object([
+        SHA256Hasher.hexDigest(text: CanonicalJSON.object([
             "version": .int(version),
             "stages": .array(stages.map(\.canonicalJSON)),
             "channels": channelPattern.map { .string($0) } ?? .null,

@@ -7,7 +7,7 @@ import MedPrepCore
 /// Every byte a run reads and writes is hashed (outputs as they are written), so the hash must cost next to
 /// nothing: XXH3 runs at tens of GB/s, where SHA-256 (1.8 GB/s with SHA-NI) took 18 % of a `.nii → .nii` run. It
 /// detects changed or damaged files; it is not meant to resist a deliberate collision, which is no threat to a
-/// cache of regenerable outputs. Pipeline hashes and shard assignment use `SHA256`.
+/// cache of regenerable outputs. Pipeline hashes and shard assignment use `SHA256Hasher`.
 package final class ContentDigest {
     private let state: OpaquePointer
 

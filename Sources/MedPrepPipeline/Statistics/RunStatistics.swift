@@ -26,7 +26,7 @@ extension PipelineRunner {
             let data = try readFile(path)
             let value = try DatasetStatistics.decode(data, path: path)
             notes.append("frozen dataset statistics from \(path): outputs never change because inputs were added")
-            return ResolvedStatistics(value: value, hash: SHA256.hexDigest(data), source: "frozen: \(path)")
+            return ResolvedStatistics(value: value, hash: SHA256Hasher.hexDigest(data), source: "frozen: \(path)")
         case .computed?:
             log.begin("statistics", total: cases.count)
             let cacheKey = [pipeline.processingHash, String(describing: plan.statisticsMask), plan.nonFinite.rawValue,
@@ -57,7 +57,7 @@ extension PipelineRunner {
             }
             let data = try value.jsonData()
             if !options.dryRun { try AtomicFile.write(Array(data), to: storedPath) }
-            return ResolvedStatistics(value: value, hash: SHA256.hexDigest(data), source: "computed over \(value.files) file(s)")
+            return ResolvedStatistics(value: value, hash: SHA256Hasher.hexDigest(data), source: "computed over \(value.files) file(s)")
         }
     }
 

@@ -46,7 +46,7 @@ package struct StatisticsCache: Sendable {
 
     /// The entry file of case `caseID` in `directory`.
     static func entryPath(directory: String, caseID: String) -> String {
-        directory + "/" + SHA256.hexDigest(text: caseID) + ".json"
+        directory + "/" + SHA256Hasher.hexDigest(text: caseID) + ".json"
     }
 
     /// Path, size and mtime (ns) of every file of the case.

@@ -7,7 +7,7 @@ import MedPrepCore
 /// are on the hot path of a run).
 ///
 /// Feed bytes with `update`, then call `finalize` once.
-public final class SHA256 {
+public final class SHA256Hasher {
     private let context: OpaquePointer
 
     public init() {
@@ -65,7 +65,7 @@ public final class SHA256 {
 
     /// Hex digest of `bytes`.
     public static func hexDigest(_ bytes: some Sequence<UInt8>) -> String {
-        let hasher = SHA256()
+        let hasher = SHA256Hasher()
         hasher.update(bytes)
         return hasher.finalizeHex()
     }
@@ -80,7 +80,7 @@ public final class SHA256 {
     /// Refuses anything that is not a regular file (checked on the open descriptor; FIFOs are opened
     /// non-blocking so that the check never hangs).
     public static func hexDigest(file path: String) throws -> String {
-        let hasher = SHA256()
+        let hasher = SHA256Hasher()
         try FileChunks.read(path) { hasher.update($0) }
         return hasher.finalizeHex()
     }

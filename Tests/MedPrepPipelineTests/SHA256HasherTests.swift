@@ -20,20 +20,20 @@ private func pattern(_ count: Int) -> [UInt8] {
     (0 ..< count).map { UInt8((($0 * 31) + 7) % 251) }
 }
 
-@Suite struct SHA256Tests {
+@Suite struct SHA256HasherTests {
     @Test func textVectors() throws {
         let vectors = try Vectors.load()
         let texts = ["": "", "abc": "abc", "a*1000000": String(repeating: "a", count: 1_000_000)]
         #expect(vectors.texts.count == 3)
         for vector in vectors.texts {
             let text = try #require(texts[vector.name])
-            #expect(SHA256.hexDigest(text: text) == vector.sha256, "\(vector.name)")
+            #expect(SHA256Hasher.hexDigest(text: text) == vector.sha256, "\(vector.name)")
         }
     }
 
     @Test func blockBoundaryVectorsInOneUpdate() throws {
         for vector in try Vectors.load().patterns where vector.length <= 1 << 20 {
-            #expect(SHA256.hexDigest(pattern(vector.length)) == vector.sha256, "length \(vector.length)")
+            #expect(SHA256Hasher.hexDigest(pattern(vector.length)) == vector.sha256, "length \(vector.length)")
         }
     }
 
@@ -41,7 +41,7 @@ private func pattern(_ count: Int) -> [UInt8] {
         let vector = try #require(try Vectors.load().patterns.first { $0.length == 1000 })
         let bytes = pattern(1000)
         for pieceSize in [1, 7, 55, 63, 64, 65, 333] {
-            let hasher = SHA256()
+            let hasher = SHA256Hasher()
             var offset = 0
             while offset < bytes.count {
                 let end = min(offset + pieceSize, bytes.count)
@@ -59,9 +59,9 @@ private func pattern(_ count: Int) -> [UInt8] {
         for vector in try Vectors.load().patterns where vector.length >= 1 << 20 {
             let url = directory.appendingPathComponent("\(vector.length).bin")
             try Data(pattern(vector.length)).write(to: url)
-            #expect(try SHA256.hexDigest(file: url.path) == vector.sha256, "length \(vector.length)")
+            #expect(try SHA256Hasher.hexDigest(file: url.path) == vector.sha256, "length \(vector.length)")
         }
-        #expect(throws: (any Error).self) { try SHA256.hexDigest(file: directory.path) }
-        #expect(throws: (any Error).self) { try SHA256.hexDigest(file: directory.path + "/missing") }
+        #expect(throws: (any Error).self) { try SHA256Hasher.hexDigest(file: directory.path) }
+        #expect(throws: (any Error).self) { try SHA256Hasher.hexDigest(file: directory.path + "/missing") }
     }
 }
