@@ -4,7 +4,7 @@
 /// included when `x[0, v] != 0` (`.nonzero`, nnU-Net's "nonzero of the image") or `x[0, v] > t`
 /// (`.threshold(t)`). A non-finite channel-0 value counts as 0 under `NonFinitePolicy.zero` and as
 /// background otherwise.
-public enum ForegroundMask: Sendable, Equatable, Codable {
+public enum ForegroundMask: Sendable, Hashable, Codable {
     case nonzero
     case threshold(Double)
 
@@ -50,4 +50,9 @@ public enum ForegroundMask: Sendable, Equatable, Codable {
                 debugDescription: "unknown foreground mask kind \(kind)")
         }
     }
+}
+
+extension Optional where Wrapped == ForegroundMask {
+    /// No mask: every voxel counts (the same as `nil`).
+    public static var all: ForegroundMask? { nil }
 }

@@ -24,7 +24,7 @@ struct CompareNormsCommand: ParsableCommand {
     var directory: String
 
     @Option(help: "Comma-separated BatchNorm batch sizes.")
-    var batchSizes: String = "4,8,32"
+    var batchSizes = PositiveIntList([4, 8, 32])
 
     @Option(help: "GroupNorm groups.")
     var groups: Int = 1
@@ -42,12 +42,7 @@ struct CompareNormsCommand: ParsableCommand {
     var maxVoxels: Int = DecodeLimits.defaultMaxVoxels
 
     func run() throws {
-        let sizes = try batchSizes.split(separator: ",").map { text -> Int in
-            guard let size = Int(text.trimmingCharacters(in: .whitespaces)), size > 0 else {
-                throw ValidationError("--batch-sizes takes positive integers, got \(batchSizes)")
-            }
-            return size
-        }
+        let sizes = batchSizes.values
         let reader = ScanReader(limits: DecodeLimits(maxVoxels: maxVoxels))
         let files = try ScanDirectory.cases(directory, include: include).flatMap(\.paths)
         var comparison = try NormComparison(batchSizes: sizes, groups: groups, epochs: epochs)

@@ -12,7 +12,7 @@ import MedPrepWrite
 struct NormalizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "normalize",
-        abstract: "Normalize scans (groupnorm, instance, dataset, minmax, percentile, imagenet, batchstats).",
+        abstract: "Normalize scans (\(NormalizeMethod.names.joined(separator: ", "))).",
         discussion: """
         Each input is normalized alone (a batch of one) and written as NIfTI float32 with the input's affine, or \
         as .npy in NC(D)HW order; with --batch all inputs (of equal shape) form one batch written as one .npy. \
@@ -24,8 +24,8 @@ struct NormalizeCommand: ParsableCommand {
     @Argument(help: "PNG, TIFF or NIfTI files.")
     var inputs: [String]
 
-    @Option(help: "groupnorm, instance, dataset, minmax, percentile, imagenet or batchstats.")
-    var method: String
+    @Option(help: "Normalization method (parameters as in pipeline files: pipelines/README.md).")
+    var method: MethodName
 
     @Option(help: "GroupNorm groups (must divide the channel count).")
     var groups: Int = 1
@@ -34,10 +34,10 @@ struct NormalizeCommand: ParsableCommand {
     var eps: Double = 1e-5
 
     @Option(help: "Per-channel scale γ, comma-separated (groupnorm).")
-    var gamma: String?
+    var gamma: FloatList?
 
     @Option(help: "Per-channel shift β, comma-separated (groupnorm).")
-    var beta: String?
+    var beta: FloatList?
 
     @Option(help: "Frozen dataset statistics JSON (dataset); without it, statistics are computed over the inputs.")
     var stats: String?
@@ -46,7 +46,7 @@ struct NormalizeCommand: ParsableCommand {
     var ctClip = false
 
     @Option(help: "Foreground mask for computed dataset statistics: nonzero or threshold:VALUE.")
-    var mask: String?
+    var mask: MaskOption?
 
     @Option(help: "Lower and upper percentile for the percentile method.")
     var lower: Double = 0.5
@@ -54,10 +54,10 @@ struct NormalizeCommand: ParsableCommand {
     var upper: Double = 99.5
 
     @Option(help: "Non-finite voxels: error, ignore (excluded from statistics, written through) or zero.")
-    var nonfinite: String = "error"
+    var nonfinite: NonFinitePolicy = .error
 
-    @Option(help: "Output format: nifti or npy.")
-    var format: String = "nifti"
+    @Option(help: "Output format.")
+    var format: VolumeFileFormat = .nifti
 
     @Flag(help: "Write .nii instead of .nii.gz.")
     var uncompressed = false
@@ -72,12 +72,8 @@ struct NormalizeCommand: ParsableCommand {
     var maxVoxels: Int = DecodeLimits.defaultMaxVoxels
 
     func validate() throws {
-        guard NormalizeMethod.registry.contains(method) else {
-            throw ValidationError("unknown --method \(method); expected one of \(NormalizeMethod.registry.joined(separator: ", "))")
-        }
-        guard format == "nifti" || format == "npy" else { throw ValidationError("--format must be nifti or npy") }
-        guard NonFinitePolicy(rawValue: nonfinite) != nil else { throw ValidationError("--nonfinite must be error, ignore or zero") }
         guard groups >= 1 else { throw ValidationError("--groups must be at least 1") }
+        _ = try normalizeSpec()
     }
 
     func run() throws {
@@ -87,26 +83,27 @@ struct NormalizeCommand: ParsableCommand {
             throw ExitStatus.usage
         }
         let limits = DecodeLimits(maxVoxels: maxVoxels)
-        let policy = NonFinitePolicy(rawValue: nonfinite) ?? .error
-        let spec = NormalizeSpec(method: try normalizeMethod(), nonFinite: policy)
+        let policy = nonfinite
+        let spec = try normalizeSpec()
         let plan = try StagePlan(stages: [.normalize(spec)], limits: limits)
         let reader = ScanReader(limits: limits)
         var outcomes: [FileOutcome] = []
         var statistics: DatasetStatistics?
         var statisticsSource: String?
-        if method == "dataset" {
-            if let stats {
-                statistics = try DatasetStatistics.decode(try Data(contentsOf: URL(fileURLWithPath: stats)), path: stats)
-                statisticsSource = "frozen: \(stats)"
-            } else {
-                let cases = inputs.map { InputCase(id: $0, relativePaths: [$0], paths: [$0], channelNumbers: [0]) }
-                let loader = CaseLoader(reader: reader, plan: try StagePlan(stages: [], limits: limits))
-                let pass = StatisticsPass(loader: loader, mask: try StatsCommand.parseMask(mask), nonFinite: policy, jobs: 1)
-                let (computed, failures) = pass.run(cases)
-                statistics = computed
-                statisticsSource = "computed over \(computed.files) input file(s)"
-                outcomes += failures.map { FileOutcome(input: $0.key, status: .failed, error: $0.value) }
-            }
+        switch plan.statisticsSource {
+        case nil:
+            break
+        case .file(let stats)?:
+            statistics = try DatasetStatistics.decode(try Data(contentsOf: URL(fileURLWithPath: stats)), path: stats)
+            statisticsSource = "frozen: \(stats)"
+        case .computed?:
+            let cases = inputs.map { InputCase(id: $0, relativePaths: [$0], paths: [$0], channelNumbers: [0]) }
+            let loader = CaseLoader(reader: reader, plan: try StagePlan(stages: [], limits: limits))
+            let pass = StatisticsPass(loader: loader, mask: plan.statisticsMask, nonFinite: policy, jobs: 1)
+            let (computed, failures) = pass.run(cases)
+            statistics = computed
+            statisticsSource = "computed over \(computed.files) input file(s)"
+            outcomes += failures.map { FileOutcome(input: $0.key, status: .failed, error: $0.value) }
         }
         let processor = CaseProcessor(loader: CaseLoader(reader: reader, plan: plan),
                                       normalizer: try plan.makeNormalizer(statistics: statistics), nonFinite: policy)
@@ -119,8 +116,9 @@ struct NormalizeCommand: ParsableCommand {
             outcomes += normalize(unit, processor: processor)
         }
         let report = RunReport(medprepVersion: MedPrep.version,
-                               parameters: NormalizationParameters(method: method, groups: method == "groupnorm" ? groups : nil,
-                                                                   eps: eps, gamma: try floats(gamma), beta: try floats(beta),
+                               parameters: NormalizationParameters(method: spec.method.name,
+                                                                   groups: spec.method.parameterKeys.contains("groups") ? groups : nil,
+                                                                   eps: eps, gamma: gamma?.values, beta: beta?.values,
                                                                    nonFinite: policy),
                                statisticsSource: statisticsSource, datasetStatistics: statistics, files: outcomes)
         try AtomicFile.write(Array(try report.jsonData()), to: output + "/report.json")
@@ -158,7 +156,7 @@ struct NormalizeCommand: ParsableCommand {
                 for (n, input) in normalized.members.enumerated() {
                     let (scan, _, _) = normalized.member(n)
                     let path = outputPath(of: input.id)
-                    if format == "npy" {
+                    if format == .npy {
                         try NPYWriter.write(scan.tensor, to: path)
                     } else {
                         try NIfTIWriter.write(scan.tensor, geometry: scan.geometry, to: path)
@@ -176,40 +174,27 @@ struct NormalizeCommand: ParsableCommand {
         return outcomes
     }
 
-    func normalizeMethod() throws -> NormalizeMethod {
-        switch method {
-        case "groupnorm":
-            return .groupNorm(groups: groups, eps: eps, gamma: try floats(gamma)?.map(Double.init),
-                              beta: try floats(beta)?.map(Double.init))
-        case "instance": return .instance(eps: eps)
-        case "dataset":
-            let foreground: StatisticsMask
-            switch try StatsCommand.parseMask(mask) {
-            case nil: foreground = .all
-            case .nonzero?: foreground = .nonzero
-            case .threshold(let value)?: foreground = .threshold(value)
-            }
-            return .dataset(statistics: stats.map { .file($0) } ?? .computed, mask: foreground, ctClip: ctClip, eps: eps)
-        case "minmax": return .minMax
-        case "percentile": return .percentile(lower: lower, upper: upper)
-        case "imagenet": return .imagenet
-        default: return .batchStats(eps: eps)
-        }
-    }
-
-    func floats(_ text: String?) throws -> [Float]? {
-        guard let text else { return nil }
-        return try text.split(separator: ",").map {
-            guard let value = Float($0.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("not a number in \(text): \($0)")
-            }
-            return value
+    /// The normalize stage from the flags: the method's parameters by their pipeline-file keys, read by the
+    /// method's own parser (flags the method does not take are left out).
+    func normalizeSpec() throws -> NormalizeSpec {
+        var parameters: [String: CanonicalJSON] = [
+            "groups": .int(groups), "eps": .double(eps), "ct_clip": .bool(ctClip),
+            "lower": .double(lower), "upper": .double(upper),
+        ]
+        parameters["gamma"] = gamma.map { .array($0.values.map { .double(Double($0)) }) }
+        parameters["beta"] = beta.map { .array($0.values.map { .double(Double($0)) }) }
+        parameters["stats"] = stats.map { .string($0) }
+        parameters["mask"] = mask.map { .mask($0.mask) }
+        do {
+            return try NormalizeSpec(method: method.name, parameters: parameters, nonFinite: nonfinite, source: "normalize")
+        } catch let issues as PipelineIssues {
+            throw ValidationError(issues.issues.map(\.message).joined(separator: "\n"))
         }
     }
 
     /// Where the normalized `input` goes.
     func outputPath(of input: String) -> String {
-        output + "/" + Self.stem(of: input) + (format == "npy" ? ".npy" : uncompressed ? ".nii" : ".nii.gz")
+        output + "/" + Self.stem(of: input) + (format == .npy ? ".npy" : uncompressed ? ".nii" : ".nii.gz")
     }
 
     /// Every file this command may write, with the input it comes from (nil for the reports and the batch).

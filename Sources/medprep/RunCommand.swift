@@ -74,8 +74,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Only the cases of shard K/N (0-based K < N), or slurm / slurm/N (from the Slurm array task).")
     var shard: String?
 
-    @Option(help: "Log format when standard error is not a terminal, or with --no-progress: text or json.")
-    var logFormat: String = "text"
+    @Option(help: "Log format when standard error is not a terminal, or with --no-progress.")
+    var logFormat: RunLog.Format = .text
 
     @Flag(inversion: .prefixedNo, help: "Progress bar on a terminal.")
     var progress = true
@@ -84,15 +84,13 @@ struct RunCommand: ParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard statisticsTolerance >= 0 else { throw ValidationError("--statistics-tolerance must not be negative") }
         guard (0 ... 1).contains(pruneMaxShare) else { throw ValidationError("--prune-max-share must be between 0 and 1") }
-        guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
         if let waitTimeout, !(waitTimeout >= 0 && waitTimeout.isFinite) {
             throw ValidationError("--wait-timeout must be a number of seconds ≥ 0")
         }
     }
 
     func run() throws {
-        let format = RunLog.Format(rawValue: logFormat) ?? .text
-        let log = RunLog(format: format, progressBar: progress ? nil : false)
+        let log = RunLog(format: logFormat, progressBar: progress ? nil : false)
         let spec: PipelineSpec
         do {
             var loaded = try PipelineParser.load(path: pipeline, checkFilesystem: input == nil)

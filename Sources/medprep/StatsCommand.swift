@@ -25,7 +25,7 @@ struct StatsCommand: ParsableCommand {
     var directory: String
 
     @Option(help: "Foreground mask: nonzero, or threshold:VALUE (voxels of channel 0 above VALUE).")
-    var mask: String?
+    var mask: MaskOption?
 
     @Option(help: "Write the statistics JSON here.")
     var output: String?
@@ -51,7 +51,7 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let foreground = try Self.parseMask(mask)
+        let foreground = mask?.mask
         let cases = try ScanDirectory.cases(directory, include: include)
         let limits = DecodeLimits(maxVoxels: maxVoxels)
         let loader = CaseLoader(reader: ScanReader(limits: limits), plan: try StagePlan(stages: [], limits: limits))
@@ -70,7 +70,7 @@ struct StatsCommand: ParsableCommand {
         if json {
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(statistics.files) file(s), mask \(mask ?? "none"), variance biased (ddof 0)")
+            print("\(statistics.files) file(s), mask \(mask?.text ?? "none"), variance biased (ddof 0)")
             print("channel        count            mean             std             min             max            p0.5           p99.5")
             for c in statistics.channels {
                 let cells = [c.mean, c.std, c.min ?? .nan, c.max ?? .nan, c.percentile(0.5) ?? .nan, c.percentile(99.5) ?? .nan]
@@ -101,16 +101,9 @@ struct StatsCommand: ParsableCommand {
         if json {
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("shard \(shard): \(partial.cases.count) case(s) of \(cases.count), \(failed) failed, mask \(self.mask ?? "none")")
+            print("shard \(shard): \(partial.cases.count) case(s) of \(cases.count), \(failed) failed, mask \(self.mask?.text ?? "none")")
             print("written: \(output) (partial statistics; combine all shards with `medprep stats merge`)")
         }
         if failed > 0 { throw ExitStatus.someInputsFailed }
-    }
-
-    static func parseMask(_ text: String?) throws -> ForegroundMask? {
-        guard let text else { return nil }
-        if text == "nonzero" { return .nonzero }
-        if text.hasPrefix("threshold:"), let value = Double(text.dropFirst("threshold:".count)) { return .threshold(value) }
-        throw ValidationError("--mask must be nonzero or threshold:VALUE, got \(text)")
     }
 }

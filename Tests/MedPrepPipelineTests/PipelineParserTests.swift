@@ -94,8 +94,7 @@ private func pipeline(stages: String) -> String {
         ]
         let methods = try stages.map { stage -> NormalizeSpec? in
             let spec = try PipelineParser.parse(text: pipeline(stages: "  - normalize: " + stage), path: "/a/p.yaml")
-            if case .normalize(let n)? = spec.stages.first { return n }
-            return nil
+            return spec.stages.first?.normalize
         }
         #expect(methods == [
             NormalizeSpec(method: .groupNorm(groups: 2, eps: 1e-5, gamma: [1, 2], beta: [0, 0.5]), nonFinite: .zero),
@@ -108,7 +107,7 @@ private func pipeline(stages: String) -> String {
             NormalizeSpec(method: .batchStats(eps: 1e-5)),
         ])
         let resolved = try PipelineParser.parse(text: pipeline(stages: "  - normalize: " + stages[2]), path: "/a/p.yaml").resolved()
-        guard case .normalize(let dataset) = resolved.stages[0] else { Issue.record("stage 0 is not normalize"); return }
+        guard let dataset = resolved.stages[0].normalize else { Issue.record("stage 0 is not normalize"); return }
         #expect(dataset.method == .dataset(statistics: .file("/a/stats/ct.json"), mask: .threshold(-500), ctClip: true, eps: 1e-5))
     }
 

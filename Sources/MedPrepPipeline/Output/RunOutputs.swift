@@ -132,18 +132,7 @@ extension PipelineRunner {
     }
 
     func parameters(_ plan: StagePlan) -> NormalizationParameters {
-        guard let spec = plan.normalize else { return NormalizationParameters(method: "none", nonFinite: .error) }
-        switch spec.method {
-        case .groupNorm(let groups, let eps, let gamma, let beta):
-            return NormalizationParameters(method: "groupnorm", groups: groups, eps: eps, gamma: gamma?.map(Float.init),
-                                           beta: beta?.map(Float.init), nonFinite: spec.nonFinite)
-        case .instance(let eps), .batchStats(let eps):
-            return NormalizationParameters(method: spec.method.name, eps: eps, nonFinite: spec.nonFinite)
-        case .dataset(_, _, let ctClip, _):
-            return NormalizationParameters(method: ctClip ? "dataset-ct" : "dataset", nonFinite: spec.nonFinite)
-        default:
-            return NormalizationParameters(method: spec.method.name, nonFinite: spec.nonFinite)
-        }
+        plan.normalize?.reportParameters ?? NormalizationParameters(method: "none", nonFinite: .error)
     }
 
     func openStore() throws -> StateStore? {

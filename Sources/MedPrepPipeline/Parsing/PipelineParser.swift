@@ -196,7 +196,7 @@ public enum PipelineParser {
     static func checkStageOrder(_ spec: PipelineSpec) -> [PipelineIssue] {
         var issues = [PipelineIssue]()
         for (index, stage) in spec.stages.enumerated() where index < spec.stages.count - 1 {
-            if case .normalize = stage {
+            if stage.normalize != nil {
                 issues.append(PipelineIssue(file: spec.file, at: spec.sourceMap.stage(index),
                                             found: "normalize as stage \(index + 1) of \(spec.stages.count)",
                                             expected: "normalize as the last stage"))
@@ -205,7 +205,7 @@ public enum PipelineParser {
         return issues
     }
 
-    /// File system checks: the input directory exists and dataset statistics files exist.
+    /// File system checks: the input directory exists and the files stages read (dataset statistics) exist.
     static func checkFiles(_ spec: PipelineSpec) -> [PipelineIssue] {
         var issues = [PipelineIssue]()
         let input = PathResolution.absolute(spec.input.directory, base: spec.baseDirectory)
@@ -215,13 +215,13 @@ public enum PipelineParser {
                                         found: "no directory at \(input)", expected: "an existing input directory"))
         }
         for (index, stage) in spec.stages.enumerated() {
-            guard case .normalize(let normalize) = stage,
-                  case .dataset(.file(let path), _, _, _) = normalize.method else { continue }
-            let absolute = PathResolution.absolute(path, base: spec.baseDirectory)
-            if !FileManager.default.fileExists(atPath: absolute) {
-                let location = spec.sourceMap.keys["stages.\(index).normalize.stats"] ?? spec.sourceMap.stage(index)
-                issues.append(PipelineIssue(file: spec.file, at: location, found: "no file at \(absolute)",
-                                            expected: "an existing dataset statistics file"))
+            for file in stage.stage.inputFiles {
+                let absolute = PathResolution.absolute(file.path, base: spec.baseDirectory)
+                if !FileManager.default.fileExists(atPath: absolute) {
+                    let location = spec.sourceMap.keys["stages.\(index).\(file.key)"] ?? spec.sourceMap.stage(index)
+                    issues.append(PipelineIssue(file: spec.file, at: location, found: "no file at \(absolute)",
+                                                expected: file.expected))
+                }
             }
         }
         return issues

@@ -19,52 +19,36 @@ public enum DatasetStatisticsSource: Hashable, Sendable {
     case file(String)
 }
 
-/// Which voxels enter dataset statistics.
-public enum StatisticsMask: Hashable, Sendable {
-    /// Every voxel.
-    case all
-    /// Voxels `≠ 0`.
-    case nonzero
-    /// Voxels `> threshold`.
-    case threshold(Double)
-}
+/// A normalization method with its parameters, of a kind from `NormalizeMethodRegistry` (per sample `n` and
+/// channel `c` unless stated). Made with the factories beside each method (`.groupNorm(groups:eps:gamma:beta:)`,
+/// `.dataset(statistics:mask:ctClip:eps:)`, …).
+public struct NormalizeMethod: Hashable, Sendable, CustomStringConvertible {
+    let kind: any NormalizationMethod
 
-/// The normalization methods, per sample `n` and channel `c` unless stated.
-public enum NormalizeMethod: Hashable, Sendable {
-    /// PyTorch `nn.GroupNorm`: channels split into `groups` groups; per sample and group
-    /// `y = (x − mean) / sqrt(var + eps) · gamma[c] + beta[c]` with the biased variance.
-    case groupNorm(groups: Int, eps: Double, gamma: [Double]?, beta: [Double]?)
-    /// Instance norm: `y = (x − mean_nc) / sqrt(var_nc + eps)` (GroupNorm with one group per channel).
-    case instance(eps: Double)
-    /// Dataset z-score: `y = (x − mean_c) / sqrt(var_c + eps)` with per-channel statistics over the whole dataset
-    /// (masked voxels only). With `ctClip`, voxels are first clipped to the dataset's 0.5 and 99.5 percentiles
-    /// (nnU-Net CT normalization).
-    case dataset(statistics: DatasetStatisticsSource, mask: StatisticsMask, ctClip: Bool, eps: Double)
-    /// `y = (x − min) / (max − min)`; a constant channel maps to 0.
-    case minMax
-    /// Clips to the `lower` and `upper` percentiles `p_l`, `p_u` (0…100) and maps
-    /// `y = (x − p_l) / (p_u − p_l)`; a constant channel maps to 0.
-    case percentile(lower: Double, upper: Double)
-    /// ImageNet preset for 3-channel images in `[0, 1]`: `y = (x − mean_c) / std_c` with mean
-    /// `(0.485, 0.456, 0.406)` and std `(0.229, 0.224, 0.225)`.
-    case imagenet
-    /// Per-channel statistics over the whole batch (BatchNorm in training mode, no affine):
-    /// `y = (x − mean_c) / sqrt(var_c + eps)`.
-    case batchStats(eps: Double)
+    init(_ kind: any NormalizationMethod) {
+        self.kind = kind
+    }
 
-    /// Method names accepted in pipeline files.
-    public static let registry = ["groupnorm", "instance", "dataset", "minmax", "percentile", "imagenet", "batchstats"]
+    /// Method names accepted in pipeline files and by `medprep normalize --method`, in documentation order.
+    public static var names: [String] { NormalizeMethodRegistry.all.map { $0.name } }
 
     /// The method's name in pipeline files.
-    public var name: String {
-        switch self {
-        case .groupNorm: "groupnorm"
-        case .instance: "instance"
-        case .dataset: "dataset"
-        case .minMax: "minmax"
-        case .percentile: "percentile"
-        case .imagenet: "imagenet"
-        case .batchStats: "batchstats"
-        }
+    public var name: String { type(of: kind).name }
+
+    /// Its parameter keys besides `method` and `nonfinite`.
+    package var parameterKeys: [String] { type(of: kind).keys }
+
+    /// Whether a sample's output depends on the other members of its batch.
+    var dependsOnBatch: Bool { type(of: kind).dependsOnBatch }
+
+    /// The parameters as canonical JSON text (`method` and every default spelled out).
+    public var description: String {
+        var members = kind.canonicalMembers
+        members["method"] = .string(name)
+        return CanonicalJSON.object(members).text
     }
+
+    public static func == (a: NormalizeMethod, b: NormalizeMethod) -> Bool { AnyHashable(a.kind) == AnyHashable(b.kind) }
+
+    public func hash(into hasher: inout Hasher) { AnyHashable(kind).hash(into: &hasher) }
 }

@@ -37,12 +37,7 @@ public struct ResolvedPipeline: Hashable, Sendable {
         exclude = spec.input.exclude
         channelPattern = spec.input.channels
         labelPattern = spec.input.labels.map { PathResolution.absolute($0, base: base) }
-        stages = spec.stages.map { stage in
-            guard case .normalize(var normalize) = stage,
-                  case .dataset(.file(let path), let mask, let ctClip, let eps) = normalize.method else { return stage }
-            normalize.method = .dataset(statistics: .file(PathResolution.absolute(path, base: base)), mask: mask, ctClip: ctClip, eps: eps)
-            return .normalize(normalize)
-        }
+        stages = spec.stages.map { $0.resolvingPaths(base: base) }
         batchSize = spec.batch.size
         outputDirectory = PathResolution.absolute(spec.output.directory, base: base)
         volumes = spec.output.volumes
@@ -117,7 +112,8 @@ public struct ResolvedPipeline: Hashable, Sendable {
     }
 
     /// Problems that show once the input channel count `c` is known: `select_channels` indices out of range,
-    /// GroupNorm `groups` not dividing `C`, `gamma`/`beta` lengths other than `C`, `imagenet` without 3 channels.
+    /// GroupNorm `groups` not dividing `C`, `gamma`/`beta` lengths other than `C`, `imagenet` without 1 or 3
+    /// channels (each stage's and method's channel rule).
     public func checkChannels(_ c: Int) -> [PipelineIssue] {
         ChannelCheck.issues(stages: stages, channels: c, file: file, sourceMap: sourceMap)
     }
@@ -126,56 +122,4 @@ public struct ResolvedPipeline: Hashable, Sendable {
 extension PipelineSpec {
     /// The canonical resolved form.
     public func resolved() -> ResolvedPipeline { ResolvedPipeline(self) }
-}
-
-extension StageSpec {
-    /// `{"stage": name, …parameters}` with every default spelled out.
-    public var canonicalJSON: CanonicalJSON {
-        var members: [String: CanonicalJSON] = ["stage": .string(name)]
-        switch self {
-        case .clip(let low, let high):
-            members["min"] = .double(low)
-            members["max"] = .double(high)
-        case .resample(let spacing, let interpolation):
-            members["spacing"] = .array(spacing.map { .double($0) })
-            members["interpolation"] = .string(interpolation.rawValue)
-        case .cropOrPad(let shape, let padValue):
-            members["shape"] = .array(shape.map { .int($0) })
-            members["pad_value"] = .double(padValue)
-        case .selectChannels(let channels):
-            members["channels"] = .array(channels.map { .int($0) })
-        case .dropAlpha:
-            break
-        case .normalize(let normalize):
-            members["method"] = .string(normalize.method.name)
-            members["nonfinite"] = .string(normalize.nonFinite.rawValue)
-            switch normalize.method {
-            case .groupNorm(let groups, let eps, let gamma, let beta):
-                members["groups"] = .int(groups)
-                members["eps"] = .double(eps)
-                members["gamma"] = gamma.map { .array($0.map { .double($0) }) } ?? .null
-                members["beta"] = beta.map { .array($0.map { .double($0) }) } ?? .null
-            case .instance(let eps), .batchStats(let eps):
-                members["eps"] = .double(eps)
-            case .dataset(let statistics, let mask, let ctClip, let eps):
-                switch statistics {
-                case .computed: members["stats"] = .string("computed")
-                case .file(let path): members["stats"] = .object(["file": .string(path)])
-                }
-                switch mask {
-                case .all: members["mask"] = .string("all")
-                case .nonzero: members["mask"] = .string("nonzero")
-                case .threshold(let value): members["mask"] = .object(["threshold": .double(value)])
-                }
-                members["ct_clip"] = .bool(ctClip)
-                members["eps"] = .double(eps)
-            case .percentile(let lower, let upper):
-                members["lower"] = .double(lower)
-                members["upper"] = .double(upper)
-            case .minMax, .imagenet:
-                break
-            }
-        }
-        return .object(members)
-    }
 }

@@ -1,46 +1,38 @@
-/// One processing stage, from the closed registry of stage names. Nothing in a pipeline file runs code.
+/// One processing stage with its parameters, of a kind from `StageRegistry`. Nothing in a pipeline file runs code.
 ///
 /// Spatial parameters (`spacing`, `shape`) are given in the file's voxel axis order `(i, j, k)`, i.e. tensor
-/// axes `(W, H, D)`, like `ScanGeometry.spacing`; 2 values address a 2D image `(W, H)`.
-public enum StageSpec: Hashable, Sendable {
-    /// Clamps every voxel to `[min, max]`.
-    case clip(min: Double, max: Double)
-    /// Resamples to the given voxel spacing (mm) with the given interpolation; label maps always use nearest.
-    case resample(spacing: [Double], interpolation: Interpolation)
-    /// Centre-crops or pads (with `padValue`) each spatial axis to `shape`.
-    case cropOrPad(shape: [Int], padValue: Double)
-    /// Keeps the listed channels (0-based), in the listed order.
-    case selectChannels([Int])
-    /// Drops the last channel of a 2-channel (gray+alpha) or 4-channel (RGBA) image; others pass unchanged.
-    case dropAlpha
-    /// Normalizes intensities.
-    case normalize(NormalizeSpec)
+/// axes `(W, H, D)`, like `ScanGeometry.spacing`; 2 values address a 2D image `(W, H)`. Stages are made with the
+/// factories beside each stage kind (`.clip(min:max:)`, `.normalize(_:)`, …).
+public struct StageSpec: Hashable, Sendable, CustomStringConvertible {
+    let stage: any PipelineStage
 
-    /// Interpolation for `resample`.
-    public enum Interpolation: String, Hashable, Sendable, CaseIterable {
-        case linear, nearest
+    init(_ stage: any PipelineStage) {
+        self.stage = stage
     }
 
     /// Stage names accepted in pipeline files, in the order the documentation lists them.
-    public static let registry = ["clip", "resample", "crop_or_pad", "select_channels", "drop_alpha", "normalize"]
+    public static var names: [String] { StageRegistry.all.map { $0.name } }
 
     /// The stage's name in pipeline files.
-    public var name: String {
-        switch self {
-        case .clip: "clip"
-        case .resample: "resample"
-        case .cropOrPad: "crop_or_pad"
-        case .selectChannels: "select_channels"
-        case .dropAlpha: "drop_alpha"
-        case .normalize: "normalize"
-        }
+    public var name: String { type(of: stage).name }
+
+    /// The normalize stage's parameters, nil for any other stage.
+    public var normalize: NormalizeSpec? { stage as? NormalizeSpec }
+
+    /// `{"stage": name, …parameters}` with every default spelled out.
+    public var canonicalJSON: CanonicalJSON {
+        var members = stage.canonicalMembers
+        members["stage"] = .string(name)
+        return .object(members)
     }
 
-    /// Whether the stage moves voxels in space (label maps must follow it, with nearest interpolation).
-    public var isSpatial: Bool {
-        switch self {
-        case .resample, .cropOrPad: true
-        default: false
-        }
-    }
+    /// The canonical JSON text.
+    public var description: String { canonicalJSON.text }
+
+    /// The stage with its relative file paths made absolute against `base`.
+    func resolvingPaths(base: String) -> StageSpec { StageSpec(stage.resolvingPaths(base: base)) }
+
+    public static func == (a: StageSpec, b: StageSpec) -> Bool { AnyHashable(a.stage) == AnyHashable(b.stage) }
+
+    public func hash(into hasher: inout Hasher) { AnyHashable(stage).hash(into: &hasher) }
 }
