@@ -29,7 +29,11 @@ scan_path=SampleData/ct/ct_001.nii.gz
 pipeline_path=pipelines/quickstart.yaml
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/medprep-consumer.XXXXXX")
-cleanup() { if [[ ${KEEP:-0} == 1 ]]; then echo "consumer check: kept $work"; else rm -rf "$work"; fi; }
+# SwiftPM also leaves empty lock files named after the paths it locked (/tmp/_tmp_medprep-consumer.XXXXXX_…lock).
+cleanup() {
+    if [[ ${KEEP:-0} == 1 ]]; then echo "consumer check: kept $work"; else rm -rf "$work"; fi
+    rm -f "$(dirname "$work")/${work//\//_}"_*.lock
+}
 trap cleanup EXIT
 fail() { echo "consumer check: FAILED: $*" >&2; exit 1; }
 started=$SECONDS
