@@ -5,7 +5,8 @@ PY_PACKAGES  := numpy nibabel
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/medprep
 
-.PHONY: deps pydeps build demo test test-slurm sample-data fixtures bench bench-smoke bench-normalize clean
+.PHONY: deps pydeps build demo test test-slurm sample-data fixtures bench bench-smoke bench-normalize clean \
+        byte-identity consumer-check
 
 ## Install the Debian packages medprep links against, when any is missing.
 deps:
@@ -30,6 +31,19 @@ demo: build
 ## Run the whole test suite (Swift Testing).
 test: deps pydeps
 	$(SWIFT) test --disable-xctest
+
+## The library products as a versioned dependency: a throwaway package depends on a tagged clone of HEAD with
+## `from:`, imports MedPrepDecode, MedPrepNormalize and MedPrepPipeline, builds and runs (Scripts/check_consumer.sh).
+consumer-check: deps
+	SWIFT=$(SWIFT) Scripts/check_consumer.sh
+
+## Same output bytes as BASE's binary: every pipeline, the other subcommands on SampleData/ and the `make bench`
+## cases (SCALE=small or full), digests compared (Scripts/check_byte_identity.py; builds BASE in .build-identity/).
+BASE  ?= 965a977
+SCALE ?= small
+byte-identity: deps
+	python3 -c "import PIL, nibabel" 2>/dev/null || python3 -m pip install -q pillow nibabel numpy
+	python3 Scripts/check_byte_identity.py --base $(BASE) --scale $(SCALE)
 
 ## Regenerate SampleData/ (deterministic; needs numpy, nibabel, pillow, tifffile).
 sample-data:
