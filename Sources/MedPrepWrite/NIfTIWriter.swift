@@ -12,7 +12,25 @@ import MedPrepCore
 /// - source `.sform`: sform (its code) = affine; qform as in the input (its code and matrix, code 0 if none);
 /// - source `.qform`: sform code 0; qform (its code) = affine, and `pixdim[1…3]` are the quaternion's voxel sizes;
 /// - source `.pixdim` / `.pixel` (no world frame in the input): sform and qform code 2 (aligned) = affine.
-public enum NIfTIWriter {
+///
+/// As a `VolumeWriter` (`nifti` in `output.volumes`), it writes `.nii.gz` when `compressed`, else `.nii`.
+public struct NIfTIWriter: VolumeWriter {
+    /// Whether files are `.nii.gz` rather than `.nii`.
+    public var compressed: Bool
+
+    public init(compressed: Bool = true) {
+        self.compressed = compressed
+    }
+
+    public var name: String { "nifti" }
+    public var suffix: String { compressed ? ".nii.gz" : ".nii" }
+
+    /// Writes the scan's tensor with its geometry (`write(_:geometry:to:in:durable:observer:)`).
+    public func write(_ scan: Scan, to relative: String, in tree: OutputTree, durable: Bool,
+                      observer: ((UnsafeRawBufferPointer) -> Void)?) throws {
+        try Self.write(scan.tensor, geometry: scan.geometry, to: relative, in: tree, durable: durable, observer: observer)
+    }
+
     /// NIfTI-1 header (348 bytes) + 4-byte extension flag.
     static let voxOffset = NIfTI1Layout.singleFileDataOffset
 
