@@ -42,17 +42,17 @@ let package = Package(
         .target(name: "PNGShim", dependencies: ["CPNG"]),
         .target(name: "TIFFShim", dependencies: ["CTIFF"]),
 
+        // Codecs shared by decode and write: gzip (zlib, libdeflate), the NIfTI header layout, libnifti's
+        // header semantics and quaternion math.
+        .target(name: "MedPrepCodecs", dependencies: ["MedPrepCore", "CNIfTI", "CZlib", "CDeflate"]),
         // 1. Decode: PNG, TIFF, NIfTI-1/2 (+ gzip) into Scan, recognised by magic bytes.
-        .target(
-            name: "MedPrepDecode",
-            dependencies: ["MedPrepCore", "PNGShim", "TIFFShim", "CNIfTI", "CZlib", "CDeflate"]
-        ),
+        .target(name: "MedPrepDecode", dependencies: ["MedPrepCore", "MedPrepCodecs", "PNGShim", "TIFFShim"]),
         // 2. Transform: per-scan transforms (spatial, intensity, channel) and batch assembly.
         .target(name: "MedPrepTransform", dependencies: ["MedPrepCore"]),
         // 3. Normalize: GroupNorm, dataset statistics and normalizers over tensors (no file I/O).
         .target(name: "MedPrepNormalize", dependencies: ["MedPrepCore"]),
         // 4. Write: NIfTI-1 float32 (.nii, .nii.gz) and .npy.
-        .target(name: "MedPrepWrite", dependencies: ["MedPrepCore", "MedPrepDecode"]),
+        .target(name: "MedPrepWrite", dependencies: ["MedPrepCore", "MedPrepCodecs"]),
         // 5. Report: groups.csv, run report JSON/HTML, the normalization comparison.
         .target(name: "MedPrepReport", dependencies: ["MedPrepCore", "MedPrepNormalize"]),
         // The pipeline engine: pipeline files (YAML), discovery, incremental state (SQLite), lock, runner.
@@ -80,6 +80,7 @@ let package = Package(
         // Spawning the built binary and locating the package, shared by the tests that run medprep out of process.
         .target(name: "MedPrepTestSupport", path: "Tests/MedPrepTestSupport"),
         .testTarget(name: "MedPrepCoreTests", dependencies: ["MedPrepCore"]),
+        .testTarget(name: "MedPrepCodecsTests", dependencies: ["MedPrepCodecs", "MedPrepCore"]),
         .testTarget(name: "MedPrepDecodeTests", dependencies: ["MedPrepDecode"], exclude: ["Fixtures"]),
         .testTarget(name: "MedPrepTransformTests", dependencies: ["MedPrepTransform"]),
         .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore", "MedPrepTestSupport"]),

@@ -1,3 +1,4 @@
+import MedPrepCodecs
 import MedPrepCore
 
 /// The fields medprep needs from a NIfTI-1 (348-byte) or NIfTI-2 (540-byte) header, read in the file's byte order
@@ -23,7 +24,7 @@ struct NIfTIHeader {
     var raw: [UInt8]
 
     /// Header size for a given version.
-    static func size(version: Int) -> Int { version == 1 ? 348 : 540 }
+    static func size(version: Int) -> Int { version == 1 ? NIfTI1Layout.size : NIfTI2Layout.size }
 
     /// Version and byte order from `sizeof_hdr` (the first 4 bytes), or nil if it is neither 348 nor 540.
     static func identify(_ bytes: [UInt8]) -> (version: Int, bigEndian: Bool)? {
@@ -31,17 +32,17 @@ struct NIfTIHeader {
         let little = Int(Int32(bitPattern: UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24))
         let big = Int(Int32(bitPattern: UInt32(bytes[3]) | UInt32(bytes[2]) << 8 | UInt32(bytes[1]) << 16 | UInt32(bytes[0]) << 24))
         switch (little, big) {
-        case (348, _): return (1, false)
-        case (540, _): return (2, false)
-        case (_, 348): return (1, true)
-        case (_, 540): return (2, true)
+        case (NIfTI1Layout.size, _): return (1, false)
+        case (NIfTI2Layout.size, _): return (2, false)
+        case (_, NIfTI1Layout.size): return (1, true)
+        case (_, NIfTI2Layout.size): return (2, true)
         default: return nil
         }
     }
 
     /// The magic (`n+1`, `ni1`, `n+2`, `ni2`) if the bytes carry one at the right place for `version`.
     static func magic(_ bytes: [UInt8], version: Int) -> String? {
-        let start = version == 1 ? 344 : 4
+        let start = version == 1 ? NIfTI1Layout.magic : NIfTI2Layout.magic
         guard bytes.count >= start + 4, bytes[start + 3] == 0 else { return nil }
         let text = String(decoding: bytes[start ..< start + 3], as: UTF8.self)
         let expected = version == 1 ? ["n+1", "ni1"] : ["n+2", "ni2"]
@@ -72,27 +73,29 @@ struct NIfTIHeader {
         let voxOffset: Double
         let slope: Double, intercept: Double
         if version == 1 {
-            dim = (0 ..< 8).map { fields.int16(40 + 2 * $0) }
-            datatypeCode = fields.int16(70)
-            bitpix = fields.int16(72)
-            pixdim = (0 ..< 8).map { fields.float32(76 + 4 * $0) }
-            voxOffset = fields.float32(108)
-            slope = fields.float32(112)
-            intercept = fields.float32(116)
-            xyztUnits = Int(raw[123])
-            qformCode = fields.int16(252)
-            sformCode = fields.int16(254)
+            typealias Layout = NIfTI1Layout
+            dim = (0 ..< 8).map { fields.int16(Layout.dim + 2 * $0) }
+            datatypeCode = fields.int16(Layout.datatype)
+            bitpix = fields.int16(Layout.bitpix)
+            pixdim = (0 ..< 8).map { fields.float32(Layout.pixdim + 4 * $0) }
+            voxOffset = fields.float32(Layout.voxOffset)
+            slope = fields.float32(Layout.sclSlope)
+            intercept = fields.float32(Layout.sclInter)
+            xyztUnits = Int(raw[Layout.xyztUnits])
+            qformCode = fields.int16(Layout.qformCode)
+            sformCode = fields.int16(Layout.sformCode)
         } else {
-            dim = (0 ..< 8).map { fields.int64(16 + 8 * $0) }
-            datatypeCode = fields.int16(12)
-            bitpix = fields.int16(14)
-            pixdim = (0 ..< 8).map { fields.float64(104 + 8 * $0) }
-            voxOffset = Double(fields.int64(168))
-            slope = fields.float64(176)
-            intercept = fields.float64(184)
-            xyztUnits = fields.int32(500)
-            qformCode = fields.int32(344)
-            sformCode = fields.int32(348)
+            typealias Layout = NIfTI2Layout
+            dim = (0 ..< 8).map { fields.int64(Layout.dim + 8 * $0) }
+            datatypeCode = fields.int16(Layout.datatype)
+            bitpix = fields.int16(Layout.bitpix)
+            pixdim = (0 ..< 8).map { fields.float64(Layout.pixdim + 8 * $0) }
+            voxOffset = Double(fields.int64(Layout.voxOffset))
+            slope = fields.float64(Layout.sclSlope)
+            intercept = fields.float64(Layout.sclInter)
+            xyztUnits = fields.int32(Layout.xyztUnits)
+            qformCode = fields.int32(Layout.qformCode)
+            sformCode = fields.int32(Layout.sformCode)
         }
 
         guard (1 ... 7).contains(dim[0]) else {

@@ -1,4 +1,5 @@
 import Foundation
+import MedPrepCodecs
 import MedPrepCore
 
 /// Reads NIfTI-1 and NIfTI-2 volumes (`.nii`, `.nii.gz`, `.hdr`/`.img` pairs, either byte order) into float32 scans.

@@ -1,4 +1,5 @@
 import Foundation
+import MedPrepCodecs
 import MedPrepCore
 
 /// The bytes of one NIfTI file (.nii, .hdr, .img, possibly gzip-compressed), read at increasing offsets.

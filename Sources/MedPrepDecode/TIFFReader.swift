@@ -42,12 +42,14 @@ public enum TIFFReader {
         }
     }
 
-    /// Classic TIFF (`II*\0`, `MM\0*`) or BigTIFF (`II+\0`, `MM\0+`).
+    /// The first four bytes of classic TIFF (`II*\0`, `MM\0*`) and BigTIFF (`II+\0`, `MM\0+`).
+    static let byteOrderMarks: [[UInt8]] = [[0x49, 0x49, 0x2A, 0x00], [0x4D, 0x4D, 0x00, 0x2A],
+                                            [0x49, 0x49, 0x2B, 0x00], [0x4D, 0x4D, 0x00, 0x2B]]
+
+    /// Classic TIFF or BigTIFF (`byteOrderMarks`).
     private static func checkMagic(_ bytes: [UInt8], path: String) throws {
-        let marks: [[UInt8]] = [[0x49, 0x49, 0x2A, 0x00], [0x4D, 0x4D, 0x00, 0x2A],
-                                [0x49, 0x49, 0x2B, 0x00], [0x4D, 0x4D, 0x00, 0x2B]]
         let prefix = Array(bytes.prefix(4))
-        guard marks.contains(where: { Array($0.prefix(prefix.count)) == prefix }) else {
+        guard byteOrderMarks.contains(where: { Array($0.prefix(prefix.count)) == prefix }) else {
             throw MedPrepError(.unknownFormat, path: path, reason: "not a TIFF file (bad byte-order mark)")
         }
         guard bytes.count >= 8 else {

@@ -1,5 +1,5 @@
+import MedPrepCodecs
 import MedPrepCore
-import MedPrepDecode
 
 /// Writes a single-sample tensor as a NIfTI-1 float32 volume: `.nii.gz` (gzip, libdeflate level 1, as nibabel's
 /// default level) when the path ends in `.gz`, else `.nii`. Output is atomic (`OutputTree`, `AtomicFile`).
@@ -12,16 +12,34 @@ import MedPrepDecode
 /// - source `.sform`: sform (its code) = affine; qform as in the input (its code and matrix, code 0 if none);
 /// - source `.qform`: sform code 0; qform (its code) = affine, and `pixdim[1…3]` are the quaternion's voxel sizes;
 /// - source `.pixdim` / `.pixel` (no world frame in the input): sform and qform code 2 (aligned) = affine.
-public enum NIfTIWriter {
+///
+/// As a `VolumeWriter` (`nifti` in `output.volumes`), it writes `.nii.gz` when `compressed`, else `.nii`.
+package struct NIfTIWriter: VolumeWriter {
+    /// Whether files are `.nii.gz` rather than `.nii`.
+    package var compressed: Bool
+
+    package init(compressed: Bool = true) {
+        self.compressed = compressed
+    }
+
+    package var name: String { "nifti" }
+    package var suffix: String { compressed ? ".nii.gz" : ".nii" }
+
+    /// Writes the scan's tensor with its geometry (`write(_:geometry:to:in:durable:observer:)`).
+    package func write(_ scan: Scan, to relative: String, in tree: OutputTree, durable: Bool,
+                      observer: ((UnsafeRawBufferPointer) -> Void)?) throws {
+        try Self.write(scan.tensor, geometry: scan.geometry, to: relative, in: tree, durable: durable, observer: observer)
+    }
+
     /// NIfTI-1 header (348 bytes) + 4-byte extension flag.
-    static let voxOffset = 352
+    static let voxOffset = NIfTI1Layout.singleFileDataOffset
 
     /// Writes `tensor` (`shape.n == 1`, else `.invalidArgument`) with `geometry` to `path`; `observer` sees every
     /// byte of the file as written; `durable` as in `AtomicFile`.
     ///
     /// `.nii.gz` is written as gzip members of `GzipCodec.defaultMemberSize` input bytes (the header is the first
     /// member), so memory stays at the tensor plus one member whatever the volume's size.
-    public static func write(_ tensor: Tensor, geometry: ScanGeometry, to path: String,
+    package static func write(_ tensor: Tensor, geometry: ScanGeometry, to path: String,
                              durable: Bool = true,
                              observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let (tree, name) = try OutputTree.containing(path)
@@ -81,28 +99,29 @@ public enum NIfTIWriter {
         var spacing = Array(padded.prefix(3))
         if geometry.affineSource == .qform { spacing = [quaternion.dx, quaternion.dy, quaternion.dz] }
 
+        typealias Layout = NIfTI1Layout
         var header = HeaderBytes(count: voxOffset)
-        header.int32(348, at: 0)
-        header.bytes[38] = UInt8(ascii: "r")
+        header.int32(Layout.size, at: Layout.sizeofHeader)
+        header.bytes[Layout.regular] = UInt8(ascii: "r")
         let dim = [extent.count] + extent + Array(repeating: 1, count: 7 - extent.count)
-        for (index, value) in dim.enumerated() { header.int16(value, at: 40 + 2 * index) }
-        header.int16(16, at: 70)
-        header.int16(32, at: 72)
+        for (index, value) in dim.enumerated() { header.int16(value, at: Layout.dim + 2 * index) }
+        header.int16(16, at: Layout.datatype)  // NIFTI_TYPE_FLOAT32
+        header.int16(32, at: Layout.bitpix)
         let pixdim = [quaternion.qfac] + spacing + [shape.c > 1 ? geometry.timeStep : 1, 1, 1, 1]
-        for (index, value) in pixdim.enumerated() { header.float32(value, at: 76 + 4 * index) }
-        header.float32(Double(voxOffset), at: 108)
-        header.float32(1, at: 112)
-        header.float32(0, at: 116)
-        header.bytes[123] = UInt8(truncatingIfNeeded: geometry.xyztUnits)
-        for (index, byte) in "medprep".utf8.enumerated() { header.bytes[148 + index] = byte }
-        header.int16(qformCode, at: 252)
-        header.int16(sformCode, at: 254)
+        for (index, value) in pixdim.enumerated() { header.float32(value, at: Layout.pixdim + 4 * index) }
+        header.float32(Double(voxOffset), at: Layout.voxOffset)
+        header.float32(1, at: Layout.sclSlope)
+        header.float32(0, at: Layout.sclInter)
+        header.bytes[Layout.xyztUnits] = UInt8(truncatingIfNeeded: geometry.xyztUnits)
+        for (index, byte) in "medprep".utf8.enumerated() { header.bytes[Layout.descrip + index] = byte }
+        header.int16(qformCode, at: Layout.qformCode)
+        header.int16(sformCode, at: Layout.sformCode)
         let qfields = [quaternion.b, quaternion.c, quaternion.d, qform[0, 3], qform[1, 3], qform[2, 3]]
-        for (index, value) in qfields.enumerated() { header.float32(value, at: 256 + 4 * index) }
+        for (index, value) in qfields.enumerated() { header.float32(value, at: Layout.quaternion + 4 * index) }
         for row in 0 ..< 3 {
-            for column in 0 ..< 4 { header.float32(sform[row, column], at: 280 + 16 * row + 4 * column) }
+            for column in 0 ..< 4 { header.float32(sform[row, column], at: Layout.sformRows + 16 * row + 4 * column) }
         }
-        for (index, byte) in "n+1".utf8.enumerated() { header.bytes[344 + index] = byte }
+        for (index, byte) in "n+1".utf8.enumerated() { header.bytes[Layout.magic + index] = byte }
         return header.bytes
     }
 

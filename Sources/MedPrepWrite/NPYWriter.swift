@@ -5,9 +5,22 @@ import MedPrepCore
 ///
 /// Layout: magic `\x93NUMPY`, version `01 00`, header length (uint16 little-endian), an ASCII dict padded with
 /// spaces and a final `\n` so that the data starts at a multiple of 64 bytes, then the float32 data.
-public enum NPYWriter {
+///
+/// As a `VolumeWriter` (`npy` in `output.volumes`), it writes `.npy` files of the scan's tensor.
+package struct NPYWriter: VolumeWriter {
+    package init() {}
+
+    package var name: String { "npy" }
+    package var suffix: String { ".npy" }
+
+    /// Writes the scan's tensor (`write(_:to:in:durable:observer:)`).
+    package func write(_ scan: Scan, to relative: String, in tree: OutputTree, durable: Bool,
+                      observer: ((UnsafeRawBufferPointer) -> Void)?) throws {
+        try Self.write(scan.tensor, to: relative, in: tree, durable: durable, observer: observer)
+    }
+
     /// Writes `tensor` to `path`; `observer` sees every byte of the file as written; `durable` as in `AtomicFile`.
-    public static func write(_ tensor: Tensor, to path: String, durable: Bool = true,
+    package static func write(_ tensor: Tensor, to path: String, durable: Bool = true,
                              observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let (tree, name) = try OutputTree.containing(path)
         try write(tensor, to: name, in: tree, durable: durable, observer: observer)

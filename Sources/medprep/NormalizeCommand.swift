@@ -204,14 +204,10 @@ struct NormalizeCommand: ParsableCommand {
         return volumes + [(output + "/report.json", nil), (output + "/groups.csv", nil)]
     }
 
-    /// File name without directory and without `.nii.gz`, `.nii`, `.png`, `.tif(f)`, `.hdr`, `.img`.
+    /// File name without directory and without its format's suffix (`ScanFileFormats.suffix(of:)`: `.nii.gz`, `.nii`,
+    /// `.png`, `.tif(f)`, `.hdr`, `.img`…, in any case).
     static func stem(of path: String) -> String {
-        var name = (path as NSString).lastPathComponent
-        for suffix in [".nii.gz", ".img.gz", ".hdr.gz", ".nii", ".png", ".tiff", ".tif", ".hdr", ".img"]
-        where name.lowercased().hasSuffix(suffix) {
-            name = String(name.dropLast(suffix.count))
-            break
-        }
-        return name
+        let name = (path as NSString).lastPathComponent
+        return ScanFileFormats.suffix(of: name).map { String(name.dropLast($0.count)) } ?? name
     }
 }

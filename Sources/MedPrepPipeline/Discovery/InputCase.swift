@@ -1,51 +1,68 @@
 import Foundation
+import MedPrepDecode
 
-/// One unit of work: a scan made of one file per channel (usually one file), optionally with a label map.
+/// The files one scan is read from: the file a reader opens, then the files read with it (the `.img` of a
+/// `.hdr/.img` pair). A case's fingerprint covers all of them.
+public struct SourceFiles: Hashable, Sendable {
+    /// Absolute path of the file the scan is read through and named by.
+    public var path: String
+    /// Absolute paths of the other files the scan is read from, in the format's order.
+    public var companions: [String]
+
+    public init(path: String, companions: [String]) {
+        self.path = path
+        self.companions = companions
+    }
+
+    /// `path` with the companions its format names that exist now (`ScanFileFormats.companions(of:)`).
+    public init(path: String) {
+        self.init(path: path, companions: ScanFileFormats.companions(of: path))
+    }
+
+    /// `path`, then the companions.
+    public var files: [String] { [path] + companions }
+}
+
+/// One unit of work: a scan made of one source per channel (usually one channel), optionally with a label map.
+/// Each source is a list of files (`SourceFiles`), so a scan read from several files is still one case.
 public struct InputCase: Hashable, Sendable {
     /// Relative case id without extension (`sub/case01`); outputs mirror it (`<output>/sub/case01.nii.gz`).
     public var id: String
-    /// Channel files relative to the input directory, in channel order.
+    /// The file each channel is read through, relative to the input directory, in channel order.
     public var relativePaths: [String]
-    /// Channel files as absolute paths, in channel order.
-    public var paths: [String]
+    /// The files of each channel, in channel order.
+    public var channels: [SourceFiles]
     /// Channel numbers from the channel pattern (`[0]` for single-file cases).
     public var channelNumbers: [Int]
-    /// Absolute path of the label map, when the pipeline declares a label pattern.
-    public var labelPath: String?
+    /// The files of the label map, when the pipeline declares a label pattern.
+    public var label: SourceFiles?
 
-    public init(id: String, relativePaths: [String], paths: [String], channelNumbers: [Int], labelPath: String? = nil) {
+    public init(id: String, relativePaths: [String], channels: [SourceFiles], channelNumbers: [Int],
+                label: SourceFiles? = nil) {
         self.id = id
         self.relativePaths = relativePaths
-        self.paths = paths
+        self.channels = channels
         self.channelNumbers = channelNumbers
-        self.labelPath = labelPath
+        self.label = label
     }
 
-    /// Every file the case's outputs depend on, for the state store: the channel files, each with the other half
-    /// of its `.hdr/.img` pair when there is one, then the label map (with its pair half).
+    /// A case whose channels and label map are each read through one absolute path, with the companions that
+    /// exist now (`SourceFiles(path:)`).
+    public init(id: String, relativePaths: [String], paths: [String], channelNumbers: [Int], labelPath: String? = nil) {
+        self.init(id: id, relativePaths: relativePaths, channels: paths.map { SourceFiles(path: $0) },
+                  channelNumbers: channelNumbers, label: labelPath.map { SourceFiles(path: $0) })
+    }
+
+    /// The file each channel is read through, absolute, in channel order.
+    public var paths: [String] { channels.map(\.path) }
+
+    /// Absolute path of the file the label map is read through.
+    public var labelPath: String? { label?.path }
+
+    /// Every file the case's outputs depend on, for the state store: each channel's files, then the label map's
+    /// (a `.hdr` is followed by its `.img`).
     public var fingerprintedPaths: [String] {
-        (paths + (labelPath.map { [$0] } ?? [])).flatMap { [$0] + Self.pairHalves(of: $0) }
-    }
-
-    /// The existing other half of an Analyze-style NIfTI pair: `x.img` or `x.img.gz` for `x.hdr`/`x.hdr.gz`,
-    /// and the reverse; none for other files.
-    static func pairHalves(of path: String) -> [String] {
-        let halves: [(String, [String])] = [(".hdr", [".img", ".img.gz"]), (".hdr.gz", [".img.gz", ".img"]),
-                                            (".img", [".hdr", ".hdr.gz"]), (".img.gz", [".hdr.gz", ".hdr"])]
-        guard let (suffix, others) = halves.first(where: { path.lowercased().hasSuffix($0.0) }) else { return [] }
-        let stem = String(path.dropLast(suffix.count))
-        let found = others.map { stem + (path.hasSuffix(suffix) ? $0 : $0.uppercased()) }.first {
-            var info = stat()
-            return stat($0, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-        }
-        return found.map { [$0] } ?? []
-    }
-
-    /// Whether `relative` is the `.img` half of the pair whose header is `header` (both relative paths).
-    static func isPairHalf(_ relative: String, of header: String) -> Bool {
-        let lowered = relative.lowercased(), headerLowered = header.lowercased()
-        return (lowered.hasSuffix(".img") || lowered.hasSuffix(".img.gz"))
-            && (headerLowered.hasSuffix(".hdr") || headerLowered.hasSuffix(".hdr.gz"))
+        (channels + (label.map { [$0] } ?? [])).flatMap(\.files)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MedPrepCore
+import MedPrepDecode
 
 /// Finds the input cases under a directory.
 ///
@@ -72,16 +73,19 @@ public struct InputDiscovery: Sendable {
         include.contains { $0.matches(relative) } && !exclude.contains { $0.matches(relative) }
     }
 
-    /// The case id of a single-file input: its relative path without `.nii.gz`, `.hdr.gz`, `.img.gz` or its
-    /// last extension.
+    /// The case id of a single-file input: its relative path without a format's compound suffix (`ScanFileFormats`:
+    /// `.nii.gz`, `.hdr.gz`, `.img.gz`; matched case-sensitively), else without its last extension.
     public static func caseID(forRelativePath relative: String) -> String {
-        for suffix in [".nii.gz", ".hdr.gz", ".img.gz"] where relative.hasSuffix(suffix) {
+        for suffix in compoundSuffixes where relative.hasSuffix(suffix) {
             return String(relative.dropLast(suffix.count))
         }
         let name = (relative as NSString).lastPathComponent
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return relative }
         return String(relative.dropLast(name.distance(from: dot, to: name.endIndex)))
     }
+
+    /// The formats' suffixes of more than one extension, longest first.
+    static let compoundSuffixes = ScanFileFormats.suffixes.filter { $0.dropFirst().contains(".") }.sorted { $0.count > $1.count }
 
     /// Turns selected files into cases: one per file, or grouped by the channel pattern; attaches labels. Files
     /// that map to one case id (`scan.png` beside `scan.nii`) make no case: each is named in a `CaseConflict`.
@@ -124,7 +128,7 @@ public struct InputDiscovery: Sendable {
                 let id = Self.caseID(forRelativePath: relative)
                 if let owners = claimants[id] {
                     // The `.img` of a selected `.hdr` is the data half of that case, not a claimant of its own.
-                    if !owners.contains(where: { InputCase.isPairHalf(relative, of: $0) }) {
+                    if !owners.contains(where: { ScanFileFormats.isCompanion(relative, of: $0) }) {
                         claimants[id]?.append(relative)
                     }
                     continue
@@ -150,7 +154,7 @@ public struct InputDiscovery: Sendable {
                 skipped.append(SkippedInput(path: path, reason: .missingLabel, detail: "no regular label file for case \(item.id)"))
                 return nil
             }
-            item.labelPath = path
+            item.label = SourceFiles(path: path)
             return item
         }
     }

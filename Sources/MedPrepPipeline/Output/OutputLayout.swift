@@ -1,9 +1,11 @@
 import Foundation
 import MedPrepCore
+import MedPrepWrite
 
 /// Every path a run writes, relative to the output directory, known before anything is written.
 ///
-/// - A case `ID` writes `ID.nii.gz` (or `.nii`) and/or `ID.npy`, and its label map to `labels/ID.nii.gz`.
+/// - A case `ID` writes `ID<suffix>` for each volume format (`ID.nii.gz` or `.nii`, `ID.npy`), and its label map to
+///   `labels/ID.nii.gz` (or `.nii`) when any volume is written.
 /// - With `batches: npy` the directory `batches/` (`batches/shard-K-of-N/` in a sharded run) holds the batch files
 ///   and `index.csv`; it is reserved for them.
 /// - Reports are `report.json`, `report.html`, `groups.csv` (`report.shard-K-of-N.json`…) at the top level.
@@ -13,7 +15,7 @@ import MedPrepCore
 /// another claimed path lies in. A case that would break it fails (with the other claimant and the path named)
 /// before anything is written; the other cases are processed.
 struct OutputLayout {
-    var volumes: VolumeFormat
+    var volumes: VolumeFormats
     var compression: VolumeCompression
     var batches: BatchFormat
     var reports: [ReportFormat]
@@ -27,19 +29,24 @@ struct OutputLayout {
         self.shard = shard
     }
 
-    /// The kinds of per-case volume output.
-    enum VolumeFile: Sendable {
-        case nifti, npy, label
+    /// One per-case output file: where it goes, which writer writes it, and whether it holds the label map.
+    struct VolumeFile: Sendable {
+        var path: String
+        var writer: any VolumeWriter
+        var isLabel: Bool
     }
 
-    var niftiExtension: String { compression == .gzip ? ".nii.gz" : ".nii" }
-
-    /// The volume outputs of case `caseID` (with its label map when `hasLabel`), in the order they are written.
-    func volumeFiles(caseID: String, hasLabel: Bool) -> [(kind: VolumeFile, path: String)] {
-        var files: [(kind: VolumeFile, path: String)] = []
-        if volumes == .nifti || volumes == .both { files.append((.nifti, caseID + niftiExtension)) }
-        if volumes == .npy || volumes == .both { files.append((.npy, caseID + ".npy")) }
-        if hasLabel, volumes != VolumeFormat.none { files.append((.label, "labels/" + caseID + niftiExtension)) }
+    /// The volume outputs of case `caseID` (with its label map when `hasLabel`), in the order they are written:
+    /// one per format of `volumes`, then the label map (`VolumeWriters.labels`) when any volume is written.
+    func volumeFiles(caseID: String, hasLabel: Bool) -> [VolumeFile] {
+        let compressed = compression == .gzip
+        var files = volumes.writers(compressed: compressed).map {
+            VolumeFile(path: caseID + $0.suffix, writer: $0, isLabel: false)
+        }
+        if hasLabel, !files.isEmpty {
+            let writer = VolumeWriters.labels(compressed: compressed)
+            files.append(VolumeFile(path: "labels/" + caseID + writer.suffix, writer: writer, isLabel: true))
+        }
         return files
     }
 

@@ -11,16 +11,10 @@ extension PipelineRunner {
     /// Writes the normalized volume(s) and the label map of one case; returns the files written (paths relative
     /// to the output directory).
     func writeVolumes(_ scan: Scan, label: Scan?, caseID: String) throws -> [OutputFile] {
-        try layout.volumeFiles(caseID: caseID, hasLabel: label != nil).map { kind, relativePath in
-            let volume = kind == .label ? label ?? scan : scan
-            return try recordedOutput(relativePath) { tree, relative, observer in
-                switch kind {
-                case .nifti, .label:
-                    try NIfTIWriter.write(volume.tensor, geometry: volume.geometry, to: relative, in: tree,
-                                          durable: options.fsync, observer: observer)
-                case .npy:
-                    try NPYWriter.write(volume.tensor, to: relative, in: tree, durable: options.fsync, observer: observer)
-                }
+        try layout.volumeFiles(caseID: caseID, hasLabel: label != nil).map { file in
+            let volume = file.isLabel ? label ?? scan : scan
+            return try recordedOutput(file.path) { tree, relative, observer in
+                try file.writer.write(volume, to: relative, in: tree, durable: options.fsync, observer: observer)
             }
         }
     }

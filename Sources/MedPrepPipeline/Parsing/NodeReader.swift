@@ -157,8 +157,12 @@ struct NodeReader {
     /// A string scalar from a closed set of choices.
     mutating func choice<T: RawRepresentable & CaseIterable>(_ node: Node, name: String, as type: T.Type) -> T?
         where T.RawValue == String {
-        let allowed = T.allCases.map(\.rawValue)
-        if case .scalar(let scalar) = node, let value = T(rawValue: scalar.string) { return value }
+        choice(node, name: name, among: T.allCases.map(\.rawValue)).flatMap(T.init(rawValue:))
+    }
+
+    /// A string scalar that is one of `allowed`.
+    mutating func choice(_ node: Node, name: String, among allowed: [String]) -> String? {
+        if case .scalar(let scalar) = node, allowed.contains(scalar.string) { return scalar.string }
         report(node, found: Self.describe(node) + " for \(name)", expected: "one of: \(allowed.joined(separator: ", "))")
         return nil
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MedPrepCore
+import MedPrepWrite
 import Yams
 
 /// Reads pipeline files (YAML, format version 1) into `PipelineSpec`, reporting every problem with its position.
@@ -162,9 +163,7 @@ public enum PipelineParser {
         guard let fields = reader.fields(node, path: "output", name: "output", at: location,
                                          allowed: outputKeys, required: ["directory"]) else { return nil }
         let directory = fields["directory"].flatMap { reader.nonEmptyString($0, name: "output.directory") }
-        let volumes = reader.optional(fields["volumes"], default: VolumeFormat.nifti) {
-            $0.choice($1, name: "output.volumes", as: VolumeFormat.self)
-        }
+        let volumes = reader.optional(fields["volumes"], default: VolumeFormats.nifti) { readVolumes($1, reader: &$0) }
         let compression = reader.optional(fields["compression"], default: VolumeCompression.gzip) {
             $0.choice($1, name: "output.compression", as: VolumeCompression.self)
         }
@@ -178,6 +177,17 @@ public enum PipelineParser {
         }
         guard let directory, let volumes, let compression, let batches, let reports else { return nil }
         return OutputSpec(directory: directory, volumes: volumes, compression: compression, batches: batches, reports: reports)
+    }
+
+    /// `output.volumes`: a list of format names, or one word (a format's name, `both`, `none`).
+    static func readVolumes(_ node: Node, reader: inout NodeReader) -> VolumeFormats? {
+        guard case .sequence = node else {
+            return reader.choice(node, name: "output.volumes", among: VolumeFormats.words.map(\.word))
+                .flatMap(VolumeFormats.init(word:))
+        }
+        return reader.list(node, name: "output.volumes") { reader, item in
+            reader.choice(item, name: "a volume format", among: VolumeWriters.names)
+        }.flatMap { VolumeFormats($0) }
     }
 
     static func readLimits(_ node: Node, at location: SourceLocation, reader: inout NodeReader) -> LimitsSpec? {

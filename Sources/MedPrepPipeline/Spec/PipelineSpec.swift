@@ -1,3 +1,5 @@
+import MedPrepDecode
+
 /// A parsed, validated pipeline file (format version 1) with defaults filled in and paths as written.
 ///
 /// Relative paths resolve against `baseDirectory` (the pipeline file's directory); `resolved()` produces the
@@ -63,10 +65,10 @@ public struct SourceMap: Hashable, Sendable {
 
 /// The `input:` section: which files under which directory, optionally grouped into channels and paired with labels.
 public struct InputSpec: Hashable, Sendable {
-    /// File extensions medprep decodes, used when `include` is not given.
+    /// `**/*<suffix>` for the suffixes of every format medprep decodes (`ScanFileFormats`), used when `include` is not
+    /// given: `**/*.nii.gz`, `**/*.nii`, `**/*.hdr`, `**/*.hdr.gz`, `**/*.png`, `**/*.tif`, `**/*.tiff`.
     /// A `.hdr/.img` pair is selected by its header (`**/*.hdr`); its `.img` is read and fingerprinted with it.
-    public static let defaultInclude = ["**/*.nii.gz", "**/*.nii", "**/*.hdr", "**/*.hdr.gz", "**/*.png", "**/*.tif",
-                                        "**/*.tiff"]
+    public static let defaultInclude = ScanFileFormats.all.flatMap(\.suffixes).map { "**/*" + $0 }
 
     /// Input directory as written.
     public var directory: String
@@ -99,11 +101,6 @@ public struct BatchSpec: Hashable, Sendable {
     }
 }
 
-/// Which per-case volume files to write.
-public enum VolumeFormat: String, Hashable, Sendable, CaseIterable {
-    case nifti, npy, both, none
-}
-
 /// Compression of NIfTI outputs: `gzip` writes `.nii.gz`, `none` writes `.nii`.
 public enum VolumeCompression: String, Hashable, Sendable, CaseIterable {
     case gzip, none
@@ -125,13 +122,14 @@ public enum ReportFormat: String, Hashable, Sendable, CaseIterable, Comparable {
 public struct OutputSpec: Hashable, Sendable {
     /// Output directory as written; medprep writes nothing outside it.
     public var directory: String
-    public var volumes: VolumeFormat
+    /// Per-case volume formats (label maps are written when any is).
+    public var volumes: VolumeFormats
     public var compression: VolumeCompression
     public var batches: BatchFormat
     /// Report formats, without duplicates, sorted.
     public var reports: [ReportFormat]
 
-    public init(directory: String, volumes: VolumeFormat = .nifti, compression: VolumeCompression = .gzip,
+    public init(directory: String, volumes: VolumeFormats = .nifti, compression: VolumeCompression = .gzip,
                 batches: BatchFormat = .none, reports: [ReportFormat] = [.json]) {
         self.directory = directory
         self.volumes = volumes

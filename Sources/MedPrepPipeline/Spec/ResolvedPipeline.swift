@@ -19,7 +19,7 @@ public struct ResolvedPipeline: Hashable, Sendable {
     public var batchSize: Int
     /// Absolute, lexically normalized output directory: the only directory medprep writes into.
     public var outputDirectory: String
-    public var volumes: VolumeFormat
+    public var volumes: VolumeFormats
     public var compression: VolumeCompression
     public var batches: BatchFormat
     public var reports: [ReportFormat]
@@ -65,7 +65,7 @@ public struct ResolvedPipeline: Hashable, Sendable {
             "batch": .object(["size": .int(batchSize)]),
             "output": .object([
                 "directory": .string(outputDirectory),
-                "volumes": .string(volumes.rawValue),
+                "volumes": volumes.canonicalJSON,
                 "compression": .string(compression.rawValue),
                 "batches": .string(batches.rawValue),
                 "reports": .array(reports.map { .string($0.rawValue) }),
@@ -86,7 +86,7 @@ public struct ResolvedPipeline: Hashable, Sendable {
             "stages": .array(stages.map(\.canonicalJSON)),
             "channels": channelPattern.map { .string($0) } ?? .null,
             "labels": labelPattern.map { .string($0) } ?? .null,
-            "volumes": .string(volumes.rawValue),
+            "volumes": volumes.canonicalJSON,
             "compression": .string(compression.rawValue),
         ]).text)
     }

@@ -1,8 +1,8 @@
 internal import CNIfTI
 import MedPrepCore
 
-/// The only place medprep calls libnifti (nifti2_io): header semantics (qform/sform matrices) and the
-/// matrix → quaternion conversion. All file I/O is medprep's own.
+/// The only place medprep calls libnifti (nifti2_io): header semantics (qform/sform matrices) for the reader and
+/// the matrix → quaternion conversion for the writer. All file I/O is medprep's own.
 package enum NIfTILibrary {
     /// Silences libnifti's diagnostics once per process, before the first call (its options are one global).
     private static let configured: Bool = {
@@ -13,7 +13,7 @@ package enum NIfTILibrary {
     /// The qform and sform matrices libnifti derives from a raw header (NIfTI-1: 348 bytes, NIfTI-2: 540 bytes,
     /// either byte order; libnifti swaps as needed). The qform is `diag(pixdim)` when `qform_code ≤ 0`, the sform
     /// nil when `sform_code ≤ 0`. Returns nil if libnifti refuses the header.
-    static func transforms(rawHeader: [UInt8], version: Int) -> (qform: Affine, sform: Affine?)? {
+    package static func transforms(rawHeader: [UInt8], version: Int) -> (qform: Affine, sform: Affine?)? {
         _ = configured
         let image = rawHeader.withUnsafeBufferPointer {
             medprep_nifti_image_from_header($0.baseAddress, $0.count, Int32(version))

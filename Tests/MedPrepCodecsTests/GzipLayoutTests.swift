@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import MedPrepCore
-@testable import MedPrepDecode
+@testable import MedPrepCodecs
 
 /// `GzipLayout`: what a gzip file's bytes prove about its inflated size before inflating (issue 14, item 9).
 /// Streams are made by libdeflate (`GzipCodec.deflate`); sizes are the counts of bytes put in.

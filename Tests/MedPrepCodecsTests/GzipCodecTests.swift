@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 import MedPrepCore
-@testable import MedPrepDecode
+@testable import MedPrepCodecs
 
-@Suite struct NIfTIGzipTests {
+@Suite struct GzipCodecTests {
     @Test func deflateThenInflateRoundTrips() throws {
         let data = (0 ..< 100_000).map { UInt8(truncatingIfNeeded: $0 * 31 / 7) }
         let compressed = try GzipCodec.deflate(data, level: 1)
