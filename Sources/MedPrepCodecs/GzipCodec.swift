@@ -3,16 +3,16 @@ import MedPrepCore
 
 /// gzip (RFC 1952) detection, decompression (zlib streaming, or libdeflate in one call for a single member)
 /// and compression (libdeflate).
-public enum GzipCodec {
+package enum GzipCodec {
     /// Whether `prefix` starts with the gzip magic bytes `1f 8b`.
-    public static func isGzip(_ prefix: [UInt8]) -> Bool {
+    package static func isGzip(_ prefix: [UInt8]) -> Bool {
         prefix.count >= 2 && prefix[0] == 0x1f && prefix[1] == 0x8b
     }
 
     /// Inflates a whole gzip file (all members), verifying every CRC.
     ///
     /// Throws `.tooLarge` if the output would exceed `maxOutputBytes`, `.corrupt`/`.truncated` for a damaged stream.
-    public static func inflate(_ compressed: [UInt8], path: String? = nil, maxOutputBytes: Int = Int.max) throws -> [UInt8] {
+    package static func inflate(_ compressed: [UInt8], path: String? = nil, maxOutputBytes: Int = Int.max) throws -> [UInt8] {
         let inflater = try GzipInflater(compressed: compressed, path: path)
         var output = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -30,7 +30,7 @@ public enum GzipCodec {
     }
 
     /// Compresses `bytes` into one standard gzip member (libdeflate; level 1 is fastest, 12 smallest).
-    public static func deflate(_ bytes: UnsafeRawBufferPointer, level: Int = 1, path: String? = nil) throws -> [UInt8] {
+    package static func deflate(_ bytes: UnsafeRawBufferPointer, level: Int = 1, path: String? = nil) throws -> [UInt8] {
         guard (0 ... 12).contains(level) else {
             throw MedPrepError(.invalidArgument, path: path, reason: "gzip level \(level) is outside 0…12")
         }
@@ -49,12 +49,12 @@ public enum GzipCodec {
     }
 
     /// Default member size of `deflate(_:level:memberSize:path:emit:)`.
-    public static let defaultMemberSize = 4 << 20
+    package static let defaultMemberSize = 4 << 20
 
     /// Compresses `bytes` as consecutive gzip members of `memberSize` input bytes each (RFC 1952 allows any
     /// number of members; `gzip -d`, zlib, Python's gzip and nibabel read them as one stream), handing each
     /// compressed member to `emit`. Memory stays at one member's output however large the input is.
-    public static func deflate(_ bytes: UnsafeRawBufferPointer, level: Int = 1, memberSize: Int = defaultMemberSize,
+    package static func deflate(_ bytes: UnsafeRawBufferPointer, level: Int = 1, memberSize: Int = defaultMemberSize,
                                path: String? = nil, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard (0 ... 12).contains(level), memberSize > 0 else {
             throw MedPrepError(.invalidArgument, path: path, reason: "gzip level \(level) / member size \(memberSize) is invalid")
@@ -82,7 +82,7 @@ public enum GzipCodec {
     }
 
     /// Compresses `bytes` into one standard gzip member.
-    public static func deflate(_ bytes: [UInt8], level: Int = 1, path: String? = nil) throws -> [UInt8] {
+    package static func deflate(_ bytes: [UInt8], level: Int = 1, path: String? = nil) throws -> [UInt8] {
         try bytes.withUnsafeBytes { try deflate($0, level: level, path: path) }
     }
 }

@@ -2,10 +2,10 @@ import Foundation
 
 /// Renders a `ComparisonResult` as one self-contained HTML page: summary, tables, and an inline-SVG histogram of
 /// the normalized intensities per method (one line per channel). No scripts, no external resources.
-public enum ComparisonPage {
+package enum ComparisonPage {
     static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
-    public static func render(_ result: ComparisonResult, title: String) -> String {
+    package static func render(_ result: ComparisonResult, title: String) -> String {
         let style = ".bad{background:#fde0dd}.good{background:#e5f5e0}\n"
             + ".grid{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ddd;padding:6px}"
         var html = HTMLPage.head(title: title, style: style) + """

@@ -1,14 +1,14 @@
 import MedPrepNormalize
 
 /// A fixed-bin histogram of normalized values with under- and overflow counts.
-public struct Histogram: Sendable, Equatable, Encodable {
-    public var lower: Double
-    public var upper: Double
-    public var counts: [Int]
-    public var underflow = 0
-    public var overflow = 0
+package struct Histogram: Sendable, Equatable, Encodable {
+    package var lower: Double
+    package var upper: Double
+    package var counts: [Int]
+    package var underflow = 0
+    package var overflow = 0
 
-    public init(range: ClosedRange<Double>, bins: Int) {
+    package init(range: ClosedRange<Double>, bins: Int) {
         lower = range.lowerBound
         upper = range.upperBound
         counts = Array(repeating: 0, count: bins)
@@ -32,22 +32,22 @@ public struct Histogram: Sendable, Equatable, Encodable {
 }
 
 /// The normalized data of one method and channel over the whole dataset.
-public struct ComparisonRow: Sendable, Equatable, Encodable {
-    public var method: String
-    public var channel: Int
-    public var count: Int
-    public var mean: Double
-    public var std: Double
-    public var min: Double
-    public var max: Double
+package struct ComparisonRow: Sendable, Equatable, Encodable {
+    package var method: String
+    package var channel: Int
+    package var count: Int
+    package var mean: Double
+    package var std: Double
+    package var min: Double
+    package var max: Double
     /// `|mean|`: distance from zero mean.
-    public var meanError: Double { abs(mean) }
+    package var meanError: Double { abs(mean) }
     /// `|std − 1|`: distance from unit variance.
-    public var stdError: Double { abs(std - 1) }
+    package var stdError: Double { abs(std - 1) }
 
     enum CodingKeys: String, CodingKey { case method, channel, count, mean, std, min, max, meanError = "abs_mean", stdError = "abs_std_minus_1" }
 
-    public func encode(to encoder: Encoder) throws {
+    package func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(method, forKey: .method)
         try c.encode(channel, forKey: .channel)
@@ -60,7 +60,7 @@ public struct ComparisonRow: Sendable, Equatable, Encodable {
         try c.encode(stdError, forKey: .stdError)
     }
 
-    public init(method: String, channel: Int, count: Int, mean: Double, std: Double, min: Double, max: Double) {
+    package init(method: String, channel: Int, count: Int, mean: Double, std: Double, min: Double, max: Double) {
         self.method = method
         self.channel = channel
         self.count = count
@@ -72,21 +72,21 @@ public struct ComparisonRow: Sendable, Equatable, Encodable {
 }
 
 /// How batch statistics at one batch size wander around the dataset's, in units of the dataset's std/variance.
-public struct BatchSpread: Sendable, Equatable, Encodable {
-    public struct Channel: Sendable, Equatable, Encodable {
-        public var channel: Int
-        public var batches: Int
+package struct BatchSpread: Sendable, Equatable, Encodable {
+    package struct Channel: Sendable, Equatable, Encodable {
+        package var channel: Int
+        package var batches: Int
         /// Std over batches of `(batch mean − dataset mean) / dataset std`.
-        public var meanOffsetStd: Double
-        public var meanOffsetMaxAbs: Double
+        package var meanOffsetStd: Double
+        package var meanOffsetMaxAbs: Double
         /// Range of `batch variance / dataset variance`.
-        public var varianceRatioMin: Double
-        public var varianceRatioMax: Double
+        package var varianceRatioMin: Double
+        package var varianceRatioMax: Double
         /// BatchNorm's running statistics after one pass (momentum 0.1).
-        public var runningMean: Double
-        public var runningVar: Double
-        public var runningMeanOffset: Double
-        public var runningVarRatio: Double
+        package var runningMean: Double
+        package var runningVar: Double
+        package var runningMeanOffset: Double
+        package var runningVarRatio: Double
 
         enum CodingKeys: String, CodingKey {
             case channel, batches
@@ -97,24 +97,24 @@ public struct BatchSpread: Sendable, Equatable, Encodable {
         }
     }
 
-    public var batchSize: Int
-    public var channels: [Channel]
+    package var batchSize: Int
+    package var channels: [Channel]
 
     enum CodingKeys: String, CodingKey { case batchSize = "batch_size", channels }
 }
 
 /// Everything `compare-norms` reports.
-public struct ComparisonResult: Sendable, Encodable {
-    public var files: [String]
-    public var groups: Int
-    public var eps: Double
-    public var epochs: Int
-    public var batchSizes: [Int]
-    public var methods: [String]
-    public var rows: [ComparisonRow]
-    public var batchSpreads: [BatchSpread]
-    public var dataset: DatasetStatistics
-    public var histograms: [String: [Histogram]]
+package struct ComparisonResult: Sendable, Encodable {
+    package var files: [String]
+    package var groups: Int
+    package var eps: Double
+    package var epochs: Int
+    package var batchSizes: [Int]
+    package var methods: [String]
+    package var rows: [ComparisonRow]
+    package var batchSpreads: [BatchSpread]
+    package var dataset: DatasetStatistics
+    package var histograms: [String: [Histogram]]
 
     enum CodingKeys: String, CodingKey {
         case files, groups, eps, epochs, methods, rows, histograms
@@ -122,7 +122,7 @@ public struct ComparisonResult: Sendable, Encodable {
     }
 
     /// `comparison.csv`: `method, channel, count, mean, std, min, max, abs_mean, abs_std_minus_1`.
-    public func csv() -> String {
+    package func csv() -> String {
         var text = "method,channel,count,mean,std,min,max,abs_mean,abs_std_minus_1\n"
         for r in rows {
             text += [r.method, String(r.channel), String(r.count), CSV.number(r.mean), CSV.number(r.std), CSV.number(r.min),
@@ -132,7 +132,7 @@ public struct ComparisonResult: Sendable, Encodable {
     }
 
     /// The worst channel's distance from (0, 1) for `method`: `max(|mean|, |std − 1|)`.
-    public func worstDistance(_ method: String) -> Double {
+    package func worstDistance(_ method: String) -> Double {
         rows.filter { $0.method == method }.map { Swift.max($0.meanError, $0.stdError) }.max() ?? .nan
     }
 }

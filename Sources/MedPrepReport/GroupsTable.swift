@@ -1,12 +1,12 @@
 import MedPrepNormalize
 
 /// One row of the per-group statistics table: which file, and the statistics of one (sample, group).
-public struct GroupRow: Sendable, Equatable, Codable {
+package struct GroupRow: Sendable, Equatable, Codable {
     /// The input file (relative to the input directory in pipeline runs).
-    public var file: String
-    public var statistics: GroupStatistics
+    package var file: String
+    package var statistics: GroupStatistics
 
-    public init(file: String, statistics: GroupStatistics) {
+    package init(file: String, statistics: GroupStatistics) {
         self.file = file
         self.statistics = statistics
     }
@@ -17,10 +17,10 @@ public struct GroupRow: Sendable, Equatable, Codable {
 /// Columns: `file, sample, group, channels, count, mean, var, std, min, max, nonfinite`; `channels` is the
 /// group's channel range written `first-last`; `var` is the biased variance; numbers use Swift's shortest
 /// round-trip representation, so the CSV reproduces the Double values exactly.
-public enum GroupsCSV {
-    public static let header = "file,sample,group,channels,count,mean,var,std,min,max,nonfinite"
+package enum GroupsCSV {
+    package static let header = "file,sample,group,channels,count,mean,var,std,min,max,nonfinite"
 
-    public static func render(_ rows: [GroupRow]) -> String {
+    package static func render(_ rows: [GroupRow]) -> String {
         var text = header + "\n"
         for row in rows {
             let s = row.statistics
@@ -37,9 +37,9 @@ public enum GroupsCSV {
 }
 
 /// CSV quoting as RFC 4180 has it.
-public enum CSV {
+package enum CSV {
     /// `value` quoted when it holds a comma, quote or line break.
-    public static func field(_ value: String) -> String {
+    package static func field(_ value: String) -> String {
         if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
@@ -47,7 +47,7 @@ public enum CSV {
     }
 
     /// Shortest round-trip text of `value`; `nan`, `inf`, `-inf` for non-finite values.
-    public static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         value.isFinite ? "\(value)" : (value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf"))
     }
 }

@@ -14,7 +14,7 @@ import MedPrepNormalize
 /// - `batchnorm-eval(B)`: `RunningBatchNorm` in eval mode with the running mean/var (momentum 0.1, unbiased
 ///   variance) left after `epochs` passes over the dataset in batches of `B` (the running statistics hold the last
 ///   updates, weighted 0.1, 0.09, 0.081, … towards the most recent batches).
-public enum ComparedMethod: Hashable, Sendable {
+package enum ComparedMethod: Hashable, Sendable {
     case raw
     case imagenet
     case dataset
@@ -23,7 +23,7 @@ public enum ComparedMethod: Hashable, Sendable {
     case batchNormEval(batchSize: Int)
 
     /// The method's name in the report.
-    public var name: String {
+    package var name: String {
         switch self {
         case .raw: "raw"
         case .imagenet: "imagenet"
@@ -41,22 +41,22 @@ public enum ComparedMethod: Hashable, Sendable {
 /// normalized data's moments follow exactly from them: `mean_y = a·mean_x + b`, `m2_y = a²·m2_x`, merged over
 /// scans with Chan's formula. Pass 1 (`observe`) gathers per-scan moments and dataset statistics; pass 2
 /// (`histogram`) only bins the transformed voxels for the plots.
-public struct NormComparison: Sendable {
-    public let batchSizes: [Int]
-    public let groups: Int
-    public let eps: Double
-    public let bins: Int
+package struct NormComparison: Sendable {
+    package let batchSizes: [Int]
+    package let groups: Int
+    package let eps: Double
+    package let bins: Int
     /// Passes over the dataset BatchNorm's running statistics are trained for.
-    public let epochs: Int
+    package let epochs: Int
 
     /// Per-scan, per-channel input moments, in input order (a few numbers per file).
-    public private(set) var scanMoments: [[Moments]] = []
-    public private(set) var valueRanges: [ClosedRange<Double>?] = []
-    public private(set) var names: [String] = []
-    public private(set) var dataset = DatasetStatistics()
+    package private(set) var scanMoments: [[Moments]] = []
+    package private(set) var valueRanges: [ClosedRange<Double>?] = []
+    package private(set) var names: [String] = []
+    package private(set) var dataset = DatasetStatistics()
     private var histograms: [String: [Histogram]] = [:]
 
-    public init(batchSizes: [Int], groups: Int = 1, eps: Double = 1e-5, bins: Int = 60, epochs: Int = 1) throws {
+    package init(batchSizes: [Int], groups: Int = 1, eps: Double = 1e-5, bins: Int = 60, epochs: Int = 1) throws {
         guard !batchSizes.isEmpty, batchSizes.allSatisfy({ $0 > 0 }) else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "batch sizes must be positive, got \(batchSizes)")
         }
@@ -77,15 +77,15 @@ public struct NormComparison: Sendable {
     }
 
     /// The compared methods, in report order.
-    public var methods: [ComparedMethod] {
+    package var methods: [ComparedMethod] {
         [.raw, .imagenet, .dataset, .groupNorm]
             + batchSizes.flatMap { [ComparedMethod.batchStatistics(batchSize: $0), .batchNormEval(batchSize: $0)] }
     }
 
-    public var channels: Int { scanMoments.first?.count ?? 0 }
+    package var channels: Int { scanMoments.first?.count ?? 0 }
 
     /// Pass 1: records the input moments of one scan (all scans must have the same channel count).
-    public mutating func observe(_ scan: Scan) throws {
+    package mutating func observe(_ scan: Scan) throws {
         let tensor = scan.tensor
         if let first = scanMoments.first, first.count != tensor.shape.c {
             throw MedPrepError(.shapeMismatch, path: scan.path,
@@ -188,7 +188,7 @@ public struct NormComparison: Sendable {
     }
 
     /// Pass 2: bins the normalized voxels of scan `index` (the same scan as the `index`-th `observe`).
-    public mutating func histogram(_ scan: Scan, index: Int) {
+    package mutating func histogram(_ scan: Scan, index: Int) {
         let tensor = scan.tensor
         for method in methods {
             let maps = maps(method, scan: index)
@@ -208,7 +208,7 @@ public struct NormComparison: Sendable {
     }
 
     /// The finished comparison.
-    public func result() -> ComparisonResult {
+    package func result() -> ComparisonResult {
         var rows: [ComparisonRow] = []
         for method in methods {
             let moments = normalizedMoments(method)

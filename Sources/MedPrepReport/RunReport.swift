@@ -3,19 +3,19 @@ import MedPrepCore
 import MedPrepNormalize
 
 /// The parameters a normalization ran with, as the JSON report records them.
-public struct NormalizationParameters: Sendable, Equatable, Codable {
-    public var method: String
-    public var groups: Int?
-    public var eps: Double?
-    public var gamma: [Float]?
-    public var beta: [Float]?
-    public var nonFinite: String
+package struct NormalizationParameters: Sendable, Equatable, Codable {
+    package var method: String
+    package var groups: Int?
+    package var eps: Double?
+    package var gamma: [Float]?
+    package var beta: [Float]?
+    package var nonFinite: String
     /// How statistics were estimated.
-    public var estimator: String
+    package var estimator: String
     /// The floating-point type statistics were accumulated in.
-    public var accumulation: String
+    package var accumulation: String
 
-    public init(method: String, groups: Int? = nil, eps: Double? = nil, gamma: [Float]? = nil, beta: [Float]? = nil,
+    package init(method: String, groups: Int? = nil, eps: Double? = nil, gamma: [Float]? = nil, beta: [Float]? = nil,
                 nonFinite: NonFinitePolicy) {
         self.method = method
         self.groups = groups
@@ -34,8 +34,8 @@ public struct NormalizationParameters: Sendable, Equatable, Codable {
 }
 
 /// What happened to one input of a run.
-public struct FileOutcome: Sendable, Equatable, Codable {
-    public enum Status: String, Sendable, Codable {
+package struct FileOutcome: Sendable, Equatable, Codable {
+    package enum Status: String, Sendable, Codable {
         /// Decoded, normalized and written in this run.
         case processed
         /// Unchanged since a previous run; its outputs were kept.
@@ -46,14 +46,14 @@ public struct FileOutcome: Sendable, Equatable, Codable {
         case removed
     }
 
-    public var input: String
-    public var status: Status
-    public var outputs: [String]
-    public var groups: [GroupStatistics]
-    public var error: String?
-    public var errorKind: String?
+    package var input: String
+    package var status: Status
+    package var outputs: [String]
+    package var groups: [GroupStatistics]
+    package var error: String?
+    package var errorKind: String?
 
-    public init(input: String, status: Status, outputs: [String] = [], groups: [GroupStatistics] = [],
+    package init(input: String, status: Status, outputs: [String] = [], groups: [GroupStatistics] = [],
                 error: MedPrepError? = nil) {
         self.input = input
         self.status = status
@@ -70,12 +70,12 @@ public struct FileOutcome: Sendable, Equatable, Codable {
 }
 
 /// Which shard of a sharded run a report covers.
-public struct ShardOfRun: Sendable, Equatable, Codable {
+package struct ShardOfRun: Sendable, Equatable, Codable {
     /// 0-based shard index, below `count`.
-    public var index: Int
-    public var count: Int
+    package var index: Int
+    package var count: Int
 
-    public init(index: Int, count: Int) {
+    package init(index: Int, count: Int) {
         self.index = index
         self.count = count
     }
@@ -84,21 +84,21 @@ public struct ShardOfRun: Sendable, Equatable, Codable {
 /// The JSON report of a `normalize` or `run`: parameters, per-file per-group statistics, dataset statistics
 /// used, and per-file errors. Keys are sorted and no timestamp is written, so equal runs give equal bytes.
 /// Decoding reads what encoding wrote (the `summary` is recomputed from `files`).
-public struct RunReport: Sendable, Codable {
-    public var medprepVersion: String
-    public var parameters: NormalizationParameters
+package struct RunReport: Sendable, Codable {
+    package var medprepVersion: String
+    package var parameters: NormalizationParameters
     /// The pipeline as resolved (absolute paths, defaults filled in), for pipeline runs.
-    public var pipeline: String?
-    public var pipelineHash: String?
-    public var statisticsSource: String?
-    public var datasetStatistics: DatasetStatistics?
-    public var files: [FileOutcome]
+    package var pipeline: String?
+    package var pipelineHash: String?
+    package var statisticsSource: String?
+    package var datasetStatistics: DatasetStatistics?
+    package var files: [FileOutcome]
     /// Free-form notes: skipped inputs, stale outputs redone, statistics decisions.
-    public var notes: [String]
+    package var notes: [String]
     /// The shard of a sharded run (`medprep run --shard`); nil for a whole run.
-    public var shard: ShardOfRun?
+    package var shard: ShardOfRun?
 
-    public init(medprepVersion: String, parameters: NormalizationParameters, pipeline: String? = nil,
+    package init(medprepVersion: String, parameters: NormalizationParameters, pipeline: String? = nil,
                 pipelineHash: String? = nil, statisticsSource: String? = nil, datasetStatistics: DatasetStatistics? = nil,
                 files: [FileOutcome], notes: [String] = []) {
         self.medprepVersion = medprepVersion
@@ -121,11 +121,11 @@ public struct RunReport: Sendable, Codable {
     }
 
     /// How many files ended in each status.
-    public var statusCounts: [FileOutcome.Status: Int] {
+    package var statusCounts: [FileOutcome.Status: Int] {
         Dictionary(grouping: files, by: \.status).mapValues(\.count)
     }
 
-    public func encode(to encoder: Encoder) throws {
+    package func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(medprepVersion, forKey: .medprepVersion)
         try container.encode(parameters, forKey: .parameters)
@@ -142,7 +142,7 @@ public struct RunReport: Sendable, Codable {
         try container.encode(summary, forKey: .summary)
     }
 
-    public init(from decoder: Decoder) throws {
+    package init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         medprepVersion = try container.decode(String.self, forKey: .medprepVersion)
         parameters = try container.decode(NormalizationParameters.self, forKey: .parameters)
@@ -156,19 +156,19 @@ public struct RunReport: Sendable, Codable {
     }
 
     /// The report as pretty-printed JSON with sorted keys; non-finite numbers are written as strings.
-    public func jsonData() throws -> Data {
+    package func jsonData() throws -> Data {
         try ReportJSON.encoder().encode(self)
     }
 
     /// All per-group rows of the report, in file order.
-    public var groupRows: [GroupRow] {
+    package var groupRows: [GroupRow] {
         files.flatMap { file in file.groups.map { GroupRow(file: file.input, statistics: $0) } }
     }
 }
 
 /// The JSON encoder every report uses.
-public enum ReportJSON {
-    public static func encoder() -> JSONEncoder {
+package enum ReportJSON {
+    package static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -176,7 +176,7 @@ public enum ReportJSON {
     }
 
     /// The decoder that reads what `encoder()` wrote (non-finite numbers from `"inf"`, `"-inf"`, `"nan"`).
-    public static func decoder() -> JSONDecoder {
+    package static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return decoder

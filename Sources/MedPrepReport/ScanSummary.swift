@@ -4,23 +4,23 @@ import MedPrepNormalize
 /// What `medprep inspect` reports about one decoded scan: format, shape `[C, D, H, W]`, stored type, spacing,
 /// affine and where it came from, scaling, and min/max/mean/std of the decoded values (Double accumulation;
 /// std is the population std, ddof 0; non-finite voxels are counted and left out).
-public struct ScanSummary: Sendable, Equatable, Encodable {
-    public var path: String
-    public var format: String
-    public var shape: [Int]
-    public var dtype: String
-    public var bitsPerSample: Int
-    public var spacing: [Double]
-    public var affine: [[Double]]
-    public var affineSource: String
-    public var scaling: IntensityScaling?
-    public var min: Double?
-    public var max: Double?
-    public var mean: Double?
-    public var std: Double?
-    public var nonFinite: Int
+package struct ScanSummary: Sendable, Equatable, Encodable {
+    package var path: String
+    package var format: String
+    package var shape: [Int]
+    package var dtype: String
+    package var bitsPerSample: Int
+    package var spacing: [Double]
+    package var affine: [[Double]]
+    package var affineSource: String
+    package var scaling: IntensityScaling?
+    package var min: Double?
+    package var max: Double?
+    package var mean: Double?
+    package var std: Double?
+    package var nonFinite: Int
 
-    public init(_ scan: Scan) {
+    package init(_ scan: Scan) {
         let moments = scan.tensor.storage.withUnsafeBufferPointer { Moments.of($0, nonFinite: .ignore) }
         path = scan.path
         format = scan.header.format.rawValue
@@ -44,7 +44,7 @@ public struct ScanSummary: Sendable, Equatable, Encodable {
         case bitsPerSample = "bits_per_sample", affineSource = "affine_source", nonFinite = "nonfinite"
     }
 
-    public func encode(to encoder: Encoder) throws {
+    package func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(path, forKey: .path)
         try c.encode(format, forKey: .format)
@@ -63,7 +63,7 @@ public struct ScanSummary: Sendable, Equatable, Encodable {
     }
 
     /// The human-readable block `medprep inspect` prints.
-    public var text: String {
+    package var text: String {
         let rows = affine.map { row in "    [" + row.map { pad(HTMLPage.format($0), 11) }.joined(separator: " ") + "]" }
         let scaled = scaling.map { "slope \($0.slope), intercept \($0.intercept)" } ?? "none"
         func value(_ x: Double?) -> String { x.map { "\($0)" } ?? "–" }
@@ -85,11 +85,11 @@ public struct ScanSummary: Sendable, Equatable, Encodable {
 }
 
 /// One entry of `medprep inspect --json`: a summary, or the error of a file that could not be read.
-public enum InspectEntry: Sendable, Encodable {
+package enum InspectEntry: Sendable, Encodable {
     case scan(ScanSummary)
     case failure(path: String, error: MedPrepError)
 
-    public func encode(to encoder: Encoder) throws {
+    package func encode(to encoder: Encoder) throws {
         switch self {
         case .scan(let summary):
             try summary.encode(to: encoder)

@@ -8,10 +8,10 @@ import MedPrepCore
 /// statistics; either none or all reports carry a shard, and then all share the shard count N and together
 /// cover shards 0…N−1 exactly once; no input appears in two reports. The merged files are sorted by input, as
 /// a single run sorts them; notes keep their first-seen order without repeats.
-public enum ShardReportMerge {
+package enum ShardReportMerge {
     /// - Parameter reports: each report with the path it was read from (for error messages).
     /// - Throws: `MedPrepError(.invalidArgument)` naming the offending report when a check fails.
-    public static func merge(_ reports: [(path: String, report: RunReport)]) throws -> RunReport {
+    package static func merge(_ reports: [(path: String, report: RunReport)]) throws -> RunReport {
         guard let (firstPath, first) = reports.first else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "no reports to merge")
         }

@@ -1,7 +1,7 @@
 import MedPrepCore
 
 /// What a scan holds, which decides how transforms treat it (as TorchIO's `INTENSITY` / `LABEL` images).
-public enum ScanRole: String, Sendable, Codable, CaseIterable {
+package enum ScanRole: String, Sendable, Codable, CaseIterable {
     /// Intensities: interpolated trilinearly, subject to intensity transforms.
     case image
     /// A label map: interpolated by nearest neighbour, never intensity-transformed.
@@ -12,7 +12,7 @@ public enum ScanRole: String, Sendable, Codable, CaseIterable {
 ///
 /// Transforms are small value types; they compose by applying them in order.
 /// Errors are `MedPrepError`s naming the scan's path.
-public protocol ScanTransform: Sendable {
+package protocol ScanTransform: Sendable {
     /// A short stable name for logs and reports (`clip`, `resample`, `crop_or_pad`…).
     var name: String { get }
     /// The transformed scan; `role` selects interpolation and whether intensity changes apply.

@@ -27,5 +27,5 @@ struct BatchStatsMethod: NormalizationMethod {
 
 extension NormalizeMethod {
     /// Per-channel statistics over the whole batch.
-    public static func batchStats(eps: Double) -> NormalizeMethod { NormalizeMethod(BatchStatsMethod(eps: eps)) }
+    package static func batchStats(eps: Double) -> NormalizeMethod { NormalizeMethod(BatchStatsMethod(eps: eps)) }
 }

@@ -83,7 +83,7 @@ struct DatasetMethod: NormalizationMethod {
 
 extension NormalizeMethod {
     /// Dataset z-score with statistics from `statistics` over the voxels of `mask` (`.all`: every voxel).
-    public static func dataset(statistics: DatasetStatisticsSource, mask: ForegroundMask?, ctClip: Bool, eps: Double) -> NormalizeMethod {
+    package static func dataset(statistics: DatasetStatisticsSource, mask: ForegroundMask?, ctClip: Bool, eps: Double) -> NormalizeMethod {
         NormalizeMethod(DatasetMethod(source: statistics, mask: mask, ctClip: ctClip, eps: eps))
     }
 }

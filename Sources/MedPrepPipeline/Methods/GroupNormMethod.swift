@@ -66,7 +66,7 @@ struct GroupNormMethod: NormalizationMethod {
 
 extension NormalizeMethod {
     /// PyTorch `nn.GroupNorm` with `groups` groups and optional per-channel `gamma`/`beta`.
-    public static func groupNorm(groups: Int, eps: Double, gamma: [Double]?, beta: [Double]?) -> NormalizeMethod {
+    package static func groupNorm(groups: Int, eps: Double, gamma: [Double]?, beta: [Double]?) -> NormalizeMethod {
         NormalizeMethod(GroupNormMethod(groups: groups, eps: eps, gamma: gamma, beta: beta))
     }
 }

@@ -22,5 +22,5 @@ struct ImageNetMethod: NormalizationMethod {
 
 extension NormalizeMethod {
     /// The ImageNet preset.
-    public static var imagenet: NormalizeMethod { NormalizeMethod(ImageNetMethod()) }
+    package static var imagenet: NormalizeMethod { NormalizeMethod(ImageNetMethod()) }
 }

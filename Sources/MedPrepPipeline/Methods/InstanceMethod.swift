@@ -26,5 +26,5 @@ struct InstanceMethod: NormalizationMethod {
 
 extension NormalizeMethod {
     /// Instance norm: per sample and channel z-score.
-    public static func instance(eps: Double) -> NormalizeMethod { NormalizeMethod(InstanceMethod(eps: eps)) }
+    package static func instance(eps: Double) -> NormalizeMethod { NormalizeMethod(InstanceMethod(eps: eps)) }
 }

@@ -14,5 +14,5 @@ struct MinMaxMethod: NormalizationMethod {
 
 extension NormalizeMethod {
     /// Min-max scaling to `[0, 1]`.
-    public static var minMax: NormalizeMethod { NormalizeMethod(MinMaxMethod()) }
+    package static var minMax: NormalizeMethod { NormalizeMethod(MinMaxMethod()) }
 }

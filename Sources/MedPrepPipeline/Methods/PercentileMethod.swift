@@ -40,7 +40,7 @@ struct PercentileMethod: NormalizationMethod {
 
 extension NormalizeMethod {
     /// Percentile clipping and scaling.
-    public static func percentile(lower: Double, upper: Double) -> NormalizeMethod {
+    package static func percentile(lower: Double, upper: Double) -> NormalizeMethod {
         NormalizeMethod(PercentileMethod(lower: lower, upper: upper))
     }
 }

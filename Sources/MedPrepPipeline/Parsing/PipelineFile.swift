@@ -9,14 +9,14 @@ import Glibc
 /// A pipeline file is at most `maxBytes` long: a regular file's size is checked with `fstat` before anything is
 /// read, and at most `maxBytes + 1` bytes are ever read (devices and pipes have no size to check). The bytes must
 /// be valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF); nothing is replaced with U+FFFD.
-public enum PipelineFile {
+package enum PipelineFile {
     /// Largest pipeline file read, in bytes (1 MiB; the example pipelines are under 2 KB).
-    public static let maxBytes = 1 << 20
+    package static let maxBytes = 1 << 20
 
     /// The text of the pipeline file at `path`.
     /// - Throws: `MedPrepError` `.io` (cannot open or read), `.tooLarge` (over `maxBytes`, with its size),
     ///   `.malformed` (not UTF-8, with the offset of the first invalid byte).
-    public static func read(path: String, maxBytes: Int = maxBytes) throws -> String {
+    package static func read(path: String, maxBytes: Int = maxBytes) throws -> String {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure(path, "cannot open pipeline file") }
         defer { close(descriptor) }
@@ -46,7 +46,7 @@ public enum PipelineFile {
 
     /// `bytes` as text when they are valid UTF-8.
     /// - Throws: `MedPrepError(.malformed)` naming the byte offset (0-based) and line of the first invalid byte.
-    public static func text(of bytes: [UInt8], path: String) throws -> String {
+    package static func text(of bytes: [UInt8], path: String) throws -> String {
         if let offset = firstInvalidUTF8(in: bytes) {
             let line = bytes[..<offset].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
             let byte = String(bytes[offset], radix: 16, uppercase: true)

@@ -3,9 +3,9 @@ import MedPrepCore
 import MedPrepDecode
 
 /// A decoded input case after the per-scan stages: the image (channel files stacked along C) and its label map.
-public struct PreparedCase: Sendable {
-    public var image: Scan
-    public var label: Scan?
+package struct PreparedCase: Sendable {
+    package var image: Scan
+    package var label: Scan?
 }
 
 /// Decodes a case's files and applies the plan's per-scan stages.
@@ -13,17 +13,17 @@ public struct PreparedCase: Sendable {
 /// A case of several channel files (nnU-Net `case_0000`, `case_0001`, …) becomes one scan whose channels are
 /// the files' channels in channel-number order; every file must have the same spatial shape. The first
 /// file's geometry and header are kept.
-public struct CaseLoader: Sendable {
-    public let reader: ScanReader
-    public let plan: StagePlan
+package struct CaseLoader: Sendable {
+    package let reader: ScanReader
+    package let plan: StagePlan
 
-    public init(reader: ScanReader, plan: StagePlan) {
+    package init(reader: ScanReader, plan: StagePlan) {
         self.reader = reader
         self.plan = plan
     }
 
     /// Decodes and prepares `input`; `decoded` is its already decoded image (channels stacked), if at hand.
-    public func load(_ input: InputCase, decoded: Scan? = nil) throws -> PreparedCase {
+    package func load(_ input: InputCase, decoded: Scan? = nil) throws -> PreparedCase {
         let image = try plan.prepare(try decoded ?? decodeChannels(input.paths), role: .image)
         let label = try input.labelPath.map { try plan.prepare(try reader.read(path: $0), role: .label) }
         if let label, label.tensor.shape.spatial != image.tensor.shape.spatial {

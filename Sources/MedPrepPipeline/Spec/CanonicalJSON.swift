@@ -1,7 +1,7 @@
 /// A JSON value with one canonical text form: object keys sorted by their UTF-8 bytes, no whitespace,
 /// integers in decimal, doubles in Swift's shortest round-trip form, strings escaped minimally
 /// (`"`, `\`, and control characters as `\uXXXX` or their short escapes).
-public indirect enum CanonicalJSON: Hashable, Sendable {
+package indirect enum CanonicalJSON: Hashable, Sendable {
     case null
     case bool(Bool)
     case int(Int)
@@ -11,7 +11,7 @@ public indirect enum CanonicalJSON: Hashable, Sendable {
     case object([String: CanonicalJSON])
 
     /// The canonical text.
-    public var text: String {
+    package var text: String {
         var out = ""
         write(to: &out)
         return out

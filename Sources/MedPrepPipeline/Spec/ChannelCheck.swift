@@ -19,7 +19,7 @@ enum ChannelCheck {
 
 extension PipelineSpec {
     /// Problems that show once the input channel count `c` is known (see `ResolvedPipeline.checkChannels`).
-    public func checkChannels(_ c: Int) -> [PipelineIssue] {
+    package func checkChannels(_ c: Int) -> [PipelineIssue] {
         ChannelCheck.issues(stages: stages, channels: c, file: file, sourceMap: sourceMap)
     }
 }

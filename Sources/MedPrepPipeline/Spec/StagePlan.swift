@@ -4,11 +4,11 @@ import MedPrepNormalize
 
 /// The executable form of a pipeline's stages: per-scan transforms (from MedPrepTransform), then at most one
 /// normalization over the batch (from MedPrepNormalize). Label maps go through the spatial transforms only.
-public struct StagePlan: Sendable {
-    public let transforms: [any ScanTransform]
-    public let normalize: NormalizeSpec?
+package struct StagePlan: Sendable {
+    package let transforms: [any ScanTransform]
+    package let normalize: NormalizeSpec?
 
-    public init(stages: [StageSpec], limits: DecodeLimits) throws {
+    package init(stages: [StageSpec], limits: DecodeLimits) throws {
         var transforms: [any ScanTransform] = []
         var normalize: NormalizeSpec?
         for stage in stages {
@@ -22,24 +22,24 @@ public struct StagePlan: Sendable {
     }
 
     /// Applies the per-scan transforms in order.
-    public func prepare(_ scan: Scan, role: ScanRole) throws -> Scan {
+    package func prepare(_ scan: Scan, role: ScanRole) throws -> Scan {
         try transforms.reduce(scan) { try $1.apply(to: $0, role: role) }
     }
 
     /// Where dataset statistics come from, when the method needs them.
-    public var statisticsSource: DatasetStatisticsSource? { normalize?.method.kind.statistics?.source }
+    package var statisticsSource: DatasetStatisticsSource? { normalize?.method.kind.statistics?.source }
 
     /// The foreground mask for dataset statistics (nil: every voxel, or no statistics).
-    public var statisticsMask: ForegroundMask? { normalize?.method.kind.statistics?.mask ?? nil }
+    package var statisticsMask: ForegroundMask? { normalize?.method.kind.statistics?.mask ?? nil }
 
     /// The non-finite policy of the normalize stage (`.error` when there is none).
-    public var nonFinite: NonFinitePolicy { normalize?.nonFinite ?? .error }
+    package var nonFinite: NonFinitePolicy { normalize?.nonFinite ?? .error }
 
     /// Whether a sample's output depends on the other members of its batch.
-    public var dependsOnBatch: Bool { normalize?.method.dependsOnBatch ?? false }
+    package var dependsOnBatch: Bool { normalize?.method.dependsOnBatch ?? false }
 
     /// The normalizer, given the dataset statistics when the method needs them; nil without a normalize stage.
-    public func makeNormalizer(statistics: DatasetStatistics?) throws -> (any Normalizer)? {
+    package func makeNormalizer(statistics: DatasetStatistics?) throws -> (any Normalizer)? {
         try normalize?.method.kind.makeNormalizer(statistics: statistics)
     }
 }

@@ -20,7 +20,7 @@ public struct StageSpec: Hashable, Sendable, CustomStringConvertible {
     public var normalize: NormalizeSpec? { stage as? NormalizeSpec }
 
     /// `{"stage": name, …parameters}` with every default spelled out.
-    public var canonicalJSON: CanonicalJSON {
+    package var canonicalJSON: CanonicalJSON {
         var members = stage.canonicalMembers
         members["stage"] = .string(name)
         return .object(members)

@@ -40,7 +40,7 @@ public struct VolumeFormats: Hashable, Sendable {
     public var word: String? { Self.words.first { $0.formats == self }?.word }
 
     /// The word as a string, else the list of names.
-    public var canonicalJSON: CanonicalJSON {
+    package var canonicalJSON: CanonicalJSON {
         word.map { .string($0) } ?? .array(names.map { .string($0) })
     }
 

@@ -31,5 +31,5 @@ struct ClipStage: KeyedStage {
 
 extension StageSpec {
     /// Clamps every voxel to `[min, max]`.
-    public static func clip(min: Double, max: Double) -> StageSpec { StageSpec(ClipStage(min: min, max: max)) }
+    package static func clip(min: Double, max: Double) -> StageSpec { StageSpec(ClipStage(min: min, max: max)) }
 }

@@ -31,7 +31,7 @@ struct CropOrPadStage: KeyedStage {
 
 extension StageSpec {
     /// Centre-crops or pads (with `padValue`) each spatial axis to `shape`.
-    public static func cropOrPad(shape: [Int], padValue: Double) -> StageSpec {
+    package static func cropOrPad(shape: [Int], padValue: Double) -> StageSpec {
         StageSpec(CropOrPadStage(shape: shape, padValue: padValue))
     }
 }

@@ -24,5 +24,5 @@ struct DropAlphaStage: KeyedStage {
 
 extension StageSpec {
     /// Drops the last channel of a 2-channel (gray+alpha) or 4-channel (RGBA) image; others pass unchanged.
-    public static var dropAlpha: StageSpec { StageSpec(DropAlphaStage()) }
+    package static var dropAlpha: StageSpec { StageSpec(DropAlphaStage()) }
 }

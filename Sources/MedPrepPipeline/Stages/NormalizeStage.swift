@@ -73,5 +73,5 @@ extension NormalizationMethod {
 
 extension StageSpec {
     /// Normalizes intensities.
-    public static func normalize(_ spec: NormalizeSpec) -> StageSpec { StageSpec(spec) }
+    package static func normalize(_ spec: NormalizeSpec) -> StageSpec { StageSpec(spec) }
 }

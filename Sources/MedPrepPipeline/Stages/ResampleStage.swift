@@ -40,12 +40,12 @@ struct ResampleStage: KeyedStage {
 
 extension StageSpec {
     /// Interpolation for `resample`.
-    public enum Interpolation: String, Hashable, Sendable, CaseIterable {
+    package enum Interpolation: String, Hashable, Sendable, CaseIterable {
         case linear, nearest
     }
 
     /// Resamples to the given voxel spacing (mm) with the given interpolation; label maps always use nearest.
-    public static func resample(spacing: [Double], interpolation: Interpolation) -> StageSpec {
+    package static func resample(spacing: [Double], interpolation: Interpolation) -> StageSpec {
         StageSpec(ResampleStage(spacing: spacing, interpolation: interpolation))
     }
 }

@@ -43,5 +43,5 @@ struct SelectChannelsStage: KeyedStage {
 
 extension StageSpec {
     /// Keeps the listed channels (0-based), in the listed order.
-    public static func selectChannels(_ channels: [Int]) -> StageSpec { StageSpec(SelectChannelsStage(channels: channels)) }
+    package static func selectChannels(_ channels: [Int]) -> StageSpec { StageSpec(SelectChannelsStage(channels: channels)) }
 }

@@ -7,10 +7,10 @@ import MedPrepCore
 /// are on the hot path of a run).
 ///
 /// Feed bytes with `update`, then call `finalize` once.
-public final class SHA256Hasher {
+package final class SHA256Hasher {
     private let context: OpaquePointer
 
-    public init() {
+    package init() {
         guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
             fatalError("libcrypto cannot initialise SHA-256")
         }
@@ -22,24 +22,24 @@ public final class SHA256Hasher {
     }
 
     /// Appends `bytes` to the message.
-    public func update(_ bytes: UnsafeRawBufferPointer) {
+    package func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         EVP_DigestUpdate(context, base, bytes.count)
     }
 
     /// Appends `bytes` to the message.
-    public func update(_ bytes: some Sequence<UInt8>) {
+    package func update(_ bytes: some Sequence<UInt8>) {
         let array = Array(bytes)
         array.withUnsafeBytes { update($0) }
     }
 
     /// Appends the UTF-8 encoding of `text` to the message.
-    public func update(text: String) {
+    package func update(text: String) {
         update(Array(text.utf8))
     }
 
     /// Returns the 32-byte digest. The hasher should not be used afterwards.
-    public func finalize() -> [UInt8] {
+    package func finalize() -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         digest.withUnsafeMutableBufferPointer { _ = EVP_DigestFinal_ex(context, $0.baseAddress, &length) }
@@ -47,12 +47,12 @@ public final class SHA256Hasher {
     }
 
     /// Returns the digest as 64 lowercase hex digits.
-    public func finalizeHex() -> String {
+    package func finalizeHex() -> String {
         Self.hex(finalize())
     }
 
     /// Lowercase hex of `bytes`.
-    public static func hex(_ bytes: [UInt8]) -> String {
+    package static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
@@ -64,14 +64,14 @@ public final class SHA256Hasher {
     }
 
     /// Hex digest of `bytes`.
-    public static func hexDigest(_ bytes: some Sequence<UInt8>) -> String {
+    package static func hexDigest(_ bytes: some Sequence<UInt8>) -> String {
         let hasher = SHA256Hasher()
         hasher.update(bytes)
         return hasher.finalizeHex()
     }
 
     /// Hex digest of the UTF-8 encoding of `text`.
-    public static func hexDigest(text: String) -> String {
+    package static func hexDigest(text: String) -> String {
         hexDigest(Array(text.utf8))
     }
 
@@ -79,7 +79,7 @@ public final class SHA256Hasher {
     ///
     /// Refuses anything that is not a regular file (checked on the open descriptor; FIFOs are opened
     /// non-blocking so that the check never hangs).
-    public static func hexDigest(file path: String) throws -> String {
+    package static func hexDigest(file path: String) throws -> String {
         let hasher = SHA256Hasher()
         try FileChunks.read(path) { hasher.update($0) }
         return hasher.finalizeHex()

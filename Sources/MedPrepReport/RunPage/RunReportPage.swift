@@ -1,7 +1,7 @@
 import Foundation
 
 /// Renders a `RunReport` as one self-contained HTML page: the sections of `sections`, in order.
-public enum RunReportPage {
+package enum RunReportPage {
     /// The page's sections, top to bottom. A new section is one file conforming to `RunReportSection` plus its
     /// line here.
     static let sections: [any RunReportSection.Type] = [
@@ -12,7 +12,7 @@ public enum RunReportPage {
         NotesSection.self,
     ]
 
-    public static func render(_ report: RunReport, title: String) -> String {
+    package static func render(_ report: RunReport, title: String) -> String {
         HTMLPage.head(title: title, style: ".failed{background:#fde0dd}")
             + sections.map { $0.html(for: report) }.joined() + "</body></html>\n"
     }

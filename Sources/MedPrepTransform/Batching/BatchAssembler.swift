@@ -4,11 +4,11 @@ import MedPrepCore
 ///
 /// All scans must share one per-sample shape `[C, D, H, W]`; otherwise assembly fails with a
 /// `.shapeMismatch` error naming the differing files and shapes and suggesting a `crop_or_pad` stage.
-public struct BatchAssembler: Sendable {
-    public let batchSize: Int
+package struct BatchAssembler: Sendable {
+    package let batchSize: Int
 
     /// Throws `.invalidArgument` when `batchSize < 1`.
-    public init(batchSize: Int) throws {
+    package init(batchSize: Int) throws {
         guard batchSize >= 1 else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "batch size must be at least 1, got \(batchSize)")
         }
@@ -17,25 +17,25 @@ public struct BatchAssembler: Sendable {
 
     /// The index ranges of the batches for `count` scans: `[0, b), [b, 2b), …`, the last possibly shorter.
     /// Lets a caller decode one batch at a time.
-    public func ranges(count: Int) -> [Range<Int>] {
+    package func ranges(count: Int) -> [Range<Int>] {
         stride(from: 0, to: max(0, count), by: batchSize).map { $0 ..< min($0 + batchSize, count) }
     }
 
     /// All scans in batches, after checking that they share one per-sample shape.
-    public func batches(_ scans: [Scan]) throws -> [Batch] {
+    package func batches(_ scans: [Scan]) throws -> [Batch] {
         try Self.requireCommonShape(scans)
         return try ranges(count: scans.count).map { try Self.stack(scans[$0]) }
     }
 
     /// One batch of all `scans` (any count ≥ 1), ignoring `batchSize`.
-    public func assemble(_ scans: [Scan]) throws -> Batch {
+    package func assemble(_ scans: [Scan]) throws -> Batch {
         try Self.requireCommonShape(scans)
         return try Self.stack(scans[...])
     }
 
     /// One batch of all `scans` (any count ≥ 1), leaving `scans` without their voxels: a single scan's storage is
     /// moved rather than copied (so a normalizer can work on it in place), several are stacked and released.
-    public static func assemble(consuming scans: inout [Scan]) throws -> Batch {
+    package static func assemble(consuming scans: inout [Scan]) throws -> Batch {
         try requireCommonShape(scans)
         guard scans.count > 1 else {
             let scan = scans[0]
@@ -49,7 +49,7 @@ public struct BatchAssembler: Sendable {
 
     /// Throws unless `scans` is non-empty, each scan holds one sample, and all share the first scan's
     /// per-sample shape. The error lists up to 5 differing files with their shapes.
-    public static func requireCommonShape(_ scans: [Scan]) throws {
+    package static func requireCommonShape(_ scans: [Scan]) throws {
         guard let first = scans.first else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "cannot assemble a batch from no scans")
         }

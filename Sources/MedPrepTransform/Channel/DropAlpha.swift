@@ -5,12 +5,12 @@ import MedPrepCore
 ///
 /// Only raster formats are touched, so a 4-channel NIfTI volume (e.g. T1/T2/FLAIR/PD) is never cut.
 /// Applies to images and label maps alike.
-public struct DropAlpha: ScanTransform {
-    public init() {}
+package struct DropAlpha: ScanTransform {
+    package init() {}
 
-    public var name: String { "drop_alpha" }
+    package var name: String { "drop_alpha" }
 
-    public func apply(to scan: Scan, role: ScanRole) throws -> Scan {
+    package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
         let channels = scan.tensor.shape.c
         guard scan.header.format == .png || scan.header.format == .tiff, channels == 2 || channels == 4 else {
             return scan

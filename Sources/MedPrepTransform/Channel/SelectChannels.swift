@@ -4,20 +4,20 @@ import MedPrepCore
 ///
 /// Applies to images and label maps alike. An index past the scan's channel count is an `.invalidArgument`
 /// error naming the file.
-public struct SelectChannels: ScanTransform {
-    public let indices: [Int]
+package struct SelectChannels: ScanTransform {
+    package let indices: [Int]
 
     /// Throws `.invalidArgument` for an empty list or a negative index.
-    public init(_ indices: [Int]) throws {
+    package init(_ indices: [Int]) throws {
         guard !indices.isEmpty, indices.allSatisfy({ $0 >= 0 }) else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "select_channels needs a non-empty list of indices ≥ 0, got \(indices)")
         }
         self.indices = indices
     }
 
-    public var name: String { "select_channels" }
+    package var name: String { "select_channels" }
 
-    public func apply(to scan: Scan, role: ScanRole) throws -> Scan {
+    package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
         let channels = scan.tensor.shape.c
         if let bad = indices.first(where: { $0 >= channels }) {
             throw MedPrepError(.invalidArgument, path: scan.path,

@@ -3,12 +3,12 @@ import MedPrepCore
 /// Clamps image intensities to `[min, max]`: `y = min(max(x, lo), hi)`, like `numpy.clip`.
 ///
 /// NaN stays NaN. Label maps pass through unchanged.
-public struct Clip: ScanTransform {
-    public let min: Float
-    public let max: Float
+package struct Clip: ScanTransform {
+    package let min: Float
+    package let max: Float
 
     /// Throws `.invalidArgument` when a bound is NaN or `min > max`.
-    public init(min: Float, max: Float) throws {
+    package init(min: Float, max: Float) throws {
         guard !min.isNaN, !max.isNaN, min <= max else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "clip needs min ≤ max, got min \(min), max \(max)")
         }
@@ -16,9 +16,9 @@ public struct Clip: ScanTransform {
         self.max = max
     }
 
-    public var name: String { "clip" }
+    package var name: String { "clip" }
 
-    public func apply(to scan: Scan, role: ScanRole) throws -> Scan {
+    package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
         guard role == .image else { return scan }
         var result = scan
         let lo = min, hi = max

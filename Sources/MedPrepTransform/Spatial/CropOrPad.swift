@@ -11,16 +11,16 @@ import MedPrepCore
 /// Output voxel `p'` is input voxel `p = p' + o` with `o = +start crop` or `−start pad` per axis, so the
 /// affine becomes `A' = A · [[I, o], [0, 1]]` (translation `+= A₃ₓ₃ · o`, qform and sform alike): every kept
 /// voxel keeps its world coordinate. Spacing is unchanged.
-public struct CropOrPad: ScanTransform {
+package struct CropOrPad: ScanTransform {
     /// Target `[W, H]` or `[W, H, D]`.
-    public let shape: [Int]
+    package let shape: [Int]
     /// Fill value for padded image voxels.
-    public let padValue: Float
+    package let padValue: Float
     /// Cap on the output size.
-    public let limits: DecodeLimits
+    package let limits: DecodeLimits
 
     /// Throws `.invalidArgument` unless `shape` has 2 or 3 positive entries and `padValue` is not NaN.
-    public init(shape: [Int], padValue: Float = 0, limits: DecodeLimits = .default) throws {
+    package init(shape: [Int], padValue: Float = 0, limits: DecodeLimits = .default) throws {
         guard shape.count == 2 || shape.count == 3, shape.allSatisfy({ $0 > 0 }) else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "crop_or_pad needs a shape [W, H] or [W, H, D] of positive sizes, got \(shape)")
         }
@@ -32,10 +32,10 @@ public struct CropOrPad: ScanTransform {
         self.limits = limits
     }
 
-    public var name: String { "crop_or_pad" }
+    package var name: String { "crop_or_pad" }
 
     /// The per-axis `(i, j, k)` start offsets `o` (input index of output voxel 0) for a scan of `sizes`.
-    public func offsets(for sizes: [Int]) -> [Int] {
+    package func offsets(for sizes: [Int]) -> [Int] {
         (0 ..< 3).map { axis in
             let target = axis < shape.count ? shape[axis] : sizes[axis]
             let difference = target - sizes[axis]
@@ -43,7 +43,7 @@ public struct CropOrPad: ScanTransform {
         }
     }
 
-    public func apply(to scan: Scan, role: ScanRole) throws -> Scan {
+    package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
         let inShape = scan.tensor.shape
         let sizes = inShape.sizeIJK
         let targets = (0 ..< 3).map { $0 < shape.count ? shape[$0] : sizes[$0] }

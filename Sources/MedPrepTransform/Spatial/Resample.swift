@@ -19,22 +19,22 @@ import MedPrepCore
 ///
 /// 2D images (`D = 1`) are resampled in-plane only: give 2 entries `[i, j]`, or 3 with `k` equal to the current
 /// `k` spacing; a different `k` spacing is an `.invalidArgument` error. A 2-entry spacing on a 3D scan is one too.
-public struct Resample: ScanTransform {
+package struct Resample: ScanTransform {
     /// Target spacing `[i, j]` or `[i, j, k]`.
-    public let spacing: [Double]
+    package let spacing: [Double]
     /// Cap on the output size.
-    public let limits: DecodeLimits
+    package let limits: DecodeLimits
     /// Interpolation of images; label maps always use nearest.
-    public let interpolation: Interpolation
+    package let interpolation: Interpolation
 
     /// How image voxels between input samples are computed.
-    public enum Interpolation: String, Sendable {
+    package enum Interpolation: String, Sendable {
         case linear
         case nearest
     }
 
     /// Throws `.invalidArgument` unless `spacing` has 2 or 3 finite positive entries.
-    public init(spacing: [Double], interpolation: Interpolation = .linear, limits: DecodeLimits = .default) throws {
+    package init(spacing: [Double], interpolation: Interpolation = .linear, limits: DecodeLimits = .default) throws {
         guard spacing.count == 2 || spacing.count == 3, spacing.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "resample needs 2 or 3 finite positive spacings, got \(spacing)")
         }
@@ -43,9 +43,9 @@ public struct Resample: ScanTransform {
         self.limits = limits
     }
 
-    public var name: String { "resample" }
+    package var name: String { "resample" }
 
-    public func apply(to scan: Scan, role: ScanRole) throws -> Scan {
+    package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
         let shape = scan.tensor.shape
         let source = scan.geometry.spacingIJK
         guard source.allSatisfy({ $0.isFinite && $0 > 0 }) else {
