@@ -269,7 +269,7 @@ public final class PipelineRunner: Sendable {
             switch assessments[input.id]?.decision {
             case .changed(let why)?: reason = "changed: \(why)"
             case .upToDate?: reason = "batch member of a changed case"
-            default: reason = "new"
+            case .new?, nil: reason = "new"
             }
             log.note("would process \(input.id) (\(options.force ? "forced" : reason))")
         }
