@@ -20,6 +20,8 @@ paths written into reports are equal too:
                     statistics over SampleData/ct-cohort
   norm-<method>-*   `medprep normalize` for every method, NIfTI (.nii.gz and --uncompressed) and .npy, and --batch
   compare-norms-*, stats-*, inspect, validate   the other subcommands on SampleData/
+  run-hostile, norm-hostile, validate-invalid   failure paths: a run and a normalize over Tests/Fixtures/hostile
+                    (error texts land in report.json and on stderr), an invalid pipeline file (its issue lines)
   bench-<case>      the four `make bench` cases of Benchmarks/run_benchmarks.py (gn-gz, gn-nii, dataset, png) with its
                     pipeline shape and `--jobs 2 --force`, on Benchmarks/.workload/<scale> (made by
                     Benchmarks/make_workload.py when absent; needs numpy, nibabel, pillow)
@@ -200,6 +202,16 @@ def normalize_commands():
 
 
 def other_commands():
+    hostile = os.path.join(ROOT, "Tests", "Fixtures", "hostile")
+    hostile_yaml = ("version: 1\nname: hostile\n"
+                    f"input: {{directory: {json.dumps(hostile)}, include: [\"**/*\"], exclude: [\"manifest.json\"]}}\n"
+                    "stages:\n  - normalize: {method: groupnorm, groups: 1}\n"
+                    "output: {directory: \"{out}\", volumes: both, reports: [json, csv, html]}\n")
+    invalid_yaml = ("version: 1\nname: invalid\ninput: {directory: in, inclde: [x]}\n"
+                    "stages:\n  - clip: {min: 5, max: 1}\n  - normalize: {method: groupnorm, groups: 0}\n"
+                    "  - sharpen: {}\noutput: {directory: out, volumes: tiff}\n")
+    norm_hostile = [step("{bin}", "normalize", *sorted(glob.glob(os.path.join(hostile, "nifti", "*.nii")))[:60],
+                         *sample("ct/*.nii.gz"), "--method", "instance", "--output", "{out}")]
     partials = [f"{{out}}/partial-{k}.json" for k in range(3)]
     scans = sample("ct/*.nii.gz", "ct-labels/*.nii.gz", "ct-cohort/ct_cohort_00.nii.gz", "mri/*.nii.gz", "nnunet/**/*.nii.gz",
                    "photo/*.png", "tiff/*.tif", "xray/*.png")
@@ -217,6 +229,12 @@ def other_commands():
                          step("{bin}", "stats", "merge", *partials, "--output", "{out}/merged.json")]),
         ("inspect", [step("{bin}", "inspect", "--json", *scans)]),
         ("validate", [step("{bin}", "validate", *sorted(glob.glob(os.path.join(ROOT, "pipelines", "*.yaml"))))]),
+        # Failure paths: the error texts land in report.json and on stderr, so they must not change either.
+        ("run-hostile", [dict(write="{run}/hostile.yaml", text=hostile_yaml),
+                         step("{bin}", "run", "{run}/hostile.yaml", "--no-progress")]),
+        ("norm-hostile", norm_hostile),
+        ("validate-invalid", [dict(write="{run}/invalid.yaml", text=invalid_yaml),
+                              step("{bin}", "validate", "{run}/invalid.yaml")]),
     ]
 
 
