@@ -6,7 +6,7 @@ import MedPrepCore
 /// `[p0.5, p99.5]` from the statistics' sketch: `y = (clamp(x, p0.5, p99.5) − mean_c) / max(std_c, 1e-8)`,
 /// where `mean_c`/`std_c` are the (foreground) dataset statistics. The statistics should have been
 /// accumulated with the foreground mask for that mode, as nnU-Net does.
-public struct DatasetNormalizer: AffineNormalizer {
+public struct DatasetNormalizer: DataIndependentNormalizer {
     public let statistics: DatasetStatistics
     public let ctClipping: Bool
 
@@ -20,19 +20,6 @@ public struct DatasetNormalizer: AffineNormalizer {
         }
         self.statistics = statistics
         self.ctClipping = ctClipping
-    }
-
-    public func normalize(_ batch: inout Tensor, context: NormalizationContext) throws -> [GroupStatistics] {
-        let maps = try affineMaps(samples: batch.shape.n, channels: batch.shape.c, context: context)
-        let moments = try context.channelMoments(batch)
-        try context.apply(maps, to: &batch, moments: moments)
-        return context.channelStatistics(moments, channels: batch.shape.c)
-    }
-
-    public func affineMaps(of batch: Tensor, context: NormalizationContext) throws -> [[AffineMap]] {
-        let maps = try affineMaps(samples: batch.shape.n, channels: batch.shape.c, context: context)
-        _ = try context.channelMoments(batch)
-        return maps
     }
 
     /// The maps of `samples` samples of `channels` channels: the same for every sample, they depend on no voxel.

@@ -6,7 +6,7 @@ import MedPrepCore
 /// `y = ((x − lo)/(hi − lo) − mean_c) / std_c`, mean `(0.485, 0.456, 0.406)`, std `(0.229, 0.224, 0.225)`
 /// for C = 3. For C = 1 the channel averages are used: mean 0.449, std 0.226. Other channel counts are
 /// refused, as is a sample without a known value range (`NormalizationContext.valueRanges`).
-public struct ImageNetPreset: AffineNormalizer {
+public struct ImageNetPreset: DataIndependentNormalizer {
     public static let mean = [0.485, 0.456, 0.406]
     public static let std = [0.229, 0.224, 0.225]
     /// Single-channel mean and std: the averages of the RGB ones.
@@ -14,19 +14,6 @@ public struct ImageNetPreset: AffineNormalizer {
     public static let grayStd = 0.226
 
     public init() {}
-
-    public func normalize(_ batch: inout Tensor, context: NormalizationContext) throws -> [GroupStatistics] {
-        let maps = try affineMaps(samples: batch.shape.n, channels: batch.shape.c, context: context)
-        let moments = try context.channelMoments(batch)
-        try context.apply(maps, to: &batch, moments: moments)
-        return context.channelStatistics(moments, channels: batch.shape.c)
-    }
-
-    public func affineMaps(of batch: Tensor, context: NormalizationContext) throws -> [[AffineMap]] {
-        let maps = try affineMaps(samples: batch.shape.n, channels: batch.shape.c, context: context)
-        _ = try context.channelMoments(batch)
-        return maps
-    }
 
     /// The maps of `samples` samples of `channels` channels with the value ranges of `context`: they depend on no
     /// voxel. Throws `.invalidArgument` for a channel count other than 1 or 3, or a sample without a value range.
