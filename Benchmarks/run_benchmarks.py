@@ -53,6 +53,7 @@ import zlib
 import nibabel as nib
 import numpy as np
 
+from bench_cases import CASES, pipeline_yaml
 from measurement import BENCH_DIR, Run, build_png_floor, log_tail, measure, measure_png_floor, warm_page_cache
 
 ROOT = os.path.dirname(BENCH_DIR)
@@ -61,21 +62,6 @@ TOLERANCE = 1e-4
 JOBS = (1, 2)
 WORKERS = (1, 2)
 
-CASES = {
-    # name: title, workload subdirectory, include glob, normalize stage (YAML flow map or None), output (volumes,
-    # compression), baseline job, output suffix
-    "gn-gz": dict(title="GroupNorm .nii.gz → .nii.gz", input="ct-gz", include="**/*.nii.gz",
-                  stage="{method: groupnorm, groups: 1, eps: 1.0e-5}", volumes="nifti", compression="gzip",
-                  baseline="groupnorm", suffix=".nii.gz"),
-    "gn-nii": dict(title="GroupNorm .nii → .nii", input="ct-nii", include="**/*.nii",
-                   stage="{method: groupnorm, groups: 1, eps: 1.0e-5}", volumes="nifti", compression="none",
-                   baseline="groupnorm", suffix=".nii"),
-    "dataset": dict(title="dataset stats + z-score .nii.gz → .nii.gz", input="ct-gz", include="**/*.nii.gz",
-                    stage="{method: dataset}", volumes="nifti", compression="gzip", baseline="dataset",
-                    suffix=".nii.gz"),
-    "png": dict(title="16-bit PNG → .npy", input="png", include="**/*.png", stage=None, volumes="npy",
-                compression=None, baseline="png2npy", suffix=".npy"),
-}
 EXTRA_CASES = ("rss", "floor")
 
 # Targets of issue 5: speed-up = baseline wall time / medprep wall time.
@@ -100,21 +86,6 @@ def fresh_directory(path):
 
 # ---------------------------------------------------------------------------------------------------------------
 # medprep and baseline commands
-
-
-def pipeline_yaml(name, case, input_dir, output_dir):
-    """Version-1 pipeline; strings are JSON-quoted (valid YAML flow scalars)."""
-    lines = [
-        "version: 1",
-        f"name: {json.dumps(name)}",
-        f"input: {{directory: {json.dumps(input_dir)}, include: [{json.dumps(case['include'])}]}}",
-    ]
-    lines += ["stages:", f"  - normalize: {case['stage']}"] if case["stage"] else ["stages: []"]
-    output = f"directory: {json.dumps(output_dir)}, volumes: {case['volumes']}"
-    if case["compression"]:
-        output += f", compression: {case['compression']}"
-    lines.append(f"output: {{{output}, reports: [json]}}")
-    return "\n".join(lines) + "\n"
 
 
 def medprep_command(binary, pipelines_dir, name, case, input_dir, output_dir, jobs):

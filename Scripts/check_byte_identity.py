@@ -73,29 +73,9 @@ VOLATILE = [
      lambda data: _sorted_lines(re.sub(rb"(?m)^(\S+) \[\d+/(\d+)\] ", rb"\1 [#/\2] ", data))),
 ]
 
-# The `make bench` cases, as Benchmarks/run_benchmarks.py's CASES (kept in step by hand: that module imports numpy
-# and nibabel, this script uses the standard library only).
-BENCH_CASES = {
-    "gn-gz": dict(input="ct-gz", include="**/*.nii.gz", stage="{method: groupnorm, groups: 1, eps: 1.0e-5}",
-                  volumes="nifti", compression="gzip"),
-    "gn-nii": dict(input="ct-nii", include="**/*.nii", stage="{method: groupnorm, groups: 1, eps: 1.0e-5}",
-                   volumes="nifti", compression="none"),
-    "dataset": dict(input="ct-gz", include="**/*.nii.gz", stage="{method: dataset}", volumes="nifti",
-                    compression="gzip"),
-    "png": dict(input="png", include="**/*.png", stage=None, volumes="npy", compression=None),
-}
-
-
-def bench_pipeline_yaml(name, case, input_dir, output_dir):
-    """run_benchmarks.pipeline_yaml: a version-1 pipeline, strings JSON-quoted."""
-    lines = ["version: 1", f"name: {json.dumps(name)}",
-             f"input: {{directory: {json.dumps(input_dir)}, include: [{json.dumps(case['include'])}]}}"]
-    lines += ["stages:", f"  - normalize: {case['stage']}"] if case["stage"] else ["stages: []"]
-    output = f"directory: {json.dumps(output_dir)}, volumes: {case['volumes']}"
-    if case["compression"]:
-        output += f", compression: {case['compression']}"
-    lines.append(f"output: {{{output}, reports: [json]}}")
-    return "\n".join(lines) + "\n"
+# The `make bench` cases and their pipeline files, from the module Benchmarks/run_benchmarks.py uses too.
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks"))
+from bench_cases import CASES as BENCH_CASES, pipeline_yaml as bench_pipeline_yaml  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------------------------
