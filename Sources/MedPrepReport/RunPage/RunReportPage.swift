@@ -19,6 +19,6 @@ package enum RunReportPage {
 }
 
 /// One section of the run report page: its HTML for a report, empty when it has nothing to show.
-protocol RunReportSection {
+protocol RunReportSection: Sendable {
     static func html(for report: RunReport) -> String
 }
