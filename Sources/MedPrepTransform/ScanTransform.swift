@@ -18,3 +18,11 @@ package protocol ScanTransform: Sendable {
     /// The transformed scan; `role` selects interpolation and whether intensity changes apply.
     func apply(to scan: Scan, role: ScanRole) throws -> Scan
 }
+
+/// A transform whose parameters are taken from the image it is applied to (the box of `crop_foreground`), so that
+/// the case's label map can follow: it is fitted on the image once, and the fitted transform is applied to the
+/// image and to its label map alike (`StagePlan` does this).
+package protocol ImageFittedTransform: ScanTransform {
+    /// The transform to apply to `image` and to its label map, with its parameters taken from `image`.
+    func fitted(to image: Scan) throws -> any ScanTransform
+}

@@ -45,7 +45,7 @@ struct NormalizeCommand: ParsableCommand {
     @Flag(help: "nnU-Net CT mode for dataset: clip to the dataset's p0.5/p99.5 before the z-score.")
     var ctClip = false
 
-    @Option(help: "Foreground mask for computed dataset statistics: nonzero or threshold:VALUE.")
+    @Option(help: "Foreground mask: for computed dataset statistics, or for instance (statistics inside it, 0 outside): nonzero or threshold:VALUE.")
     var mask: MaskOption?
 
     @Option(help: "Lower and upper percentile for the percentile method.")

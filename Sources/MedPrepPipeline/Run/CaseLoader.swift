@@ -24,8 +24,8 @@ package struct CaseLoader: Sendable {
 
     /// Decodes and prepares `input`; `decoded` is its already decoded image (channels stacked), if at hand.
     package func load(_ input: InputCase, decoded: Scan? = nil) throws -> PreparedCase {
-        let image = try plan.prepare(try decoded ?? decodeChannels(input.paths), role: .image)
-        let label = try input.labelPath.map { try plan.prepare(try reader.read(path: $0), role: .label) }
+        let (image, labelTransforms) = try plan.prepareImage(try decoded ?? decodeChannels(input.paths))
+        let label = try input.labelPath.map { try plan.prepareLabel(try reader.read(path: $0), transforms: labelTransforms) }
         if let label, label.tensor.shape.spatial != image.tensor.shape.spatial {
             throw MedPrepError(.shapeMismatch, path: input.labelPath,
                 reason: "label map has spatial shape \(label.tensor.shape.spatial), the image \(image.tensor.shape.spatial)")

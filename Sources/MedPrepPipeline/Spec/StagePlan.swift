@@ -21,9 +21,23 @@ package struct StagePlan: Sendable {
         self.normalize = normalize
     }
 
-    /// Applies the per-scan transforms in order.
-    package func prepare(_ scan: Scan, role: ScanRole) throws -> Scan {
-        try transforms.reduce(scan) { try $1.apply(to: $0, role: role) }
+    /// Applies the per-scan transforms in order to a case's image. Returns the image and the transforms its label
+    /// map must go through: the same, except that each `ImageFittedTransform` (`crop_foreground`) is replaced by
+    /// its fit on the image as it was at that stage, so the label follows the image.
+    package func prepareImage(_ scan: Scan) throws -> (image: Scan, labelTransforms: [any ScanTransform]) {
+        var image = scan
+        var labelTransforms: [any ScanTransform] = []
+        for transform in transforms {
+            let step = try (transform as? any ImageFittedTransform)?.fitted(to: image) ?? transform
+            image = try step.apply(to: image, role: .image)
+            labelTransforms.append(step)
+        }
+        return (image, labelTransforms)
+    }
+
+    /// Applies `transforms` (the `labelTransforms` of `prepareImage`) in order to the case's label map.
+    package func prepareLabel(_ scan: Scan, transforms: [any ScanTransform]) throws -> Scan {
+        try transforms.reduce(scan) { try $1.apply(to: $0, role: .label) }
     }
 
     /// Where dataset statistics come from, when the method needs them.

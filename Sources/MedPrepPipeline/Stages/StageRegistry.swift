@@ -3,7 +3,9 @@
 enum StageRegistry {
     static let all: [any PipelineStage.Type] = [
         ClipStage.self,
+        CropForegroundStage.self,
         ResampleStage.self,
+        ResizeStage.self,
         CropOrPadStage.self,
         SelectChannelsStage.self,
         DropAlphaStage.self,

@@ -96,8 +96,9 @@ package struct Resample: ScanTransform {
         return spacing
     }
 
-    /// Trilinear interpolation of every channel plane; weights and sums in Double.
-    private static func trilinear(_ tensor: Tensor, outShape: TensorShape, axes: [SampleAxis]) -> [Float] {
+    /// Trilinear interpolation of every channel plane at the positions of `axes`; weights and sums in Double.
+    /// Shared with `Resize`.
+    static func trilinear(_ tensor: Tensor, outShape: TensorShape, axes: [SampleAxis]) -> [Float] {
         let (x, y, z) = (axes[0], axes[1], axes[2])
         let inShape = tensor.shape
         let inPlane = inShape.spatialCount
@@ -137,8 +138,8 @@ package struct Resample: ScanTransform {
         }
     }
 
-    /// Nearest-neighbour sampling of every channel plane.
-    private static func nearest(_ tensor: Tensor, outShape: TensorShape, axes: [SampleAxis]) -> [Float] {
+    /// Nearest-neighbour sampling of every channel plane at the positions of `axes`. Shared with `Resize`.
+    static func nearest(_ tensor: Tensor, outShape: TensorShape, axes: [SampleAxis]) -> [Float] {
         let (x, y, z) = (axes[0], axes[1], axes[2])
         let inShape = tensor.shape
         let inPlane = inShape.spatialCount
@@ -163,24 +164,26 @@ package struct Resample: ScanTransform {
     }
 }
 
-/// Per-axis sampling table: for output index `p`, `x = min(p · ratio, n − 1)`, the two neighbours
-/// `⌊x⌋`, `min(⌊x⌋ + 1, n − 1)` (equal when the fraction is 0), the fraction `x − ⌊x⌋`, and the nearest index
-/// `min(⌊x + ½⌋, n − 1)`.
+/// Per-axis sampling table: output index `p` samples input position `x = p · ratio` (origin-aligned, `Resample`)
+/// or `x = (p + ½) · ratio − ½` (`centred`: voxel edges aligned, `Resize`, computed in that order as
+/// `scipy.ndimage.zoom(grid_mode=True)` does), clamped to `[0, n − 1]` (clamp-to-edge); the table holds the two
+/// neighbours `⌊x⌋`, `min(⌊x⌋ + 1, n − 1)` (equal when the fraction is 0), the fraction `x − ⌊x⌋`, and the
+/// nearest index `⌊x + ½⌋` clamped to `[0, n − 1]`.
 struct SampleAxis {
     var lower: [Int] = []
     var upper: [Int] = []
     var fraction: [Double] = []
     var nearest: [Int] = []
 
-    init(inputSize n: Int, outputSize: Int, ratio: Double) {
+    init(inputSize n: Int, outputSize: Int, ratio: Double, centred: Bool = false) {
         lower.reserveCapacity(outputSize)
         upper.reserveCapacity(outputSize)
         fraction.reserveCapacity(outputSize)
         nearest.reserveCapacity(outputSize)
         let last = Double(n - 1)
         for p in 0 ..< outputSize {
-            let position = Double(p) * ratio
-            let clamped = min(position, last)
+            let position = centred ? (Double(p) + 0.5) * ratio - 0.5 : Double(p) * ratio
+            let clamped = min(max(position, 0), last)
             let floorIndex = clamped.rounded(.down)
             let f = clamped - floorIndex
             let i0 = Int(floorIndex)
