@@ -61,6 +61,10 @@ import MedPrepTestSupport
         ("imagenet",
          #"{"batch":{"size":1},"input":{"channels":null,"directory":"/pinned/in","exclude":[],"include":["*.nii"],"labels":null},"limits":{"max_voxels":2147483648},"name":"imagenet","output":{"batches":"none","compression":"gzip","directory":"/pinned/out","reports":["json"],"volumes":"nifti"},"stages":[{"method":"imagenet","nonfinite":"error","stage":"normalize"}],"version":1}"#,
          "d1766949e2e109efa9f957d0ea7583bc4ffb492aefda805f25dda4b59128f2d0", "85ff14ddbc1ae2e10e8a110604e707c0c23f26030e7be454fa9be8a89cdc6fcc"),
+        // Pinned when the stages were added (issue 16); `instance` without `mask` keeps the pin above.
+        ("foreground-resize",
+         #"{"batch":{"size":1},"input":{"channels":null,"directory":"/pinned/in","exclude":[],"include":["*.nii"],"labels":null},"limits":{"max_voxels":2147483648},"name":"foreground-resize","output":{"batches":"none","compression":"gzip","directory":"/pinned/out","reports":["json"],"volumes":"nifti"},"stages":[{"margin":[2,2,1],"stage":"crop_foreground","threshold":"nonzero"},{"interpolation":"linear","shape":[64,64],"stage":"resize"},{"eps":1e-05,"mask":"nonzero","method":"instance","nonfinite":"error","stage":"normalize"}],"version":1}"#,
+         "65bc9058c6d6dff2f45873c286cc3496f0cda2d9ac962857cf125387f129f54c", "2443503c1bd8c3a636377bc87ab8ccb3979f4022d19ca74761aa5b2c239be35b"),
     ]
 
     static let extraStages: [(String, String)] = [
@@ -79,11 +83,16 @@ import MedPrepTestSupport
         ("percentile", "  - normalize: {method: percentile, lower: 1, upper: 99}"),
         ("batchstats", "  - normalize: {method: batchstats, eps: 0.0001}"),
         ("imagenet", "  - normalize: {method: imagenet}"),
+        ("foreground-resize", """
+          - crop_foreground: {margin: [2, 2, 1]}
+          - resize: {shape: [64, 64]}
+          - normalize: {method: instance, mask: nonzero}
+        """),
     ]
 
     /// Invalid `stages:` entries and every issue each gives, in order.
     static let invalidStages: [(stages: String, issues: [String])] = [
-        (#"  - foo: {}"#, [#"p.yaml:5:5: found unknown stage 'foo', expected one of: clip, resample, crop_or_pad, select_channels, drop_alpha, normalize"#]),
+        (#"  - foo: {}"#, [#"p.yaml:5:5: found unknown stage 'foo', expected one of: clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize"#]),
         (#"  - clip: {min: 1}"#, [#"p.yaml:5:5: found clip without 'max', expected key 'max' (required)"#]),
         (#"  - clip: {min: 2, max: 1}"#, [#"p.yaml:5:25: found clip.max 1.0 below clip.min 2.0, expected min ≤ max"#]),
         (#"  - clip: 5"#, [#"p.yaml:5:11: found '5', expected a mapping for clip"#]),
@@ -93,6 +102,13 @@ import MedPrepTestSupport
         (#"  - resample: {spacing: [1, 1], interpolation: cubic}"#, [#"p.yaml:5:48: found 'cubic' for resample.interpolation, expected one of: linear, nearest"#]),
         (#"  - crop_or_pad: {shape: [1]}"#, [#"p.yaml:5:26: found 1 values for crop_or_pad.shape, expected 2 to 3 values"#]),
         (#"  - crop_or_pad: {shape: [1, 0], pad_value: x}"#, [#"p.yaml:5:30: found shape value 0, expected a positive integer"#, #"p.yaml:5:45: found 'x' for crop_or_pad.pad_value, expected a number"#]),
+        (#"  - crop_foreground: {threshold: abc, margin: [1, -1]}"#, [#"p.yaml:5:34: found 'abc' for crop_foreground.threshold, expected nonzero or a number"#, #"p.yaml:5:51: found margin -1, expected a non-negative number of voxels"#]),
+        (#"  - crop_foreground: {threshold: "1", margin: [1]}"#, [#"p.yaml:5:34: found string "1" for crop_foreground.threshold, expected nonzero or a number"#, #"p.yaml:5:47: found 1 values for crop_foreground.margin, expected 2 to 3 values"#]),
+        (#"  - crop_foreground: {threshold: .nan, margin: 2}"#, [#"p.yaml:5:34: found '.nan' for crop_foreground.threshold, expected nonzero or a number"#, #"p.yaml:5:48: found '2' for crop_foreground.margin, expected a list"#]),
+        (#"  - resize: {interpolation: cubic}"#, [#"p.yaml:5:5: found resize without 'shape', expected key 'shape' (required)"#, #"p.yaml:5:29: found 'cubic' for resize.interpolation, expected one of: linear, nearest"#]),
+        (#"  - resize: {shape: [4, 0, 2, 1]}"#, [#"p.yaml:5:21: found 4 values for resize.shape, expected 2 to 3 values"#]),
+        (#"  - resize: {shape: [4, 0]}"#, [#"p.yaml:5:25: found shape value 0, expected a positive integer"#]),
+        (#"  - normalize: {method: instance, mask: weird}"#, [#"p.yaml:5:41: found 'weird' for mask, expected all, nonzero or {threshold: number}"#]),
         (#"  - select_channels: {channels: [-1]}"#, [#"p.yaml:5:34: found channel index -1, expected an index ≥ 0"#]),
         (#"  - select_channels: {channels: []}"#, [#"p.yaml:5:33: found 0 values for select_channels.channels, expected 1 to 9223372036854775807 values"#]),
         (#"  - normalize: {method: foo}"#, [#"p.yaml:5:25: found unknown normalize method 'foo', expected one of: groupnorm, instance, dataset, minmax, percentile, imagenet, batchstats"#]),
@@ -107,7 +123,7 @@ import MedPrepTestSupport
         (#"  - normalize: {method: groupnorm, groups: 2, gamma: [1], beta: [1, 2]}"#, [#"p.yaml:5:65: found gamma with 1 values and beta with 2, expected the same number of values (one per channel)"#]),
         (#"  - normalize: {method: groupnorm, groups: 2, gamma: 1, beta: [x]}"#, [#"p.yaml:5:54: found '1' for gamma, expected a list"#, #"p.yaml:5:64: found 'x' for a beta value, expected a number"#]),
         (#"  - normalize: {method: instance, eps: 0}"#, [#"p.yaml:5:40: found eps 0.0, expected a positive number"#]),
-        (#"  - normalize: {method: instance, groups: 2}"#, [#"p.yaml:5:35: found unknown key 'groups' in normalize (instance), expected one of: method, nonfinite, eps"#]),
+        (#"  - normalize: {method: instance, groups: 2}"#, [#"p.yaml:5:35: found unknown key 'groups' in normalize (instance), expected one of: method, nonfinite, eps, mask"#]),
         (#"  - normalize: {method: dataset, mask: weird}"#, [#"p.yaml:5:40: found 'weird' for mask, expected all, nonzero or {threshold: number}"#]),
         (#"  - normalize: {method: dataset, mask: {threshold: x}}"#, [#"p.yaml:5:52: found 'x' for mask.threshold, expected a number"#]),
         (#"  - normalize: {method: dataset, mask: {thresh: 1}}"#, [#"p.yaml:5:41: found unknown key 'thresh' in mask, expected one of: threshold"#, #"p.yaml:5:40: found mask without 'threshold', expected key 'threshold' (required)"#]),
@@ -121,8 +137,8 @@ import MedPrepTestSupport
         (#"  - normalize: {method: imagenet, eps: 1}"#, [#"p.yaml:5:35: found unknown key 'eps' in normalize (imagenet), expected one of: method, nonfinite"#]),
         (#"  - normalize: {method: batchstats, eps: -1}"#, [#"p.yaml:5:42: found eps -1.0, expected a positive number"#]),
         (#"  - normalize: {method: minmax}\#n  - clip: {min: 0, max: 1}"#, [#"p.yaml:5:5: found normalize as stage 1 of 2, expected normalize as the last stage"#]),
-        (#"  - {clip: {min: 0, max: 1}, drop_alpha: {}}"#, [#"p.yaml:5:5: found a mapping as stage 1, expected a one-key mapping '- stage: {parameters}' with a stage from: clip, resample, crop_or_pad, select_channels, drop_alpha, normalize"#]),
-        (#"  - [clip]"#, [#"p.yaml:5:5: found a list as stage 1, expected a one-key mapping '- stage: {parameters}' with a stage from: clip, resample, crop_or_pad, select_channels, drop_alpha, normalize"#]),
+        (#"  - {clip: {min: 0, max: 1}, drop_alpha: {}}"#, [#"p.yaml:5:5: found a mapping as stage 1, expected a one-key mapping '- stage: {parameters}' with a stage from: clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize"#]),
+        (#"  - [clip]"#, [#"p.yaml:5:5: found a list as stage 1, expected a one-key mapping '- stage: {parameters}' with a stage from: clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize"#]),
     ]
 
     /// Stages, an input channel count, and every issue `checkChannels` gives.

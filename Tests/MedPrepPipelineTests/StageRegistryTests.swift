@@ -9,7 +9,9 @@ import MedPrepNormalize
     /// One example per registry entry, written so that its canonical JSON is itself a valid parameter mapping.
     static let stageExamples: [String: String] = [
         "clip": "{min: -1024, max: 3000}",
+        "crop_foreground": "{threshold: -500, margin: [2, 2, 1]}",
         "resample": "{spacing: [1.5, 2], interpolation: nearest}",
+        "resize": "{shape: [256, 256], interpolation: nearest}",
         "crop_or_pad": "{shape: [64, 64, 48], pad_value: -1}",
         "select_channels": "{channels: [1, 0]}",
         "drop_alpha": "{}",
@@ -17,7 +19,7 @@ import MedPrepNormalize
     ]
     static let methodExamples: [String: String] = [
         "groupnorm": "{method: groupnorm, groups: 2, gamma: [1, 2], beta: [0, 0.5], nonfinite: zero}",
-        "instance": "{method: instance, eps: 0.001}",
+        "instance": "{method: instance, eps: 0.001, mask: nonzero}",
         "dataset": "{method: dataset, mask: {threshold: -500}, ct_clip: true}",
         "minmax": "{method: minmax, nonfinite: ignore}",
         "percentile": "{method: percentile, lower: 1, upper: 99}",
@@ -31,7 +33,8 @@ import MedPrepNormalize
     }
 
     @Test func registriesListTheDocumentedNamesOnce() {
-        #expect(StageSpec.names == ["clip", "resample", "crop_or_pad", "select_channels", "drop_alpha", "normalize"])
+        #expect(StageSpec.names == ["clip", "crop_foreground", "resample", "resize", "crop_or_pad", "select_channels", "drop_alpha",
+                                   "normalize"])
         #expect(NormalizeMethod.names == ["groupnorm", "instance", "dataset", "minmax", "percentile", "imagenet", "batchstats"])
         #expect(Set(StageSpec.names).count == StageSpec.names.count)
         #expect(Set(NormalizeMethod.names).count == NormalizeMethod.names.count)
@@ -83,6 +86,13 @@ import MedPrepNormalize
         #expect(try Self.stage("clip", "{min: -1, max: 2}") == .clip(min: -1, max: 2))
         #expect(try Self.stage("resample", "{spacing: [1, 2]}") == .resample(spacing: [1, 2], interpolation: .linear))
         #expect(try Self.stage("crop_or_pad", "{shape: [4, 5]}") == .cropOrPad(shape: [4, 5], padValue: 0))
+        #expect(try Self.stage("crop_foreground", "") == .cropForeground(threshold: nil, margin: [0, 0, 0]))
+        #expect(try Self.stage("crop_foreground", "{threshold: nonzero, margin: [1, 2]}") == .cropForeground(threshold: nil, margin: [1, 2]))
+        #expect(try Self.stage("crop_foreground", "{threshold: 0.5}") == .cropForeground(threshold: 0.5, margin: [0, 0, 0]))
+        #expect(try Self.stage("resize", "{shape: [4, 5]}") == .resize(shape: [4, 5], interpolation: .linear))
+        #expect(try Self.stage("normalize", "{method: instance, mask: all}") == .normalize(NormalizeSpec(method: .instance(eps: 1e-5))))
+        #expect(try Self.stage("normalize", "{method: instance, mask: nonzero}")
+            == .normalize(NormalizeSpec(method: .instance(eps: 1e-5, mask: .nonzero))))
         #expect(try Self.stage("select_channels", "{channels: [0]}") == .selectChannels([0]))
         #expect(try Self.stage("drop_alpha", "") == .dropAlpha)
         #expect(try Self.stage("normalize", "{method: dataset, mask: all}")
@@ -96,8 +106,8 @@ import MedPrepNormalize
         let pipeline = { (stage: String) in
             "version: 1\nname: t\ninput: {directory: in}\nstages:\n  - \(stage)\noutput: {directory: out}\n"
         }
-        let stage = PipelineParser.validate(text: pipeline("resize: {shape: [1, 1]}"), path: "p.yaml").map(\.message)
-        #expect(stage == ["found unknown stage 'resize', expected one of: " + StageSpec.names.joined(separator: ", ")])
+        let stage = PipelineParser.validate(text: pipeline("blur: {sigma: 1}"), path: "p.yaml").map(\.message)
+        #expect(stage == ["found unknown stage 'blur', expected one of: " + StageSpec.names.joined(separator: ", ")])
         let method = PipelineParser.validate(text: pipeline("normalize: {method: zscore}"), path: "p.yaml").map(\.message)
         #expect(method == ["found unknown normalize method 'zscore', expected one of: " + NormalizeMethod.names.joined(separator: ", ")])
         #expect(throws: PipelineIssues.self) {
@@ -113,7 +123,7 @@ import MedPrepNormalize
         ]
         let expected: [String: NormalizeMethod] = [
             "groupnorm": .groupNorm(groups: 2, eps: 1e-3, gamma: [1, 2], beta: nil),
-            "instance": .instance(eps: 1e-3),
+            "instance": .instance(eps: 1e-3, mask: .threshold(-0.5)),
             "dataset": .dataset(statistics: .file("a b/stats.json"), mask: .threshold(-0.5), ctClip: true, eps: 1e-3),
             "minmax": .minMax,
             "percentile": .percentile(lower: 1, upper: 99),
@@ -156,11 +166,12 @@ import MedPrepNormalize
         let groupNorm = try #require(try plan("groupnorm").normalize?.reportParameters)
         #expect(groupNorm.method == "groupnorm" && groupNorm.groups == 2 && groupNorm.eps == 1e-5)
         #expect(groupNorm.gamma == [1, 2] && groupNorm.beta == [0, 0.5] && groupNorm.nonFinite == "zero")
-        for (name, method, eps) in [("instance", "instance", 0.001), ("batchstats", "batchstats", 0.01)] {
+        for (name, method, eps) in [("instance", "instance-masked", 0.001), ("batchstats", "batchstats", 0.01)] {
             let parameters = try #require(try plan(name).normalize?.reportParameters)
             #expect(parameters.method == method && parameters.eps == eps && parameters.groups == nil && parameters.gamma == nil)
         }
         #expect(try plan("dataset").normalize?.reportParameters.method == "dataset-ct")
+        #expect(NormalizeSpec(method: .instance(eps: 1e-5)).reportParameters.method == "instance")
         #expect(NormalizeSpec(method: .dataset(statistics: .computed, mask: .all, ctClip: false, eps: 1e-5)).reportParameters.method
             == "dataset")
         for name in ["minmax", "percentile", "imagenet"] {

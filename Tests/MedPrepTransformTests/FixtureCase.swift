@@ -2,7 +2,8 @@ import Foundation
 import MedPrepCore
 @testable import MedPrepTransform
 
-/// One case written by `Scripts/fixtures/make_batch_fixtures.py` into `Tests/Fixtures/batch/`.
+/// One case written by `Scripts/fixtures/make_batch_fixtures.py` or `make_stage_fixtures.py` into
+/// `Tests/Fixtures/batch/`.
 struct FixtureCase: Decodable {
     struct Parameters: Decodable {
         var spacing: [Double]?
@@ -10,6 +11,9 @@ struct FixtureCase: Decodable {
         var padValue: Float?
         var min: Float?
         var max: Float?
+        var threshold: Double?
+        var margin: [Int]?
+        var interpolation: String?
     }
 
     struct Volume: Decodable {
@@ -30,6 +34,8 @@ struct FixtureCase: Decodable {
     var parameters: Parameters
     var input: Volume
     var expected: Volume
+    /// The image a label input follows (crop_foreground fits its box on it).
+    var fitOn: Volume?
 
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -43,7 +49,10 @@ struct FixtureCase: Decodable {
     var scanRole: ScanRole { role == "label" ? .label : .image }
 
     /// The input as a NIfTI-like scan with qform code 1 and sform code 2.
-    var inputScan: Scan {
+    var inputScan: Scan { scan(of: input) }
+
+    /// A volume of the case as a NIfTI-like scan with qform code 1 and sform code 2.
+    func scan(of input: Volume) -> Scan {
         let geometry = ScanGeometry(spacing: input.spacing, affine: Affine(values: input.affine), affineSource: .sform,
                                     qformCode: 1, qform: Affine(values: input.qform),
                                     sformCode: 2, sform: Affine(values: input.sform), xyztUnits: 10)
