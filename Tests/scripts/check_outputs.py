@@ -9,7 +9,11 @@ For every case in OUTPUT_DIR/report.json with status "processed" or "up to date"
 
 - resample to spacing s' (s = the input's pixdim, as nibabel's get_zooms()):  n' = max(1, round(n * s / s')) (half away from zero), A' = A @ diag(s'/s, 1);
 - crop_or_pad to shape t:  o = ceil((n - t) / 2) if n > t else -ceil((t - n) / 2), A' = A @ [[I, o], [0, 1]];
-- every other stage keeps the affine.
+- resize to shape t:  r = n / t, spacing' = s * r, A' = A @ [[diag(r), (r - 1) / 2], [0, 1]];
+- crop_foreground:  the box of the image's channel 0 (!= 0, or > threshold; after any clip), enlarged by the margin
+  and clamped, whole image when empty; A' = A @ [[I, start], [0, 1]] for the image and its label alike. Only
+  modelled before any resampling stage: otherwise the script stops with an error;
+- clip, select_channels, drop_alpha and normalize keep the affine.
 
 Label outputs (labels/<case>.nii.gz) are compared with the label input (input.labels with {case} replaced),
 images with the case's first input file. Prints one line per file; exits 1 on any mismatch or if no NIfTI
@@ -24,12 +28,46 @@ import nibabel as nib
 import numpy as np
 
 
-def expected_affine(affine, zooms, shape, stages):
+def foreground_box(data, stage, sizes):
+    channel = data if data.ndim <= 3 else data[..., 0]
+    channel = channel.reshape(channel.shape[:3] + (1,) * (3 - channel.ndim))
+    mask = channel != 0 if stage["threshold"] == "nonzero" else channel > stage["threshold"]
+    found = np.nonzero(mask)
+    if found[0].size == 0:
+        return [0, 0, 0], list(sizes)
+    start = [max(0, int(a.min()) - m) for a, m in zip(found, stage["margin"])]
+    end = [min(n, int(a.max()) + 1 + m) for a, n, m in zip(found, sizes, stage["margin"])]
+    return start, end
+
+
+def expected_affine(affine, zooms, shape, stages, data):
+    """`data` is the case's image (first input file) as float64, for crop_foreground's box."""
     affine = np.array(affine, dtype=np.float64)
     sizes = list(shape[:3]) + [1] * (3 - len(shape[:3]))
-    spacing = [float(z) for z in zooms[:3]]
+    spacing = [float(z) for z in zooms[:3]] + [1.0] * (3 - len(zooms[:3]))
     for stage in stages:
-        if stage["stage"] == "resample":
+        if stage["stage"] == "clip" and data is not None:
+            data = np.clip(data, stage["min"], stage["max"])
+        elif stage["stage"] == "crop_foreground":
+            if data is None:
+                raise SystemExit("check_outputs.py: crop_foreground after a resampling stage is not modelled")
+            start, end = foreground_box(data, stage, sizes)
+            shift = np.eye(4)
+            shift[:3, 3] = start
+            affine = affine @ shift
+            data = data[tuple(slice(a, b) for a, b in zip(start, end))]
+            sizes = [b - a for a, b in zip(start, end)]
+        elif stage["stage"] == "resize":
+            targets = list(stage["shape"]) + sizes[len(stage["shape"]):]
+            ratios = [n / t for n, t in zip(sizes, targets)]
+            reindex = np.eye(4)
+            reindex[:3, :3] = np.diag(ratios)
+            reindex[:3, 3] = [(r - 1) / 2 for r in ratios]
+            affine = affine @ reindex
+            spacing = [s * r for s, r in zip(spacing, ratios)]
+            sizes, data = targets, None
+        elif stage["stage"] == "resample":
+            data = None
             target = list(stage["spacing"])
             if len(target) == 2:
                 target.append(spacing[2])
@@ -45,7 +83,7 @@ def expected_affine(affine, zooms, shape, stages):
             shift = np.eye(4)
             shift[:3, 3] = offsets
             affine = affine @ shift
-            sizes = shape_t
+            sizes, data = shape_t, None
     return affine, spacing, sizes
 
 
@@ -71,7 +109,9 @@ def check(output_dir):
                 source = os.path.join(input_dir, inputs[0])
             source_image = nib.load(source)
             image = nib.load(os.path.join(output_dir, output))
-            affine, spacing, sizes = expected_affine(source_image.affine, source_image.header.get_zooms(), source_image.shape, stages)
+            case_image = np.asarray(nib.load(os.path.join(input_dir, inputs[0])).dataobj, dtype=np.float64)
+            affine, spacing, sizes = expected_affine(source_image.affine, source_image.header.get_zooms(), source_image.shape,
+                                                     stages, case_image)
             difference = float(np.max(np.abs(image.affine - affine)))
             zooms = [float(z) for z in image.header.get_zooms()[:3]]
             ok = difference < 1e-4 and np.allclose(zooms, spacing, atol=1e-5) and list(image.shape[:3]) == sizes
