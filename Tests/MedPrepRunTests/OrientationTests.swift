@@ -42,8 +42,8 @@ extension EndToEnd {
         }
 
         /// The four orientations of one volume give the same tensors (to 1e-6), labels and affines after
-        /// `orient` + `resample` + `crop_or_pad` + GroupNorm; nibabel reads every output as the target code, and
-        /// `spacing`/`shape` apply along the oriented axes.
+        /// `orient` + `resample` + `crop_or_pad` + GroupNorm; nibabel reads every output as the target code, with
+        /// the affine `Tests/scripts/check_outputs.py` derives, and `spacing`/`shape` apply along the oriented axes.
         @Test(arguments: ["RAS", "PSR"]) func fourOrientationsGiveOneOutput(target: String) throws {
             let workspace = try Workspace()
             let names = ["ras", "las", "psr", "lps"]
@@ -77,6 +77,9 @@ extension EndToEnd {
             let lines = codes.standardOutput.split(separator: "\n")
             #expect(lines.count == files.count)
             #expect(lines.allSatisfy { $0.hasSuffix(" " + target) }, "\(codes.standardOutput)")
+            // Each output's affine, zooms and shape are what nibabel's as_reoriented and the later stages give its input.
+            let check = try #require(MedPrepProcess.python([MedPrepProcess.packageRoot + "/Tests/scripts/check_outputs.py", workspace.at("out")]))
+            #expect(check.status == 0, "\(check.transcript)")
         }
 
         /// Without `orient`, cases of several orientations give one warning line with the counts per code and

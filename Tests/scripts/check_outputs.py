@@ -9,6 +9,8 @@ For every case in OUTPUT_DIR/report.json with status "processed" or "up to date"
 
 - resample to spacing s' (s = the input's pixdim, as nibabel's get_zooms()):  n' = max(1, round(n * s / s')) (half away from zero), A' = A @ diag(s'/s, 1);
 - crop_or_pad to shape t:  o = ceil((n - t) / 2) if n > t else -ceil((t - n) / 2), A' = A @ [[I, o], [0, 1]];
+- orient to code c:  T = ornt_transform(io_orientation(A), axcodes2ornt(c)), A' = A @ inv_ornt_aff(T, shape), shape and
+  spacing permuted by T (nibabel's as_reoriented);
 - every other stage keeps the affine.
 
 Label outputs (labels/<case>.nii.gz) are compared with the label input (input.labels with {case} replaced),
@@ -22,6 +24,7 @@ import sys
 
 import nibabel as nib
 import numpy as np
+from nibabel.orientations import axcodes2ornt, inv_ornt_aff, io_orientation, ornt_transform
 
 
 def expected_affine(affine, zooms, shape, stages):
@@ -37,6 +40,14 @@ def expected_affine(affine, zooms, shape, stages):
             sizes = [max(1, int(math.floor(n * s / t + 0.5))) for n, s, t in zip(sizes, spacing, target)]
             affine = affine @ np.diag(ratios + [1.0])
             spacing = target
+        elif stage["stage"] == "orient":
+            transform = ornt_transform(io_orientation(affine), axcodes2ornt(stage["to"]))
+            affine = affine @ inv_ornt_aff(transform, sizes)
+            order = [int(row[0]) for row in transform]
+            new_sizes, new_spacing = list(sizes), list(spacing)
+            for axis, target in enumerate(order):
+                new_sizes[target], new_spacing[target] = sizes[axis], spacing[axis]
+            sizes, spacing = new_sizes, new_spacing
         elif stage["stage"] == "crop_or_pad":
             shape_t = list(stage["shape"]) + sizes[len(stage["shape"]):]
             offsets = []
