@@ -97,6 +97,9 @@ package struct RunReport: Sendable, Codable {
     package var notes: [String]
     /// The shard of a sharded run (`medprep run --shard`); nil for a whole run.
     package var shard: ShardOfRun?
+    /// Cases per axis code (`RAS`, `LPS`…) when a pipeline without an `orient` stage decoded cases of more than
+    /// one orientation; nil (not written) otherwise.
+    package var orientations: [String: Int]?
 
     package init(medprepVersion: String, parameters: NormalizationParameters, pipeline: String? = nil,
                 pipelineHash: String? = nil, statisticsSource: String? = nil, datasetStatistics: DatasetStatistics? = nil,
@@ -117,7 +120,7 @@ package struct RunReport: Sendable, Codable {
         case pipelineHash = "pipeline_hash"
         case statisticsSource = "statistics_source"
         case datasetStatistics = "dataset_statistics"
-        case files, notes, summary, shard
+        case files, notes, summary, shard, orientations
     }
 
     /// How many files ended in each status.
@@ -136,6 +139,7 @@ package struct RunReport: Sendable, Codable {
         try container.encode(files, forKey: .files)
         try container.encode(notes, forKey: .notes)
         try container.encodeIfPresent(shard, forKey: .shard)
+        try container.encodeIfPresent(orientations, forKey: .orientations)
         let counts = statusCounts
         let summary: [String: Int] = Dictionary(uniqueKeysWithValues: [FileOutcome.Status.processed, .upToDate, .failed, .removed]
             .map { ($0.rawValue, counts[$0] ?? 0) })
@@ -153,6 +157,7 @@ package struct RunReport: Sendable, Codable {
         files = try container.decode([FileOutcome].self, forKey: .files)
         notes = try container.decode([String].self, forKey: .notes)
         shard = try container.decodeIfPresent(ShardOfRun.self, forKey: .shard)
+        orientations = try container.decodeIfPresent([String: Int].self, forKey: .orientations)
     }
 
     /// The report as pretty-printed JSON with sorted keys; non-finite numbers are written as strings.

@@ -181,9 +181,9 @@ private func pipeline(stages: String) -> String {
           - clip
         """)
         #expect(issues(text) == [
-            "p.yaml:5:5: found unknown stage 'blur', expected one of: clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize",
+            "p.yaml:5:5: found unknown stage 'blur', expected one of: orient, clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize",
             "p.yaml:6:25: found unknown normalize method 'zscore', expected one of: groupnorm, instance, dataset, minmax, percentile, imagenet, batchstats",
-            "p.yaml:7:5: found 'clip' as stage 3, expected a one-key mapping '- stage: {parameters}' with a stage from: clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize",
+            "p.yaml:7:5: found 'clip' as stage 3, expected a one-key mapping '- stage: {parameters}' with a stage from: orient, clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize",
         ])
     }
 

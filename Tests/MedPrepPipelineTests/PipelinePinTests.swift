@@ -92,7 +92,9 @@ import MedPrepTestSupport
 
     /// Invalid `stages:` entries and every issue each gives, in order.
     static let invalidStages: [(stages: String, issues: [String])] = [
-        (#"  - foo: {}"#, [#"p.yaml:5:5: found unknown stage 'foo', expected one of: clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize"#]),
+        (#"  - foo: {}"#, [#"p.yaml:5:5: found unknown stage 'foo', expected one of: orient, clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize"#]),
+        (#"  - orient: {to: RRS}"#, [#"p.yaml:5:18: found axis code 'RRS' for orient.to, expected 3 upper-case letters, one from each of L/R, A/P, S/I (RAS, LPS, PSR…)"#]),
+        (#"  - orient: {to: [R]}"#, [#"p.yaml:5:18: found a list for orient.to, expected a string"#]),
         (#"  - clip: {min: 1}"#, [#"p.yaml:5:5: found clip without 'max', expected key 'max' (required)"#]),
         (#"  - clip: {min: 2, max: 1}"#, [#"p.yaml:5:25: found clip.max 1.0 below clip.min 2.0, expected min ≤ max"#]),
         (#"  - clip: 5"#, [#"p.yaml:5:11: found '5', expected a mapping for clip"#]),
@@ -137,8 +139,8 @@ import MedPrepTestSupport
         (#"  - normalize: {method: imagenet, eps: 1}"#, [#"p.yaml:5:35: found unknown key 'eps' in normalize (imagenet), expected one of: method, nonfinite"#]),
         (#"  - normalize: {method: batchstats, eps: -1}"#, [#"p.yaml:5:42: found eps -1.0, expected a positive number"#]),
         (#"  - normalize: {method: minmax}\#n  - clip: {min: 0, max: 1}"#, [#"p.yaml:5:5: found normalize as stage 1 of 2, expected normalize as the last stage"#]),
-        (#"  - {clip: {min: 0, max: 1}, drop_alpha: {}}"#, [#"p.yaml:5:5: found a mapping as stage 1, expected a one-key mapping '- stage: {parameters}' with a stage from: clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize"#]),
-        (#"  - [clip]"#, [#"p.yaml:5:5: found a list as stage 1, expected a one-key mapping '- stage: {parameters}' with a stage from: clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize"#]),
+        (#"  - {clip: {min: 0, max: 1}, drop_alpha: {}}"#, [#"p.yaml:5:5: found a mapping as stage 1, expected a one-key mapping '- stage: {parameters}' with a stage from: orient, clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize"#]),
+        (#"  - [clip]"#, [#"p.yaml:5:5: found a list as stage 1, expected a one-key mapping '- stage: {parameters}' with a stage from: orient, clip, crop_foreground, resample, resize, crop_or_pad, select_channels, drop_alpha, normalize"#]),
     ]
 
     /// Stages, an input channel count, and every issue `checkChannels` gives.

@@ -8,6 +8,7 @@ import MedPrepNormalize
 @Suite struct StageRegistryTests {
     /// One example per registry entry, written so that its canonical JSON is itself a valid parameter mapping.
     static let stageExamples: [String: String] = [
+        "orient": "{to: PSR}",
         "clip": "{min: -1024, max: 3000}",
         "crop_foreground": "{threshold: -500, margin: [2, 2, 1]}",
         "resample": "{spacing: [1.5, 2], interpolation: nearest}",
@@ -33,7 +34,7 @@ import MedPrepNormalize
     }
 
     @Test func registriesListTheDocumentedNamesOnce() {
-        #expect(StageSpec.names == ["clip", "crop_foreground", "resample", "resize", "crop_or_pad", "select_channels", "drop_alpha",
+        #expect(StageSpec.names == ["orient", "clip", "crop_foreground", "resample", "resize", "crop_or_pad", "select_channels", "drop_alpha",
                                    "normalize"])
         #expect(NormalizeMethod.names == ["groupnorm", "instance", "dataset", "minmax", "percentile", "imagenet", "batchstats"])
         #expect(Set(StageSpec.names).count == StageSpec.names.count)
@@ -83,6 +84,9 @@ import MedPrepNormalize
     }
 
     @Test func factoriesBuildWhatTheParserReads() throws {
+        #expect(try Self.stage("orient", "") == StageSpec.orient(to: "RAS"))
+        #expect(try Self.stage("orient", "{to: LPS}") == StageSpec.orient(to: "LPS"))
+        #expect(StageSpec.orient(to: "LPS") != StageSpec.orient(to: "RAS") && StageSpec.orient(to: "RLS") == nil)
         #expect(try Self.stage("clip", "{min: -1, max: 2}") == .clip(min: -1, max: 2))
         #expect(try Self.stage("resample", "{spacing: [1, 2]}") == .resample(spacing: [1, 2], interpolation: .linear))
         #expect(try Self.stage("crop_or_pad", "{shape: [4, 5]}") == .cropOrPad(shape: [4, 5], padValue: 0))

@@ -13,6 +13,8 @@ For every case in OUTPUT_DIR/report.json with status "processed" or "up to date"
 - crop_foreground:  the box of the image's channel 0 (!= 0, or > threshold; after any clip), enlarged by the margin
   and clamped, whole image when empty; A' = A @ [[I, start], [0, 1]] for the image and its label alike. Only
   modelled before any resampling stage: otherwise the script stops with an error;
+- orient to code c:  T = ornt_transform(io_orientation(A), axcodes2ornt(c)), A' = A @ inv_ornt_aff(T, shape), shape and
+  spacing permuted by T (nibabel's as_reoriented);
 - clip, select_channels, drop_alpha and normalize keep the affine.
 
 Label outputs (labels/<case>.nii.gz) are compared with the label input (input.labels with {case} replaced),
@@ -26,6 +28,7 @@ import sys
 
 import nibabel as nib
 import numpy as np
+from nibabel.orientations import apply_orientation, axcodes2ornt, inv_ornt_aff, io_orientation, ornt_transform
 
 
 def foreground_box(data, stage, sizes):
@@ -75,6 +78,16 @@ def expected_affine(affine, zooms, shape, stages, data):
             sizes = [max(1, int(math.floor(n * s / t + 0.5))) for n, s, t in zip(sizes, spacing, target)]
             affine = affine @ np.diag(ratios + [1.0])
             spacing = target
+        elif stage["stage"] == "orient":
+            transform = ornt_transform(io_orientation(affine), axcodes2ornt(stage["to"]))
+            affine = affine @ inv_ornt_aff(transform, sizes)
+            order = [int(row[0]) for row in transform]
+            new_sizes, new_spacing = list(sizes), list(spacing)
+            for axis, target in enumerate(order):
+                new_sizes[target], new_spacing[target] = sizes[axis], spacing[axis]
+            sizes, spacing = new_sizes, new_spacing
+            if data is not None:
+                data = apply_orientation(data.reshape(data.shape[:3] + (1,) * (3 - data.ndim) + data.shape[3:]), transform)
         elif stage["stage"] == "crop_or_pad":
             shape_t = list(stage["shape"]) + sizes[len(stage["shape"]):]
             offsets = []

@@ -212,6 +212,8 @@ public final class PipelineRunner: Sendable {
                                pipeline: pipeline.canonicalJSON, pipelineHash: pipeline.pipelineHash,
                                statisticsSource: statistics?.source, datasetStatistics: statistics?.value,
                                files: ordered, notes: notes)
+        report.orientations = OrientationCensus.mixed(processedUnits.flatMap { $0.map(\.orientation) }, stages: pipeline.stages)
+        if let orientations = report.orientations { log.note(OrientationCensus.warning(orientations)) }
         report.shard = options.shard.map { ShardOfRun(index: $0.index, count: $0.count) }
         var summary = RunSummary(outputDirectory: pipeline.outputDirectory)
         let counts = report.statusCounts
@@ -295,6 +297,8 @@ public final class PipelineRunner: Sendable {
     struct CaseResult: Sendable {
         var caseID: String
         var outcome: FileOutcome
+        /// The decoded case's axis code (`OrientationCensus.code(of:)`).
+        var orientation: String?
     }
 
     /// Decodes, prepares and normalizes one unit (`CaseProcessor`), then writes it; records each case after its
@@ -303,9 +307,15 @@ public final class PipelineRunner: Sendable {
                  assessments: [String: InputAssessment], statisticsHash: String?, threads: Int,
                  gate: ChannelGate) -> [CaseResult] {
         guard !gate.hasFailed else { return [] }
-        let result = processor.process(unit.cases, threads: threads) { try gate.decodeChannels(of: $0, loader: processor.loader) }
+        var orientations: [String: String] = [:]
+        let result = processor.process(unit.cases, threads: threads) { input in
+            let scan = try gate.decodeChannels(of: input, loader: processor.loader)
+            orientations[input.id] = OrientationCensus.code(of: scan)
+            return scan
+        }
+        let oriented = { (results: [CaseResult]) in results.map { var labelled = $0; labelled.orientation = orientations[$0.caseID]; return labelled } }
         var results = result.failures.map { failure($0.input, $0.error) }
-        guard var normalized = result.normalized else { return results }
+        guard var normalized = result.normalized else { return oriented(results) }
         do {
             guard gate.waitUntilSettled() else { return [] }
             var batchFile: OutputFile?
@@ -337,7 +347,7 @@ public final class PipelineRunner: Sendable {
                 results.append(failure(input, error))
             }
         }
-        return results
+        return oriented(results)
     }
 
     func failure(_ input: InputCase, _ error: Error) -> CaseResult {

@@ -2,6 +2,7 @@
 /// the channel check all go through these descriptors; a new stage is its own file plus one line here.
 enum StageRegistry {
     static let all: [any PipelineStage.Type] = [
+        OrientStage.self,
         ClipStage.self,
         CropForegroundStage.self,
         ResampleStage.self,
