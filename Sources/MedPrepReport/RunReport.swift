@@ -69,6 +69,23 @@ package struct FileOutcome: Sendable, Equatable, Codable {
     }
 }
 
+/// A case a run left out on purpose (`input: {missing: skip}`): its files, why, and what is missing.
+package struct SkippedCase: Sendable, Equatable, Codable {
+    /// The case's files relative to the input directory, joined by `+` (as `FileOutcome.input`), or its id
+    /// when no file of it was found.
+    package var input: String
+    /// The discovery reason: `missing_label`, `missing_channel` or `duplicate_channel`.
+    package var reason: String
+    /// The missing file or the channels concerned.
+    package var detail: String
+
+    package init(input: String, reason: String, detail: String) {
+        self.input = input
+        self.reason = reason
+        self.detail = detail
+    }
+}
+
 /// Which shard of a sharded run a report covers.
 package struct ShardOfRun: Sendable, Equatable, Codable {
     /// 0-based shard index, below `count`.
@@ -97,6 +114,8 @@ package struct RunReport: Sendable, Codable {
     package var notes: [String]
     /// The shard of a sharded run (`medprep run --shard`); nil for a whole run.
     package var shard: ShardOfRun?
+    /// Cases left out under `input: {missing: skip}`, sorted by input; the key is written only when one was.
+    package var skipped: [SkippedCase] = []
 
     package init(medprepVersion: String, parameters: NormalizationParameters, pipeline: String? = nil,
                 pipelineHash: String? = nil, statisticsSource: String? = nil, datasetStatistics: DatasetStatistics? = nil,
@@ -117,7 +136,7 @@ package struct RunReport: Sendable, Codable {
         case pipelineHash = "pipeline_hash"
         case statisticsSource = "statistics_source"
         case datasetStatistics = "dataset_statistics"
-        case files, notes, summary, shard
+        case files, notes, summary, shard, skipped
     }
 
     /// How many files ended in each status.
@@ -136,6 +155,7 @@ package struct RunReport: Sendable, Codable {
         try container.encode(files, forKey: .files)
         try container.encode(notes, forKey: .notes)
         try container.encodeIfPresent(shard, forKey: .shard)
+        if !skipped.isEmpty { try container.encode(skipped, forKey: .skipped) }
         let counts = statusCounts
         let summary: [String: Int] = Dictionary(uniqueKeysWithValues: [FileOutcome.Status.processed, .upToDate, .failed, .removed]
             .map { ($0.rawValue, counts[$0] ?? 0) })
@@ -153,6 +173,7 @@ package struct RunReport: Sendable, Codable {
         files = try container.decode([FileOutcome].self, forKey: .files)
         notes = try container.decode([String].self, forKey: .notes)
         shard = try container.decodeIfPresent(ShardOfRun.self, forKey: .shard)
+        skipped = try container.decodeIfPresent([SkippedCase].self, forKey: .skipped) ?? []
     }
 
     /// The report as pretty-printed JSON with sorted keys; non-finite numbers are written as strings.
