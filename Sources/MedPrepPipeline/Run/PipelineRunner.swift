@@ -224,7 +224,9 @@ public final class PipelineRunner: Sendable {
                 outcomes["conflict\u{0}" + relative] = FileOutcome(input: relative, status: .failed, error: error)
             }
         }
-        if batched, pipeline.batches == .npy { try writeBatchIndex(units) }
+        if batched, pipeline.batches == .npy {
+            try writeBatchIndex(units, written: zip(work, processedUnits).map { ($0.0.index, $0.1 ?? []) })
+        }
 
         let ordered = outcomes.values.sorted { $0.input < $1.input }
         var report = RunReport(medprepVersion: options.medprepVersion, parameters: parameters(plan),
@@ -315,6 +317,8 @@ public final class PipelineRunner: Sendable {
     struct CaseResult: Sendable {
         var caseID: String
         var outcome: FileOutcome
+        /// The case's sample index in its unit's batch file, for a case processed into one.
+        var batchPosition: Int?
     }
 
     /// Decodes, prepares and normalizes one unit (`CaseProcessor`), then writes it; records each case after its
@@ -349,7 +353,7 @@ public final class PipelineRunner: Sendable {
                 log.item(input.id, status: "processed")
                 results.append(CaseResult(caseID: input.id, outcome: FileOutcome(
                     input: input.relativePaths.joined(separator: "+"), status: .processed,
-                    outputs: files.map(\.path), groups: sampleGroups)))
+                    outputs: files.map(\.path), groups: sampleGroups), batchPosition: batchFile == nil ? nil : n))
             }
             ScratchArrays.recycle(&normalized.batch.tensor.storage)
         } catch {
