@@ -27,6 +27,8 @@ public struct MedPrepError: Error, Sendable, Equatable, CustomStringConvertible 
         case invalidArgument = "invalid_argument"
         /// An input whose output path another input, or the run itself, also claims.
         case outputConflict = "output_conflict"
+        /// A case lacking its label map or a channel file other cases have, or with a channel number twice.
+        case incompleteCase = "incomplete_case"
     }
 
     public var kind: Kind

@@ -69,6 +69,23 @@ package struct FileOutcome: Sendable, Equatable, Codable {
     }
 }
 
+/// A case a run left out on purpose (`input: {missing: skip}`): its files, why, and what is missing.
+package struct SkippedCase: Sendable, Equatable, Codable {
+    /// The case's files relative to the input directory, joined by `+` (as `FileOutcome.input`), or its id
+    /// when no file of it was found.
+    package var input: String
+    /// The discovery reason: `missing_label`, `missing_channel` or `duplicate_channel`.
+    package var reason: String
+    /// The missing file or the channels concerned.
+    package var detail: String
+
+    package init(input: String, reason: String, detail: String) {
+        self.input = input
+        self.reason = reason
+        self.detail = detail
+    }
+}
+
 /// Which shard of a sharded run a report covers.
 package struct ShardOfRun: Sendable, Equatable, Codable {
     /// 0-based shard index, below `count`.
@@ -100,6 +117,8 @@ package struct RunReport: Sendable, Codable {
     /// Cases per axis code (`RAS`, `LPS`…) when a pipeline without an `orient` stage decoded cases of more than
     /// one orientation; nil (not written) otherwise.
     package var orientations: [String: Int]?
+    /// Cases left out under `input: {missing: skip}`, sorted by input; the key is written only when one was.
+    package var skipped: [SkippedCase] = []
 
     package init(medprepVersion: String, parameters: NormalizationParameters, pipeline: String? = nil,
                 pipelineHash: String? = nil, statisticsSource: String? = nil, datasetStatistics: DatasetStatistics? = nil,
@@ -120,7 +139,7 @@ package struct RunReport: Sendable, Codable {
         case pipelineHash = "pipeline_hash"
         case statisticsSource = "statistics_source"
         case datasetStatistics = "dataset_statistics"
-        case files, notes, summary, shard, orientations
+        case files, notes, summary, shard, orientations, skipped
     }
 
     /// How many files ended in each status.
@@ -140,6 +159,7 @@ package struct RunReport: Sendable, Codable {
         try container.encode(notes, forKey: .notes)
         try container.encodeIfPresent(shard, forKey: .shard)
         try container.encodeIfPresent(orientations, forKey: .orientations)
+        if !skipped.isEmpty { try container.encode(skipped, forKey: .skipped) }
         let counts = statusCounts
         let summary: [String: Int] = Dictionary(uniqueKeysWithValues: [FileOutcome.Status.processed, .upToDate, .failed, .removed]
             .map { ($0.rawValue, counts[$0] ?? 0) })
@@ -158,6 +178,7 @@ package struct RunReport: Sendable, Codable {
         notes = try container.decode([String].self, forKey: .notes)
         shard = try container.decodeIfPresent(ShardOfRun.self, forKey: .shard)
         orientations = try container.decodeIfPresent([String: Int].self, forKey: .orientations)
+        skipped = try container.decodeIfPresent([SkippedCase].self, forKey: .skipped) ?? []
     }
 
     /// The report as pretty-printed JSON with sorted keys; non-finite numbers are written as strings.

@@ -40,10 +40,12 @@ package enum ShardReportMerge {
             }
             for note in report.notes where seenNotes.insert(note).inserted { notes.append(note) }
         }
-        return RunReport(medprepVersion: first.medprepVersion, parameters: first.parameters, pipeline: first.pipeline,
-                         pipelineHash: first.pipelineHash, statisticsSource: first.statisticsSource,
-                         datasetStatistics: first.datasetStatistics,
-                         files: files.values.sorted { $0.input < $1.input }, notes: notes)
+        var merged = RunReport(medprepVersion: first.medprepVersion, parameters: first.parameters, pipeline: first.pipeline,
+                               pipelineHash: first.pipelineHash, statisticsSource: first.statisticsSource,
+                               datasetStatistics: first.datasetStatistics,
+                               files: files.values.sorted { $0.input < $1.input }, notes: notes)
+        merged.skipped = reports.flatMap(\.report.skipped).sorted { $0.input < $1.input }
+        return merged
     }
 
     /// None or all reports carry a shard; then one report per shard 0…N−1 of a common N.

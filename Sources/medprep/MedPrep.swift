@@ -15,7 +15,7 @@ struct MedPrep: ParsableCommand {
         discussion: """
         Exit codes: 0 success; 1 some inputs failed (the others were processed); 2 invalid pipeline or usage; \
         74 I/O failure of the run's lock, state store or reports (`run`); 75 another run holds the lock on the \
-        output directory.
+        output directory; 130/143 `run` stopped by SIGINT/SIGTERM (a re-run continues).
         """,
         version: version,
         subcommands: [

@@ -9,14 +9,17 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline file over its input directory (incremental, crash-safe, parallel).",
         discussion: """
-        Exit codes: 0 every input done; 1 some inputs failed (all others done, each failure reported); \
-        2 invalid pipeline or usage, an output directory overlapping the input, or --prune refused; 74 I/O failure of the run's own files in the output directory (lock, state \
+        Exit codes: 0 every input done; 1 some inputs failed (all others done, each failure reported; a case \
+        lacking its label or a channel file fails unless input: {missing: skip}), or no input matched the include \
+        patterns; 2 invalid pipeline or usage, an output directory overlapping the input, or --prune refused; 74 I/O failure of the run's own files in the output directory (lock, state \
         store, reports: EX_IOERR); 75 an incompatible run holds the lock on the output directory (EX_TEMPFAIL), \
-        or --wait-timeout expired.
+        or --wait-timeout expired; 130/143 stopped by SIGINT/SIGTERM (cases in flight finish; the line printed \
+        says how many are done and left; a re-run continues).
 
         Nothing is written outside the output directory, no symbolic link below it is followed, and no two cases \
         share an output path (both fail as output_conflict). --prune removes only files no present case uses, and \
-        is refused when no case is found or over --prune-max-share of the recorded cases are gone (--prune-all).
+        is refused when over --prune-max-share of the recorded cases are gone (--prune-all); with no case found nothing \
+        is pruned.
 
         One lock per output directory: one unsharded run at a time, or the shards of one count N together (each \
         shard K/N once). --wait waits for it, --wait-timeout SECONDS waits at most that long.
@@ -47,7 +50,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Redo every input, whatever the state store says.")
     var force = false
 
-    @Flag(help: "Delete outputs whose inputs were removed (refused when no case is found or over --prune-max-share of the recorded cases are gone).")
+    @Flag(help: "Delete outputs whose inputs were removed (refused when over --prune-max-share of the recorded cases are gone; nothing is pruned when no case is found).")
     var prune = false
 
     @Flag(help: "With --prune: prune however many recorded cases are gone, even all of them.")
@@ -110,20 +113,27 @@ struct RunCommand: ParsableCommand {
         } catch let error as MedPrepError {
             throw ValidationError(error.reason)
         }
-        let runner = PipelineRunner(pipeline: spec.resolved(),
-                                    options: RunOptions(jobs: jobs, dryRun: dryRun, force: force, prune: prune || pruneAll,
+        var options = RunOptions(jobs: jobs, dryRun: dryRun, force: force, prune: prune || pruneAll,
                                                         pruneAll: pruneAll, pruneMaxShare: pruneMaxShare,
                                                         wait: wait || waitTimeout != nil, fsync: fsync,
                                                         statisticsTolerance: statisticsTolerance,
                                                         medprepVersion: MedPrep.version, shard: selected,
-                                                        waitTimeout: waitTimeout),
-                                    log: log)
+                                                        waitTimeout: waitTimeout)
+        options.stopOnSignals = true
+        let runner = PipelineRunner(pipeline: spec.resolved(), options: options, log: log)
         let summary: RunSummary
         do {
             summary = try runner.run()
         } catch let error as MedPrepError where error.kind == .invalidArgument && selected != nil {
             log.failure("medprep: \(error)", exitCode: ExitStatus.usage.rawValue)
             throw ExitStatus.usage
+        } catch let interrupted as RunInterrupted {
+            let code = ExitStatus.interrupted(by: interrupted.signal)
+            log.failure("medprep: \(interrupted)", exitCode: code.rawValue)
+            throw code
+        } catch let nothing as NoInputs {
+            log.failure("error: \(nothing)", exitCode: ExitStatus.someInputsFailed.rawValue)
+            throw ExitStatus.someInputsFailed
         } catch let held as RunLockHeld {
             log.failure("medprep: \(held.description)", exitCode: ExitStatus.locked.rawValue)
             throw ExitStatus.locked

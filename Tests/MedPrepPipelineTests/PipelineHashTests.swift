@@ -81,3 +81,31 @@ import Testing
         #expect(value.text == #"{"B":true,"a":"x\"\\\n\u0001","b":[1,0.5,null]}"#)
     }
 }
+
+/// `input.missing` (issue 16): the default `fail`, written out or not, keeps a pipeline's JSON and hashes; `skip`
+/// enters `canonicalJSON` (so the report and `pipelineHash` show it) but not `processingHash` (outputs are the
+/// same); other values are refused with the allowed ones.
+@Suite struct MissingInputPolicyTests {
+    func pipeline(_ missing: String?) -> String {
+        "version: 1\nname: m\ninput:\n  directory: in\n" + (missing.map { "  missing: \($0)\n" } ?? "")
+            + "stages:\n  - normalize: {method: instance}\noutput: {directory: out}\n"
+    }
+
+    @Test func defaultKeepsHashesAndSkipIsRecorded() throws {
+        let omitted = try PipelineParser.parse(text: pipeline(nil), path: "/p/p.yaml").resolved()
+        let fail = try PipelineParser.parse(text: pipeline("fail"), path: "/p/p.yaml").resolved()
+        let skip = try PipelineParser.parse(text: pipeline("skip"), path: "/p/p.yaml").resolved()
+        #expect(omitted.missing == .fail && skip.missing == .skip)
+        #expect(fail.canonicalJSON == omitted.canonicalJSON && !omitted.canonicalJSON.contains("missing"))
+        #expect(skip.canonicalJSON.contains(#""missing":"skip""#))
+        #expect(skip.pipelineHash != omitted.pipelineHash && skip.processingHash == omitted.processingHash)
+    }
+
+    @Test func unknownValueIsRefused() throws {
+        #expect {
+            try PipelineParser.parse(text: pipeline("ignore"), path: "/p/p.yaml")
+        } throws: { error in
+            (error as? PipelineIssues)?.lines().contains { $0.contains("input.missing") && $0.contains("fail, skip") } == true
+        }
+    }
+}

@@ -65,8 +65,8 @@ extension EndToEnd {
         }
 
         /// Items 3 and 7: pruning keeps a batch file that present cases still share, prunes before writing, and
-        /// is refused for an empty input directory or when over half of the recorded cases are gone, unless
-        /// `--prune-all`.
+        /// is refused when over half of the recorded cases are gone, unless `--prune-all`; an empty input
+        /// directory is a failed run (issue 16) that removes nothing, even with `--prune-all`.
         @Test func pruneKeepsSharedBatchesAndRefusesMassRemoval() throws {
             let workspace = try Workspace()
             try GeneratedVolumes.write(count: 5, size: 8, to: workspace.at("in"))
@@ -82,14 +82,16 @@ extension EndToEnd {
             #expect(!FileManager.default.fileExists(atPath: workspace.at("out/scan_000.nii.gz")))
             try workspace.expectEveryListedFileExists(under: "out")
 
-            // An empty (unmounted) input: refused, nothing removed, exit 2 with the count.
+            // An empty (unmounted) input: no input matched, exit 1, nothing removed, even with --prune-all.
             let outputsBefore = try workspace.outputHashes(under: "out")
             try FileManager.default.createDirectory(atPath: workspace.at("empty"), withIntermediateDirectories: true)
-            let empty = try MedPrepProcess.run(["run", pipeline, "--input", workspace.at("empty"), "--no-progress", "--prune"])
-            #expect(empty.status == 2, "\(empty.transcript)")
-            #expect(empty.standardError.contains("4 of 4 recorded case(s)") && empty.standardError.contains("--prune-all"),
-                    "\(empty.transcript)")
-            #expect(try workspace.outputHashes(under: "out") == outputsBefore)
+            for flag in ["--prune", "--prune-all"] {
+                let empty = try MedPrepProcess.run(["run", pipeline, "--input", workspace.at("empty"), "--no-progress", flag])
+                #expect(empty.status == 1, "\(empty.transcript)")
+                #expect(empty.standardError.contains("no inputs matched") && empty.standardError.contains("Nothing was pruned"),
+                        "\(empty.transcript)")
+                #expect(try workspace.outputHashes(under: "out") == outputsBefore)
+            }
 
             // Three of four gone: 75 % > 50 %, refused; with --prune-all done.
             for index in 1 ... 3 { try FileManager.default.removeItem(atPath: workspace.at(String(format: "in/scan_%03d.nii.gz", index))) }

@@ -90,6 +90,16 @@ public struct SkippedInput: Hashable, Sendable, CustomStringConvertible {
         case duplicateChannel = "duplicate_channel"
         /// A case whose label map does not exist or is not a regular file.
         case missingLabel = "missing_label"
+
+        /// Whether the note is about a case that was found but is incomplete (missing label or channel, a
+        /// channel twice): such a case fails the run unless the pipeline says `input: {missing: skip}`.
+        public var isIncompleteCase: Bool {
+            switch self {
+            case .missingLabel, .missingChannel, .duplicateChannel: true
+            case .fifo, .socket, .device, .symlinkOutside, .symlinkLoop, .danglingSymlink, .alreadyVisited,
+                 .nonUTF8Name, .unreadable, .channelPatternMismatch: false
+            }
+        }
     }
 
     /// Path relative to the input directory (absolute for label maps); undecodable bytes shown as U+FFFD.
@@ -97,11 +107,27 @@ public struct SkippedInput: Hashable, Sendable, CustomStringConvertible {
     public var reason: Reason
     /// A human-readable detail.
     public var detail: String
+    /// For an incomplete case (`Reason.isIncompleteCase`): its case id, and the files found for it, relative to
+    /// the input directory in channel order.
+    public var incompleteCase: (id: String, relativePaths: [String])? {
+        caseID.map { ($0, caseFiles) }
+    }
+    private var caseID: String?
+    private var caseFiles: [String]
 
     public init(path: String, reason: Reason, detail: String) {
         self.path = path
         self.reason = reason
         self.detail = detail
+        caseID = nil
+        caseFiles = []
+    }
+
+    /// A note about incomplete case `caseID`, whose files found so far are `relativePaths`.
+    public init(path: String, reason: Reason, detail: String, caseID: String, relativePaths: [String]) {
+        self.init(path: path, reason: reason, detail: detail)
+        self.caseID = caseID
+        caseFiles = relativePaths
     }
 
     public var description: String { "\(path): skipped (\(reason.rawValue)): \(detail)" }

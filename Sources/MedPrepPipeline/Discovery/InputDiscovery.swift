@@ -108,13 +108,15 @@ public struct InputDiscovery: Sendable {
                 let numbers = members.map(\.channel)
                 if Set(numbers).count != numbers.count {
                     skipped.append(SkippedInput(path: id, reason: .duplicateChannel,
-                                                detail: "a channel number appears twice in \(members.map(\.relative).sorted())"))
+                                                detail: "a channel number appears twice in \(members.map(\.relative).sorted())",
+                                                caseID: id, relativePaths: members.map(\.relative).sorted()))
                     continue
                 }
                 let missing = expected.filter { !numbers.contains($0) }
                 guard missing.isEmpty else {
                     skipped.append(SkippedInput(path: id, reason: .missingChannel,
-                                                detail: "case lacks channel(s) \(missing) that other cases have"))
+                                                detail: "case lacks channel(s) \(missing) that other cases have",
+                                                caseID: id, relativePaths: members.sorted { $0.channel < $1.channel }.map(\.relative)))
                     continue
                 }
                 let ordered = members.sorted { $0.channel < $1.channel }
@@ -151,7 +153,8 @@ public struct InputDiscovery: Sendable {
             let path = labels.replacingOccurrences(of: "{case}", with: item.id)
             var info = stat()
             guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-                skipped.append(SkippedInput(path: path, reason: .missingLabel, detail: "no regular label file for case \(item.id)"))
+                skipped.append(SkippedInput(path: path, reason: .missingLabel, detail: "no regular label file for case \(item.id)",
+                                            caseID: item.id, relativePaths: item.relativePaths))
                 return nil
             }
             item.label = SourceFiles(path: path)

@@ -71,11 +71,23 @@ extension PipelineRunner {
         path.hasPrefix(pipeline.outputDirectory + "/") ? String(path.dropFirst(pipeline.outputDirectory.count + 1)) : path
     }
 
-    /// `batches/index.csv`: which case sits at which position of which batch file.
-    func writeBatchIndex(_ units: [Unit]) throws {
+    /// `batches/index.csv`: which case sits at which position of which batch file, exactly as the files hold
+    /// them. A unit processed by this run lists the members written into its file (`written`, by unit index: a
+    /// member that failed is not in the file, and a unit whose every member failed has no file); a unit left up to
+    /// date lists all its cases, as the run that wrote its file did.
+    func writeBatchIndex(_ units: [Unit], written: [(unit: Int, results: [CaseResult])]) throws {
+        let processed = Dictionary(written, uniquingKeysWith: { first, _ in first })
         var text = "batch,file,position,case,inputs\n"
         for unit in units {
-            for (position, input) in unit.cases.enumerated() {
+            let members: [(position: Int, input: InputCase)]
+            if let results = processed[unit.index] {
+                let positions = Dictionary(results.compactMap { result in result.batchPosition.map { (result.caseID, $0) } },
+                                           uniquingKeysWith: { first, _ in first })
+                members = unit.cases.compactMap { input in positions[input.id].map { ($0, input) } }.sorted { $0.position < $1.position }
+            } else {
+                members = unit.cases.enumerated().map { ($0.offset, $0.element) }
+            }
+            for (position, input) in members {
                 text += "\(unit.index),\((layout.batchFile(unit.index) as NSString).lastPathComponent),\(position),\(CSV.field(input.id)),"
                     + CSV.field(input.relativePaths.joined(separator: "+")) + "\n"
             }

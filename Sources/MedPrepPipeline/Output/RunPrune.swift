@@ -7,9 +7,9 @@ import MedPrepCore
 ///   every case of its batch) nor what this run will write.
 /// - Every stored path is checked to lie inside the output directory, and only regular files reached without a
 ///   symbolic link are removed (`OutputTree.removeFile`); anything else is kept, with a note.
-/// - Pruning is refused, before anything is written, when discovery found no case at all or when more than
-///   `RunOptions.pruneMaxShare` (default 50 %) of the recorded cases are gone: an unmounted or mistyped input
-///   directory looks exactly like that. `--prune-all` overrides.
+/// - Pruning is refused, before anything is written, when more than `RunOptions.pruneMaxShare` (default 50 %) of
+///   the recorded cases are gone, or all of a shard's: an unmounted or mistyped input directory looks exactly like
+///   that. `--prune-all` overrides. (A run that finds no case at all fails earlier, `NoInputs`.)
 extension PipelineRunner {
     /// - Throws: `MedPrepError(.invalidArgument)` saying how many cases would be removed and what to check.
     func checkPruneShare(removed: Int, recorded: Int, discovered: Int) throws {
@@ -17,7 +17,7 @@ extension PipelineRunner {
         let share = Double(removed) / Double(max(1, recorded))
         let why: String
         if discovered == 0 {
-            why = "the input directory \(pipeline.inputDirectory) holds no case (is it mounted?)"
+            why = "none of this shard's cases is left in the input directory \(pipeline.inputDirectory)"
         } else if share > options.pruneMaxShare {
             why = String(format: "that is %.0f %% of the recorded cases, more than the %.0f %% allowed", share * 100,
                          options.pruneMaxShare * 100)

@@ -9,7 +9,7 @@ import Yams
 /// relative paths resolve against the pipeline file's directory.
 public enum PipelineParser {
     static let topLevelKeys = ["version", "name", "input", "stages", "batch", "output", "limits"]
-    static let inputKeys = ["directory", "include", "exclude", "channels", "labels"]
+    static let inputKeys = ["directory", "include", "exclude", "channels", "labels", "missing"]
     static let outputKeys = ["directory", "volumes", "compression", "batches", "reports"]
 
     /// Reads (`PipelineFile.read`: at most 1 MiB of strict UTF-8) and parses the pipeline file at `path`.
@@ -138,8 +138,12 @@ public enum PipelineParser {
                 labels = pattern
             }
         }
-        guard let directory, let include, let exclude else { return nil }
-        return InputSpec(directory: directory, include: include, exclude: exclude, channels: channels, labels: labels)
+        let missing = reader.optional(fields["missing"], default: MissingInputPolicy.fail) {
+            $0.choice($1, name: "input.missing", as: MissingInputPolicy.self)
+        }
+        guard let directory, let include, let exclude, let missing else { return nil }
+        return InputSpec(directory: directory, include: include, exclude: exclude, channels: channels, labels: labels,
+                         missing: missing)
     }
 
     static func readPatterns(_ node: Node, name: String, reader: inout NodeReader) -> [String]? {

@@ -6,8 +6,9 @@ import MedPrepTransform
 /// input cases into normalized scans. Writing is the caller's: a run writes through its `OutputLayout` and records
 /// each case in its state store, `medprep normalize` writes into its output directory without a store.
 ///
-/// A case that cannot be decoded or prepared fails alone; the others of its unit are still batched and normalized.
-/// When the batch itself fails (shapes differ, the normalizer refuses it), every member fails with that error.
+/// A case that cannot be decoded or prepared fails alone; so does a case whose channel count or spatial shape after
+/// the stages differs from the unit's first good case (`BatchFit`). The others of its unit are still batched and
+/// normalized. When the batch itself fails (the normalizer refuses it), every member fails with that error.
 package struct CaseProcessor: Sendable {
     package let loader: CaseLoader
     package let normalizer: (any Normalizer)?
@@ -65,6 +66,17 @@ package struct CaseProcessor: Sendable {
             }
         }
         guard !members.isEmpty else { return result }
+        // A case whose per-sample shape differs from the first good case's fails alone (`BatchFit`).
+        var index = 1
+        while index < images.count {
+            if let error = BatchFit.mismatch(images[index], reference: images[0]) {
+                result.failures.append((members.remove(at: index), error))
+                images.remove(at: index)
+                labels.remove(at: index)
+            } else {
+                index += 1
+            }
+        }
         do {
             let paths = images.map(\.path), ranges = images.map(\.header.storedValueRange)
             var batch = try BatchAssembler.assemble(consuming: &images)

@@ -16,7 +16,8 @@ public struct RunOptions: Sendable {
     public var force: Bool
     /// Delete the outputs and records of inputs that disappeared (`RunPrune`).
     public var prune: Bool
-    /// Prune even when discovery found no case or more than `pruneMaxShare` of the recorded cases are gone.
+    /// Prune even when more than `pruneMaxShare` of the recorded cases are gone (a run that finds no case at all
+    /// fails before pruning anything, `NoInputs`).
     public var pruneAll: Bool
     /// The largest share (0…1) of the recorded cases that `prune` removes without `pruneAll`.
     public var pruneMaxShare: Double
@@ -35,6 +36,9 @@ public struct RunOptions: Sendable {
     /// Process only this shard's cases, with the shard's own state store, lock and report files
     /// (`.medprep/shard-K-of-N/`, `report.shard-K-of-N.json`…); nil processes every case.
     public var shard: Shard?
+    /// Once the lock is held, let SIGINT and SIGTERM stop the run cleanly (`StopRequest`): no new case is
+    /// started, cases in flight finish, and the run ends with `RunInterrupted`.
+    public var stopOnSignals = false
 
     public init(jobs: Int = 1, dryRun: Bool = false, force: Bool = false, prune: Bool = false, pruneAll: Bool = false,
                 pruneMaxShare: Double = 0.5, wait: Bool = false, fsync: Bool = false,
@@ -121,25 +125,33 @@ public final class PipelineRunner: Sendable {
         let lock = options.dryRun ? nil : try RunLock(outputDirectory: pipeline.outputDirectory, shard: options.shard,
                                                       wait: options.wait, timeout: options.waitTimeout)
         defer { lock?.release() }
+        if options.stopOnSignals { StopRequest.arm() }
         // Temporary files of a killed run are removed; shards share the output tree, so a sharded run leaves
         // them (another shard may be writing its own right now).
         if lock != nil, options.shard == nil { removeStaleTemporaries() }
         var discovery = try InputDiscovery(pipeline).discover()
-        var notes = discovery.skipped.map(\.description)
-        discovery.skipped.forEach { log.note($0.description) }
+        // Incomplete cases fail (`input.missing: fail`) and are logged as errors below, or are skipped and noted.
+        let shown = discovery.skipped.filter { !$0.reason.isIncompleteCase || pipeline.missing == .skip }
+        var notes = shown.map(\.description)
+        shown.forEach { log.note($0.description) }
+        try requireInputs(discovery)
         // Output paths are settled before anything is written: cases that would share one fail, in every shard.
         var failures = layout.collisions(discovery.cases, outputDirectory: pipeline.outputDirectory)
         var conflicts = discovery.conflicts
+        var incompleteNotes = discovery.skipped
         if let shard = options.shard {
             let total = discovery.cases.count
             discovery.cases = discovery.cases.filter(shard.contains)
             failures = failures.filter { id, _ in discovery.cases.contains { $0.id == id } }
             conflicts = conflicts.filter { shard.contains(caseID: $0.id) }
+            incompleteNotes = incompleteNotes.filter { $0.incompleteCase.map { shard.contains(caseID: $0.id) } ?? false }
             notes.append("shard \(shard): \(discovery.cases.count) of \(total) case(s)")
         }
+        let incomplete = incompleteCases(incompleteNotes)
+        failures.merge(incomplete.failures) { first, _ in first }
         failures.sorted { $0.key < $1.key }.forEach { log.note("error: \($0.value)") }
         conflicts.forEach { log.note("error: \($0)") }
-        let present = Set(discovery.cases.map(\.id) + conflicts.map(\.id))
+        let present = Set(discovery.cases.map(\.id) + conflicts.map(\.id) + incomplete.ids)
         let store = try openStore()
         if let recovery = store?.recovery { notes.append(recovery) }
         let recorded = try store?.caseIDs() ?? []
@@ -174,25 +186,32 @@ public final class PipelineRunner: Sendable {
             for id in removed { outcomes[id] = FileOutcome(input: id, status: .removed) }
         }
 
+        try stopIfRequested(done: upToDate.count, failed: 0, left: staleUnits.reduce(0) { $0 + $1.cases.count })
         let gate = statisticsGate.isSettled ? ChannelGate.open
             : ChannelGate(caseID: staleUnits.first?.cases.first?.id, check: pipeline.checkChannels)
         log.begin("normalize", total: staleUnits.reduce(0) { $0 + $1.cases.count })
         // `--jobs` is the run's core budget: one thread per worker, unless there are fewer units than jobs.
         let threads = max(1, options.jobs / max(1, min(options.jobs, staleUnits.count)))
         let work = staleUnits, decided = assessments
-        let processedUnits = WorkerPool.map(count: work.count, jobs: options.jobs) { index in
-            self.process(work[index], processor: processor, store: store,
-                         assessments: decided, statisticsHash: work[index].statisticsKey, threads: threads,
-                         gate: gate)
+        let processedUnits = WorkerPool.map(count: work.count, jobs: options.jobs) { index -> [CaseResult]? in
+            // After a stop request no unit is started; units in flight finish and record their cases.
+            guard self.stopSignal == nil else { return nil }
+            return self.process(work[index], processor: processor, store: store,
+                                assessments: decided, statisticsHash: work[index].statisticsKey, threads: threads,
+                                gate: gate)
         }
         log.end()
         try gate.requirePassed()
+        let finished = processedUnits.compactMap { $0 }.flatMap { $0 }
+        try stopIfRequested(done: upToDate.count + finished.filter { $0.outcome.status == .processed }.count,
+                            failed: failures.count + finished.filter { $0.outcome.status == .failed }.count,
+                            left: zip(work, processedUnits).filter { $0.1 == nil }.reduce(0) { $0 + $1.0.cases.count })
 
         for (id, error) in failures {
-            let input = discovery.cases.first { $0.id == id }
-            outcomes[id] = FileOutcome(input: input?.relativePaths.joined(separator: "+") ?? id, status: .failed, error: error)
+            let input = discovery.cases.first { $0.id == id }?.relativePaths.joined(separator: "+") ?? incomplete.inputs[id]
+            outcomes[id] = FileOutcome(input: input ?? id, status: .failed, error: error)
         }
-        for outcome in processedUnits.flatMap({ $0 }) { outcomes[outcome.caseID] = outcome.outcome }
+        for outcome in finished { outcomes[outcome.caseID] = outcome.outcome }
         for input in upToDate {
             let record = try store?.record(caseID: input.id)
             outcomes[input.id] = FileOutcome(input: input.relativePaths.joined(separator: "+"), status: .upToDate,
@@ -205,16 +224,19 @@ public final class PipelineRunner: Sendable {
                 outcomes["conflict\u{0}" + relative] = FileOutcome(input: relative, status: .failed, error: error)
             }
         }
-        if batched, pipeline.batches == .npy { try writeBatchIndex(units) }
+        if batched, pipeline.batches == .npy {
+            try writeBatchIndex(units, written: zip(work, processedUnits).map { ($0.0.index, $0.1 ?? []) })
+        }
 
         let ordered = outcomes.values.sorted { $0.input < $1.input }
         var report = RunReport(medprepVersion: options.medprepVersion, parameters: parameters(plan),
                                pipeline: pipeline.canonicalJSON, pipelineHash: pipeline.pipelineHash,
                                statisticsSource: statistics?.source, datasetStatistics: statistics?.value,
                                files: ordered, notes: notes)
-        report.orientations = OrientationCensus.mixed(processedUnits.flatMap { $0.map(\.orientation) }, stages: pipeline.stages)
+        report.orientations = OrientationCensus.mixed(finished.map(\.orientation), stages: pipeline.stages)
         if let orientations = report.orientations { log.note(OrientationCensus.warning(orientations)) }
         report.shard = options.shard.map { ShardOfRun(index: $0.index, count: $0.count) }
+        report.skipped = incomplete.skipped
         var summary = RunSummary(outputDirectory: pipeline.outputDirectory)
         let counts = report.statusCounts
         summary.processed = counts[.processed] ?? 0
@@ -299,6 +321,8 @@ public final class PipelineRunner: Sendable {
         var outcome: FileOutcome
         /// The decoded case's axis code (`OrientationCensus.code(of:)`).
         var orientation: String?
+        /// The case's sample index in its unit's batch file, for a case processed into one.
+        var batchPosition: Int?
     }
 
     /// Decodes, prepares and normalizes one unit (`CaseProcessor`), then writes it; records each case after its
@@ -339,7 +363,7 @@ public final class PipelineRunner: Sendable {
                 log.item(input.id, status: "processed")
                 results.append(CaseResult(caseID: input.id, outcome: FileOutcome(
                     input: input.relativePaths.joined(separator: "+"), status: .processed,
-                    outputs: files.map(\.path), groups: sampleGroups)))
+                    outputs: files.map(\.path), groups: sampleGroups), batchPosition: batchFile == nil ? nil : n))
             }
             ScratchArrays.recycle(&normalized.batch.tensor.storage)
         } catch {

@@ -80,15 +80,27 @@ public struct InputSpec: Hashable, Sendable {
     public var channels: String?
     /// Label map path pattern with a `{case}` placeholder, as written, or nil.
     public var labels: String?
+    /// What a case lacking its label map or a channel file is (`input.missing`): a failure (default) or a skip.
+    public var missing: MissingInputPolicy
 
     public init(directory: String, include: [String] = InputSpec.defaultInclude, exclude: [String] = [],
-                channels: String? = nil, labels: String? = nil) {
+                channels: String? = nil, labels: String? = nil, missing: MissingInputPolicy = .fail) {
         self.directory = directory
         self.include = include
         self.exclude = exclude
         self.channels = channels
         self.labels = labels
+        self.missing = missing
     }
+}
+
+/// `input.missing`: what a run makes of a case that lacks its label map, lacks a channel other cases have, or has
+/// a channel number twice (`SkippedInput.Reason.isIncompleteCase`).
+public enum MissingInputPolicy: String, Hashable, Sendable, CaseIterable {
+    /// The case fails (exit 1), with an error naming what is missing.
+    case fail
+    /// The case is left out; `report.json` lists it under `skipped` and the run can still exit 0.
+    case skip
 }
 
 /// The `batch:` section.

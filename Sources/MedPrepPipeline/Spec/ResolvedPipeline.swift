@@ -14,6 +14,8 @@ public struct ResolvedPipeline: Hashable, Sendable {
     public var channelPattern: String?
     /// Absolute label path pattern with `{case}`, or nil.
     public var labelPattern: String?
+    /// What an incomplete case is (`input.missing`).
+    public var missing: MissingInputPolicy
     /// Stages with file paths (dataset statistics) made absolute.
     public var stages: [StageSpec]
     public var batchSize: Int
@@ -37,6 +39,7 @@ public struct ResolvedPipeline: Hashable, Sendable {
         exclude = spec.input.exclude
         channelPattern = spec.input.channels
         labelPattern = spec.input.labels.map { PathResolution.absolute($0, base: base) }
+        missing = spec.input.missing
         stages = spec.stages.map { $0.resolvingPaths(base: base) }
         batchSize = spec.batch.size
         outputDirectory = PathResolution.absolute(spec.output.directory, base: base)
@@ -49,18 +52,21 @@ public struct ResolvedPipeline: Hashable, Sendable {
         sourceMap = spec.sourceMap
     }
 
-    /// The whole resolved pipeline as canonical JSON.
+    /// The whole resolved pipeline as canonical JSON. `input.missing` appears only when it is not the default
+    /// (`fail`), so pipelines written before the key existed keep their JSON and `pipelineHash`.
     public var canonicalJSON: String {
-        CanonicalJSON.object([
+        var input: [String: CanonicalJSON] = [
+            "directory": .string(inputDirectory),
+            "include": .array(include.map { .string($0) }),
+            "exclude": .array(exclude.map { .string($0) }),
+            "channels": channelPattern.map { .string($0) } ?? .null,
+            "labels": labelPattern.map { .string($0) } ?? .null,
+        ]
+        if missing != .fail { input["missing"] = .string(missing.rawValue) }
+        return CanonicalJSON.object([
             "version": .int(version),
             "name": .string(name),
-            "input": .object([
-                "directory": .string(inputDirectory),
-                "include": .array(include.map { .string($0) }),
-                "exclude": .array(exclude.map { .string($0) }),
-                "channels": channelPattern.map { .string($0) } ?? .null,
-                "labels": labelPattern.map { .string($0) } ?? .null,
-            ]),
+            "input": .object(input),
             "stages": .array(stages.map(\.canonicalJSON)),
             "batch": .object(["size": .int(batchSize)]),
             "output": .object([
