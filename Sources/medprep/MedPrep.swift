@@ -20,7 +20,7 @@ struct MedPrep: ParsableCommand {
         version: version,
         subcommands: [
             InspectCommand.self, StatsGroupCommand.self, NormalizeCommand.self, CompareNormsCommand.self,
-            ValidateCommand.self, RunCommand.self, ReportCommand.self,
+            ValidateCommand.self, RunCommand.self, ReportCommand.self, CheckCommand.self,
         ]
     )
 

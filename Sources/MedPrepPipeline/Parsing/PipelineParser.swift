@@ -132,8 +132,8 @@ public enum PipelineParser {
         }
         var labels: String?
         if let node = fields["labels"], let pattern = reader.nonEmptyString(node, name: "input.labels") {
-            if pattern.components(separatedBy: "{case}").count != 2 {
-                reader.report(node, found: "labels pattern '\(pattern)'", expected: "a path with exactly one {case} placeholder")
+            if !LabelPattern.isValid(pattern) {
+                reader.report(node, found: "labels pattern '\(pattern)'", expected: LabelPattern.expected)
             } else {
                 labels = pattern
             }
