@@ -200,6 +200,19 @@ extension EndToEnd {
             #expect(dataset["labels"] == nil)
         }
 
+        /// `pipelines/nnunet-like.yaml` resamples and crops/pads to what `check` suggests for its own input.
+        @Test func nnunetLikePipelineUsesTheSuggestion() throws {
+            let outcome = try MedPrepProcess.run(["check", MedPrepProcess.packageRoot + "/pipelines/nnunet-like.yaml", "--json"])
+            #expect(outcome.status == 0, "\(outcome.transcript)")
+            let dataset = try #require(try Self.json(outcome)["dataset"] as? [String: Any])
+            let suggestion = try #require(dataset["suggestion"] as? [String: Any])
+            let text = try String(contentsOfFile: MedPrepProcess.packageRoot + "/pipelines/nnunet-like.yaml", encoding: .utf8)
+            let spacing = Self.doubles(suggestion["target_spacing"]).map { String(format: "%.1f", $0) }.joined(separator: ", ")
+            let shape = ((suggestion["crop_or_pad_shape"] as? [Int]) ?? []).map(String.init).joined(separator: ", ")
+            #expect(text.contains("- resample: {spacing: [\(spacing)]}"), "suggested \(spacing)")
+            #expect(text.contains("- crop_or_pad: {shape: [\(shape)]}"), "suggested \(shape)")
+        }
+
         @Test func emptyDirectoryIsAProblem() throws {
             let workspace = try Workspace()
             try FileManager.default.createDirectory(atPath: workspace.at("empty"), withIntermediateDirectories: true)

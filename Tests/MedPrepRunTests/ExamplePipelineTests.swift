@@ -15,7 +15,7 @@ extension EndToEnd {
     /// The example pipelines of `pipelines/`, run on a copy of SampleData.
     @Suite struct ExamplePipelines {
         static let examples = ["quickstart", "ct-groupnorm", "mri-dataset", "xray-png", "natural-vs-dataset",
-                               "natural-imagenet", "xray-imagenet", "nnunet"]
+                               "natural-imagenet", "xray-imagenet", "nnunet", "nnunet-like"]
 
         @Test func examplesValidate() throws {
             let outcome = try MedPrepProcess.run(["validate"] + Self.examples.map { MedPrepProcess.packageRoot + "/pipelines/\($0).yaml" })
@@ -41,7 +41,7 @@ extension EndToEnd {
         func nibabelAgreesOnAffines() throws {
             let workspace = try Workspace()
             try workspace.copyExamples()
-            for name in ["quickstart", "ct-groupnorm", "mri-dataset", "nnunet"] {
+            for name in ["quickstart", "ct-groupnorm", "mri-dataset", "nnunet", "nnunet-like"] {
                 let outcome = try MedPrepProcess.run(["run", workspace.at("pipelines/\(name).yaml"), "--no-progress", "--jobs", "2"])
                 #expect(outcome.status == 0, "\(outcome.transcript)")
                 let check = try #require(MedPrepProcess.python([MedPrepProcess.packageRoot + "/Tests/scripts/check_outputs.py",
