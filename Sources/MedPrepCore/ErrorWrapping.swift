@@ -6,6 +6,9 @@ extension MedPrepError {
         if let error = error as? MedPrepError {
             return path.map { error.at($0) } ?? error
         }
-        return MedPrepError(.io, path: path, reason: "\(error)")
+        if let file = ErrorText.fileError(error) {
+            return MedPrepError(.io, path: file.path ?? path, reason: file.reason)
+        }
+        return MedPrepError(.io, path: path, reason: ErrorText.reason(error))
     }
 }

@@ -32,7 +32,7 @@ package final class OutputTree: Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw MedPrepError(.io, path: directory, reason: "cannot create directory: \(error.localizedDescription)")
+                throw MedPrepError(.io, path: directory, reason: "cannot create directory: \(ErrorText.reason(error))")
             }
             fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         }

@@ -33,6 +33,9 @@ public protocol ScanFileFormat: Sendable {
     func isCompanion(_ path: String, of primary: String) -> Bool
     /// Decodes the scan at `path` (a regular file, recognised or claimed by this format).
     func read(path: String, limits: DecodeLimits) throws -> Scan
+    /// The channel count `read` gives for `path`, from the header alone, without decoding any voxel
+    /// (`medprep validate` checks the pipeline's stages against it).
+    func channelCount(path: String) throws -> Int
 }
 
 extension ScanFileFormat {

@@ -23,13 +23,24 @@ public struct ScanReader: Sendable {
 
     /// Decodes the scan at `path`: with the format that claims its name, else the one its leading bytes announce.
     public func read(path: String) throws -> Scan {
-        try Self.requireRegularFile(path)
+        try Self.format(of: path).read(path: path, limits: limits)
+    }
+
+    /// The channel count of the scan at `path` from its header, without decoding voxels
+    /// (`ScanFileFormat.channelCount(path:)`).
+    public func channelCount(path: String) throws -> Int {
+        try Self.format(of: path).channelCount(path: path)
+    }
+
+    /// The format that reads `path`: the one that claims its name, else the one its leading bytes announce.
+    static func format(of path: String) throws -> any ScanFileFormat {
+        try requireRegularFile(path)
         if let format = ScanFileFormats.claimant(of: path) {
-            return try format.read(path: path, limits: limits)
+            return format
         }
         let prefix = try Self.prefix(of: path, count: ScanFileFormats.prefixLength)
         if let format = ScanFileFormats.format(ofPrefix: prefix) {
-            return try format.read(path: path, limits: limits)
+            return format
         }
         if prefix.isEmpty {
             throw MedPrepError(.truncated, path: path, reason: "file is empty")
@@ -64,7 +75,7 @@ public struct ScanReader: Sendable {
         do {
             return [UInt8](try handle.read(upToCount: count) ?? Data())
         } catch {
-            throw MedPrepError(.io, path: path, reason: "cannot read: \(error.localizedDescription)")
+            throw MedPrepError(.io, path: path, reason: "cannot read: \(ErrorText.reason(error))")
         }
     }
 }

@@ -42,7 +42,7 @@ public struct DatasetStatistics: Sendable, Equatable {
         if files > 0 {
             guard mask == self.mask else {
                 throw MedPrepError(.invalidArgument, path: path,
-                    reason: "foreground mask \(String(describing: mask)) differs from \(String(describing: self.mask)) used so far")
+                    reason: "foreground mask \(ForegroundMask.text(mask)) differs from \(ForegroundMask.text(self.mask)) used so far")
             }
             guard shape.c == channels.count else {
                 throw MedPrepError(.shapeMismatch, path: path,
@@ -110,7 +110,7 @@ public struct DatasetStatistics: Sendable, Equatable {
         }
         guard other.mask == mask else {
             throw MedPrepError(.invalidArgument, path: nil,
-                reason: "cannot merge statistics with foreground mask \(String(describing: other.mask)) into \(String(describing: mask))")
+                reason: "cannot merge statistics with foreground mask \(ForegroundMask.text(other.mask)) into \(ForegroundMask.text(mask))")
         }
         guard other.channels.count == channels.count else {
             throw MedPrepError(.shapeMismatch, path: nil,
@@ -168,10 +168,8 @@ extension DatasetStatistics: Codable {
     public static func decode(_ data: Data, path: String? = nil) throws -> DatasetStatistics {
         do {
             return try JSONDecoder().decode(DatasetStatistics.self, from: data)
-        } catch let error as MedPrepError {
-            throw path.map { error.at($0) } ?? error
         } catch {
-            throw MedPrepError(.malformed, path: path, reason: "not valid dataset statistics JSON: \(error)")
+            throw ErrorText.jsonError(error, data: data, path: path, holding: "dataset statistics file")
         }
     }
 }

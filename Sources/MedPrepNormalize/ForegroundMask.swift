@@ -25,6 +25,17 @@ public enum ForegroundMask: Sendable, Hashable, Codable {
         }
     }
 
+    /// As the command line writes it: `nonzero`, `threshold:V`.
+    public var text: String {
+        switch self {
+        case .nonzero: return "nonzero"
+        case .threshold(let t): return "threshold:\(t)"
+        }
+    }
+
+    /// `text`, or `none` without a mask.
+    public static func text(_ mask: ForegroundMask?) -> String { mask?.text ?? "none" }
+
     private enum CodingKeys: String, CodingKey { case kind, threshold }
 
     /// JSON: `{"kind": "nonzero"}` or `{"kind": "threshold", "threshold": t}`.

@@ -32,7 +32,7 @@ struct CompareNormsCommand: ParsableCommand {
     @Option(help: "Passes over the dataset that BatchNorm's running statistics are trained for.")
     var epochs: Int = 1
 
-    @Option(help: "Output directory for comparison.json, comparison.csv and comparison.html.")
+    @Option(name: .shortAndLong, help: "Output directory for comparison.json, comparison.csv and comparison.html.")
     var output: String
 
     @Option(parsing: .upToNextOption, help: "Glob patterns of files to include.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MedPrepCore
 #if canImport(Glibc)
 import CMalloc
 #endif
@@ -36,8 +37,19 @@ struct MedPrep: ParsableCommand {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(ExitStatus.usage.rawValue)
             }
-            exit(withError: error)
+            if Self.isOwnError(error) {
+                exit(withError: error)
+            }
+            // medprep's and Foundation's errors, in plain words (no Swift type names): exit 1 as before.
+            FileHandle.standardError.write(Data("Error: \(ErrorText.describe(error))\n".utf8))
+            Foundation.exit(ExitStatus.someInputsFailed.rawValue)
         }
+    }
+
+    /// Whether `error` is swift-argument-parser's (usage errors, `ExitCode`, help and version requests), which it
+    /// prints and maps to exit codes itself.
+    static func isOwnError(_ error: Error) -> Bool {
+        String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 
     /// Scans are decoded into, normalized in and encoded from buffers of tens of MB, one set per worker and

@@ -65,7 +65,7 @@ struct NormalizeCommand: ParsableCommand {
     @Flag(help: "Normalize all inputs as one N·C·(D)·H·W batch, written as batch.npy.")
     var batch = false
 
-    @Option(help: "Output directory.")
+    @Option(name: .shortAndLong, help: "Output directory.")
     var output: String
 
     @Option(help: "Refuse scans with more voxels than this.")
@@ -94,7 +94,7 @@ struct NormalizeCommand: ParsableCommand {
         case nil:
             break
         case .file(let stats)?:
-            statistics = try DatasetStatistics.decode(try Data(contentsOf: URL(fileURLWithPath: stats)), path: stats)
+            statistics = try StatisticsFile.readDataset(path: stats)
             statisticsSource = "frozen: \(stats)"
         case .computed?:
             let cases = inputs.map { InputCase(id: $0, relativePaths: [$0], paths: [$0], channelNumbers: [0]) }

@@ -26,19 +26,22 @@ struct ReportMergeCommand: ParsableCommand {
     @Argument(help: "Shard reports (report.shard-K-of-N.json).")
     var reports: [String]
 
-    @Option(help: "Directory for report.json, groups.csv and report.html.")
+    @Option(name: .shortAndLong, help: "Directory for report.json, groups.csv and report.html.")
     var output: String
 
     func run() throws {
         var loaded: [(path: String, report: RunReport)] = []
         for path in reports {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw MedPrepError(.io, path: path, reason: "cannot read the report")
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw MedPrepError(.io, path: path, reason: "cannot read the report: \(ErrorText.reason(error))")
             }
             do {
                 loaded.append((path, try ReportJSON.decoder().decode(RunReport.self, from: data)))
             } catch {
-                throw MedPrepError(.malformed, path: path, reason: "not a medprep run report: \(error)")
+                throw ErrorText.jsonError(error, data: data, path: path, holding: "medprep run report")
             }
         }
         let merged: RunReport

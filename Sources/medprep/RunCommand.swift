@@ -28,7 +28,7 @@ struct RunCommand: ParsableCommand {
         SHA-256(case id)[0..<8] mod N), each shard with its own state store (.medprep/shard-K-of-N/) and \
         reports (report.shard-K-of-N.json, …), so shards can run at once on machines sharing the output directory. \
         `medprep report merge` combines the shard reports. Pipelines with computed dataset statistics must use \
-        two-phase statistics instead (`medprep stats --shard`, `medprep stats merge`, then stats: {file: …}).
+        two-phase statistics instead (`medprep stats --shard`, `medprep stats merge`, then `stats: stats.json` in the normalize stage).
         """
     )
 
@@ -38,10 +38,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Input directory (overrides input.directory).")
     var input: String?
 
-    @Option(help: "Output directory (overrides output.directory).")
+    @Option(name: .shortAndLong, help: "Output directory (overrides output.directory).")
     var output: String?
 
-    @Option(help: "Cores to use: parallel workers, one case (or batch) each; memory is bounded by jobs × the largest scan (or batch).")
+    @Option(name: .shortAndLong, help: "Cores to use: parallel workers, one case (or batch) each; memory is bounded by jobs × the largest scan (or batch).")
     var jobs: Int = 1
 
     @Flag(help: "Show what would be processed without writing anything.")

@@ -15,6 +15,9 @@ struct StatsCommand: ParsableCommand {
         percentiles come from a mergeable log-bucket sketch with relative error ≤ 0.5 %. Variance is biased (ddof 0). \
         Exit code 1 when a file could not be read (the others are still counted).
 
+        The statistics file lists the inputs it covers (path and content digest), so that `medprep stats merge` can \
+        combine statistics files of disjoint inputs (two sites, two cohorts) and refuse overlapping ones.
+
         Two-phase statistics for several machines: `medprep stats DIR --shard K/N --output partial-K.json` on each \
         shard K = 0…N−1 writes a partial file (per-case moments and the shard's sketch); `medprep stats merge \
         partial-*.json --output stats.json` then gives bit for bit the statistics of one `medprep stats DIR`.
@@ -27,13 +30,13 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "Foreground mask: nonzero, or threshold:VALUE (voxels of channel 0 above VALUE).")
     var mask: MaskOption?
 
-    @Option(help: "Write the statistics JSON here.")
+    @Option(name: .shortAndLong, help: "Write the statistics JSON here (with the inputs it covers, for `medprep stats merge`).")
     var output: String?
 
     @Flag(help: "Print the statistics JSON instead of a table.")
     var json = false
 
-    @Option(help: "Parallel workers.")
+    @Option(name: .shortAndLong, help: "Parallel workers.")
     var jobs: Int = 1
 
     @Option(parsing: .upToNextOption, help: "Glob patterns of files to include.")
@@ -61,11 +64,12 @@ struct StatsCommand: ParsableCommand {
                          cases: cases, pass: pass, mask: foreground, output: output)
             return
         }
-        let (statistics, failures) = pass.run(cases)
+        let (file, failures) = StatisticsFile.compute(cases, pass: pass)
+        let statistics = file.statistics
         for (_, error) in failures.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         }
-        let data = try statistics.jsonData()
+        let data = try file.jsonData()
         if let output { try AtomicFile.write(Array(data), to: output) }
         if json {
             print(String(decoding: data, as: UTF8.self))
@@ -84,11 +88,13 @@ struct StatsCommand: ParsableCommand {
     /// Phase one of two-phase statistics: the partial statistics of one shard's cases.
     func runShard(_ shard: Shard, cases: [InputCase], pass: StatisticsPass, mask: ForegroundMask?, output: String) throws {
         let selected = cases.filter(shard.contains)
-        var partial = PartialStatistics(shard: shard, mask: mask)
+        var partial = PartialStatistics(shard: shard, mask: mask,
+                                        directory: PathResolution.absolute(directory, base: PathResolution.currentDirectory))
         var failed = 0
         pass.forEachCase(selected) { input, result in
             do {
-                try partial.add(caseID: input.id, statistics: try result.get())
+                let statistics = try result.get()
+                try partial.add(caseID: input.id, statistics: statistics, inputs: try CoveredInput.of(input))
             } catch {
                 let wrapped = MedPrepError.wrap(error, path: input.paths.first)
                 FileHandle.standardError.write(Data("error: \(wrapped)\n".utf8))

@@ -91,4 +91,22 @@ import MedPrepCore
         #expect(try ScanReader().read(path: NIfTIFixtures.path("pair_int16.img")).tensor
                 == NIfTIReader.read(path: NIfTIFixtures.path("pair_int16.hdr")).tensor)
     }
+
+    /// `channelCount(path:)` reads only headers, and agrees with the decoded channel count for every fixture
+    /// that decodes (NIfTI 3D/4D/RGB24 and pairs, PNG gray/gray+alpha/RGB/RGBA/palette, TIFF contiguous and planar).
+    @Test func headerChannelCountMatchesTheDecodedScan() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().path
+        let directories = [root + "/MedPrepDecodeTests/Fixtures/nifti", root + "/Fixtures/raster/png", root + "/Fixtures/raster/tiff"]
+        let reader = ScanReader()
+        var compared = 0
+        for directory in directories {
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory).sorted() {
+                let path = directory + "/" + name
+                guard let scan = try? reader.read(path: path) else { continue }
+                #expect(try reader.channelCount(path: path) == scan.tensor.shape.c, "\(name)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 20)
+    }
 }

@@ -58,4 +58,8 @@ public struct NIfTIFormat: ScanFileFormat {
     public func read(path: String, limits: DecodeLimits) throws -> Scan {
         try NIfTIReader.read(path: path, limits: limits)
     }
+
+    public func channelCount(path: String) throws -> Int {
+        try NIfTIReader.channelCount(path: path)
+    }
 }

@@ -31,6 +31,21 @@ public enum NIfTIReader {
         return try decodeData(header: header, source: source, scanPath: path, limits: limits, conversionChunk: conversionChunk)
     }
 
+    /// The channel count `read` gives for `path`, from the header alone: `dim[4]` (1 for 3D), 3 for RGB24.
+    static func channelCount(path: String) throws -> Int {
+        let header: NIfTIHeader
+        if let (headerPath, _) = try pairPaths(for: path) {
+            header = try readHeader(try NIfTISource(path: headerPath))
+        } else {
+            header = try singleFileHeader(try NIfTISource(path: path))
+        }
+        let extent = header.extent
+        if header.dataType == .rgb24, extent.t > 1 {
+            throw MedPrepError(.unsupported, path: path, reason: "4D RGB24 data (dim[4] = \(extent.t)) is not supported")
+        }
+        return header.dataType == .rgb24 ? 3 : extent.t
+    }
+
     /// Decodes a single-file `.nii` or `.nii.gz` held in memory; `path` is used for errors and `Scan.path`.
     public static func decode(bytes: [UInt8], path: String, limits: DecodeLimits = .default) throws -> Scan {
         let source = try NIfTISource(bytes: bytes, path: path)

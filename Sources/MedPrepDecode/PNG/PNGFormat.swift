@@ -15,4 +15,8 @@ public struct PNGFormat: ScanFileFormat {
     public func read(path: String, limits: DecodeLimits) throws -> Scan {
         try PNGReader.read(path: path, limits: limits)
     }
+
+    public func channelCount(path: String) throws -> Int {
+        try PNGReader.channelCount(path: path)
+    }
 }

@@ -20,6 +20,28 @@ public enum PNGReader {
         try decode(bytes: RasterFile.bytes(path: path), path: path, limits: limits)
     }
 
+    /// The channel count of the PNG at `path` from its IHDR chunk (colour type at byte 25): gray 1, gray+alpha 2,
+    /// RGB and palette 3, RGBA 4. Reads 33 bytes.
+    static func channelCount(path: String) throws -> Int {
+        let head = try ScanReader.prefix(of: path, count: 33)
+        guard head.starts(with: signature) else {
+            throw MedPrepError(.unknownFormat, path: path, reason: "not a PNG file (bad signature)")
+        }
+        guard head.count == 33 else {
+            throw MedPrepError(.truncated, path: path, reason: "file of \(head.count) bytes ends before the PNG header")
+        }
+        guard Array(head[12 ..< 16]) == Array("IHDR".utf8) else {
+            throw MedPrepError(.malformed, path: path, reason: "the first chunk is not IHDR")
+        }
+        switch head[25] {
+        case 0: return 1
+        case 2, 3: return 3
+        case 4: return 2
+        case 6: return 4
+        default: throw MedPrepError(.malformed, path: path, reason: "IHDR colour type \(head[25]) is not 0, 2, 3, 4 or 6")
+        }
+    }
+
     /// Decodes a PNG held in memory; `path` names it in the scan and in errors.
     ///
     /// Throws `MedPrepError` with `path` set: `.truncated` (data ends early), `.corrupt` (CRC or zlib damage),

@@ -15,4 +15,8 @@ public struct TIFFFormat: ScanFileFormat {
     public func read(path: String, limits: DecodeLimits) throws -> Scan {
         try TIFFReader.read(path: path, limits: limits)
     }
+
+    public func channelCount(path: String) throws -> Int {
+        try TIFFReader.channelCount(path: path)
+    }
 }

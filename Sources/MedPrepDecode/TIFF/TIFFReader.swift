@@ -26,6 +26,20 @@ public enum TIFFReader {
         try decode(bytes: RasterFile.bytes(path: path), path: path, limits: limits)
     }
 
+    /// The samples per pixel of the first page of the TIFF at `path` (its tags only; no strip or tile is read).
+    static func channelCount(path: String) throws -> Int {
+        let bytes = try RasterFile.bytes(path: path)
+        try checkMagic(bytes, path: path)
+        return try bytes.withUnsafeBufferPointer { data in
+            let file = try TIFFFile(data: data, path: path, maxSingleAllocation: max(64 << 20, data.count))
+            let samples = file.tags().samplesPerPixel
+            guard samples > 0 else {
+                throw MedPrepError(.malformed, path: path, reason: "page 0 declares \(samples) samples per pixel")
+            }
+            return samples
+        }
+    }
+
     /// Decodes a TIFF held in memory; `path` names it in the scan and in errors.
     ///
     /// Throws `MedPrepError` with `path` set: `.malformed` (zero sizes, IFD loops, contradictory tags),

@@ -148,13 +148,6 @@ extension PipelineRunner {
         if let recovery = store.recovery { log.note(recovery) }
         return store
     }
-
-    func readFile(_ path: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw MedPrepError(.io, path: path, reason: "cannot read the statistics file")
-        }
-        return data
-    }
 }
 
 /// The output directory of one run as an `OutputTree`, opened at its first use and kept for the run: a dry run,

@@ -193,7 +193,7 @@ package final class RunLock {
             var isDirectory: ObjCBool = false
             let blocked = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
             throw MedPrepError(.io, path: path, reason: "cannot create the state directory: "
-                + (blocked ? "a file of that name is in the way; move it away" : error.localizedDescription
+                + (blocked ? "a file of that name is in the way; move it away" : ErrorText.reason(error)
                     + "; make the output directory writable, or choose another one with --output"))
         }
     }

@@ -51,7 +51,7 @@ package final class StateStore: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw MedPrepError(.io, path: directory, reason: "cannot create the state directory: \(error.localizedDescription); "
+            throw MedPrepError(.io, path: directory, reason: "cannot create the state directory: \(ErrorText.reason(error)); "
                 + "make the output directory writable, or choose another one with --output")
         }
         outputTree = try? OutputTree(directory: outputDirectory, create: false)

@@ -13,9 +13,11 @@ import MedPrepNormalize
 /// Quantile sketches merge by adding integer bucket counts (order-independent), so a partial keeps only the
 /// shard's per-channel sketch sum.
 ///
-/// JSON (version 1): `{"kind": "partial", "version": 1, "shard": {"index": K, "count": N}, "mask": …,
-/// "cases": [{"id", "files", "channels": [{"count", "mean", "m2", "min", "max", "nonFinite"}…]}…],
-/// "sketches": [QuantileSketch…], "failures": [{"id", "error"}…]}`.
+/// JSON (version 1): `{"kind": "partial", "version": 1, "shard": {"index": K, "count": N}, "directory": …,
+/// "mask": …, "cases": [{"id", "files", "inputs": [CoveredInput…], "channels": [{"count", "mean", "m2", "min",
+/// "max", "nonFinite"}…]}…], "sketches": [QuantileSketch…], "failures": [{"id", "error"}…]}`. `directory` (the
+/// absolute input directory) and `inputs` (the files each case was read from, with their digests) are absent in
+/// files of earlier medprep versions, which `StatisticsMerge` refuses.
 public struct PartialStatistics: Sendable, Equatable {
     /// The JSON format version this type writes and reads.
     public static let version = 1
@@ -25,6 +27,8 @@ public struct PartialStatistics: Sendable, Equatable {
         public var id: String
         public var files: Int
         public var channels: [Moments]
+        /// The files the case was read from; nil in files of earlier versions.
+        public var inputs: [CoveredInput]?
     }
 
     /// A case whose statistics could not be taken, with the error.
@@ -34,6 +38,8 @@ public struct PartialStatistics: Sendable, Equatable {
     }
 
     public let shard: Shard
+    /// The absolute input directory the shard's cases come from; nil in files of earlier versions.
+    public let directory: String?
     /// The foreground mask the statistics were taken with.
     public let mask: ForegroundMask?
     /// Cases in the order they were added.
@@ -42,16 +48,17 @@ public struct PartialStatistics: Sendable, Equatable {
     public private(set) var sketches: [QuantileSketch] = []
     public private(set) var failures: [Failure] = []
 
-    public init(shard: Shard, mask: ForegroundMask?) {
+    public init(shard: Shard, mask: ForegroundMask?, directory: String? = nil) {
         self.shard = shard
         self.mask = mask
+        self.directory = directory
     }
 
     /// Adds the statistics of one case (as `StatisticsPass.forEachCase` gives them).
     /// - Throws: `MedPrepError(.invalidArgument)` for a case of another shard, a repeated case id or another
     ///   mask; `.shapeMismatch` for a channel count other than that of earlier cases. The partial is then
     ///   unchanged.
-    public mutating func add(caseID: String, statistics: DatasetStatistics) throws {
+    public mutating func add(caseID: String, statistics: DatasetStatistics, inputs: [CoveredInput]? = nil) throws {
         guard shard.contains(caseID: caseID) else {
             throw MedPrepError(.invalidArgument, path: caseID, reason: "case belongs to shard "
                 + "\(Shard.index(ofCaseID: caseID, count: shard.count))/\(shard.count), not \(shard)")
@@ -68,7 +75,8 @@ public struct PartialStatistics: Sendable, Equatable {
         }
         if cases.isEmpty { sketches = statistics.channels.map { _ in QuantileSketch() } }
         for (index, channel) in statistics.channels.enumerated() { sketches[index].merge(channel.sketch) }
-        cases.append(CaseMoments(id: caseID, files: statistics.files, channels: statistics.channels.map(\.moments)))
+        cases.append(CaseMoments(id: caseID, files: statistics.files, channels: statistics.channels.map(\.moments),
+                                 inputs: inputs.map(CoveredInput.sorted)))
     }
 
     /// Records a case that could not be read.
@@ -99,7 +107,7 @@ public struct PartialStatistics: Sendable, Equatable {
             }
             guard partial.mask == first.mask else {
                 throw MedPrepError(.invalidArgument, path: path,
-                    reason: "foreground mask \(String(describing: partial.mask)) differs from \(String(describing: first.mask)) of \(firstPath)")
+                    reason: "foreground mask \(ForegroundMask.text(partial.mask)) differs from \(ForegroundMask.text(first.mask)) of \(firstPath)")
             }
             if let other = seenShards[partial.shard.index] {
                 throw MedPrepError(.invalidArgument, path: path, reason: "shard \(partial.shard) is also given by \(other)")
@@ -143,9 +151,9 @@ public struct PartialStatistics: Sendable, Equatable {
 }
 
 extension PartialStatistics: Codable {
-    private enum CodingKeys: String, CodingKey { case kind, version, shard, mask, cases, sketches, failures }
+    private enum CodingKeys: String, CodingKey { case kind, version, shard, directory, mask, cases, sketches, failures }
     private enum ShardKeys: String, CodingKey { case index, count }
-    private enum CaseKeys: String, CodingKey { case id, files, channels }
+    private enum CaseKeys: String, CodingKey { case id, files, channels, inputs }
 
     /// Per-channel moments as JSON; `min`/`max` are absent for an empty channel.
     private struct MomentsRecord: Codable {
@@ -177,6 +185,7 @@ extension PartialStatistics: Codable {
         var shardContainer = container.nestedContainer(keyedBy: ShardKeys.self, forKey: .shard)
         try shardContainer.encode(shard.index, forKey: .index)
         try shardContainer.encode(shard.count, forKey: .count)
+        try container.encodeIfPresent(directory, forKey: .directory)
         try container.encode(mask, forKey: .mask)
         var casesContainer = container.nestedUnkeyedContainer(forKey: .cases)
         for item in cases {
@@ -184,6 +193,7 @@ extension PartialStatistics: Codable {
             try caseContainer.encode(item.id, forKey: .id)
             try caseContainer.encode(item.files, forKey: .files)
             try caseContainer.encode(item.channels.map(MomentsRecord.init), forKey: .channels)
+            try caseContainer.encodeIfPresent(item.inputs, forKey: .inputs)
         }
         try container.encode(sketches, forKey: .sketches)
         try container.encode(failures, forKey: .failures)
@@ -203,6 +213,7 @@ extension PartialStatistics: Codable {
         let shardContainer = try container.nestedContainer(keyedBy: ShardKeys.self, forKey: .shard)
         shard = try Shard(index: try shardContainer.decode(Int.self, forKey: .index),
                           count: try shardContainer.decode(Int.self, forKey: .count))
+        directory = try container.decodeIfPresent(String.self, forKey: .directory)
         mask = try container.decodeIfPresent(ForegroundMask.self, forKey: .mask)
         var casesContainer = try container.nestedUnkeyedContainer(forKey: .cases)
         while !casesContainer.isAtEnd {
@@ -213,7 +224,8 @@ extension PartialStatistics: Codable {
             }
             cases.append(CaseMoments(id: try caseContainer.decode(String.self, forKey: .id),
                                      files: try caseContainer.decode(Int.self, forKey: .files),
-                                     channels: records.map(\.moments)))
+                                     channels: records.map(\.moments),
+                                     inputs: try caseContainer.decodeIfPresent([CoveredInput].self, forKey: .inputs)))
         }
         sketches = try container.decode([QuantileSketch].self, forKey: .sketches)
         failures = try container.decode([Failure].self, forKey: .failures)
@@ -234,10 +246,8 @@ extension PartialStatistics: Codable {
     public static func decode(_ data: Data, path: String) throws -> PartialStatistics {
         do {
             return try JSONDecoder().decode(PartialStatistics.self, from: data)
-        } catch let error as MedPrepError {
-            throw error.at(path)
         } catch {
-            throw MedPrepError(.malformed, path: path, reason: "not valid partial statistics JSON: \(error)")
+            throw ErrorText.jsonError(error, data: data, path: path, holding: "partial statistics file")
         }
     }
 }

@@ -23,8 +23,8 @@ extension PipelineRunner {
             return nil
         case .file(let file)?:
             let path = PathResolution.absolute(file, base: (pipeline.file as NSString).deletingLastPathComponent)
-            let data = try readFile(path)
-            let value = try DatasetStatistics.decode(data, path: path)
+            let data = try StatisticsFile.contents(of: path)
+            let value = try StatisticsFile.dataset(data, path: path)
             notes.append("frozen dataset statistics from \(path): outputs never change because inputs were added")
             return ResolvedStatistics(value: value, hash: SHA256Hasher.hexDigest(data), source: "frozen: \(path)")
         case .computed?:
