@@ -1,148 +1,169 @@
 import MedPrepCore
 import MedPrepNormalize
 
-/// A method `compare-norms` compares. Each maps a scan's channel `c` affinely, `y = a·x + b`, with the map its
-/// normalizer reports (`AffineMap`):
-/// - `raw`: `a = 1, b = 0`;
-/// - `imagenet`: `ImageNetPreset`, torchvision scaling of the stored integer range `[lo, hi]` then ImageNet
-///   mean/std (`a = 1/((hi−lo)·s_c)`, `b = −(lo/(hi−lo) + m_c)/s_c`);
-/// - `dataset`: `DatasetNormalizer`, z-score with the dataset's per-channel mean and (biased) std;
-/// - `groupnorm`: `GroupNormNormalizer`, per scan and group, z-score with the group's mean and biased variance
-///   (eps added);
-/// - `batchstats(B)`: `BatchStatistics`, BatchNorm in training mode on consecutive batches of `B` scans
-///   (statistics over all voxels of the batch, per channel);
-/// - `batchnorm-eval(B)`: `RunningBatchNorm` in eval mode with the running mean/var (momentum 0.1, unbiased
-///   variance) left after `epochs` passes over the dataset in batches of `B` (the running statistics hold the last
-///   updates, weighted 0.1, 0.09, 0.081, … towards the most recent batches).
-package enum ComparedMethod: Hashable, Sendable {
-    case raw
-    case imagenet
-    case dataset
-    case groupNorm
-    case batchStatistics(batchSize: Int)
-    case batchNormEval(batchSize: Int)
-
-    /// The method's name in the report.
-    package var name: String {
-        switch self {
-        case .raw: "raw"
-        case .imagenet: "imagenet"
-        case .dataset: "dataset"
-        case .groupNorm: "groupnorm"
-        case .batchStatistics(let size): "batchstats(\(size))"
-        case .batchNormEval(let size): "batchnorm-eval(\(size))"
-        }
-    }
-}
-
 /// Measures, on a user's own scans, what each normalization leaves of the data: the seed argument for GroupNorm.
 ///
-/// The maps of every compared method (`ComparedMethod`) follow from per-scan, per-channel input moments, so the
-/// normalized data's moments follow exactly from them: `mean_y = a·mean_x + b`, `m2_y = a²·m2_x`, merged over
-/// scans with Chan's formula. Pass 1 (`observe`) gathers per-scan moments and dataset statistics; pass 2
-/// (`histogram`) only bins the transformed voxels for the plots.
+/// Every compared method (`ComparedMethod`) maps a scan's channel affinely with the map its normalizer reports, so
+/// the normalized data's moments follow from the input's: `mean_y = a·mean_x + b`, `m2_y = a²·m2_x`, merged over
+/// scans with Chan's formula. A map that clips (`percentile`) is measured on the voxels instead, in pass 1.
+///
+/// Three steps: `observe` each scan (pass 1: input moments, dataset statistics, the maps of the per-scan methods),
+/// `settle` (channel count, rejected inputs, batch sizes, the maps of the dataset and BatchNorm methods), then
+/// `histogram` each used scan again (pass 2: only bins the normalized voxels for the plots). One scan is in memory
+/// at a time; what is kept per scan is a few numbers per channel and method.
 package struct NormComparison: Sendable {
-    package let batchSizes: [Int]
+    /// The `--batch-sizes` asked for; nil for the default derived from the number of scans used.
+    package let requestedBatchSizes: [Int]?
     package let groups: Int
     package let eps: Double
     package let bins: Int
     /// Passes over the dataset BatchNorm's running statistics are trained for.
     package let epochs: Int
+    /// Bounds of the histograms that compare methods: one axis for every method and channel.
+    package static let sharedAxis: ClosedRange<Double> = -5 ... 5
 
-    /// Per-scan, per-channel input moments, in input order (a few numbers per file).
-    package private(set) var scanMoments: [[Moments]] = []
-    package private(set) var valueRanges: [ClosedRange<Double>?] = []
-    package private(set) var names: [String] = []
+    /// The settled batch sizes and methods (`settle`).
+    package private(set) var batchSizes: [Int] = []
+    package private(set) var methods: [ComparedMethod]
+    /// The channel count of the scans used (the most common one among readable scans).
+    package private(set) var channels = 0
     package private(set) var dataset = DatasetStatistics()
-    private var histograms: [String: [Histogram]] = [:]
 
-    package init(batchSizes: [Int], groups: Int = 1, eps: Double = 1e-5, bins: Int = 60, epochs: Int = 1) throws {
-        guard !batchSizes.isEmpty, batchSizes.allSatisfy({ $0 > 0 }) else {
+    private var observed: [ObservedScan] = []
+    package private(set) var rejected: [RejectedInput] = []
+    private var statistics: [Int: DatasetStatistics] = [:]
+    private var sequence = 0
+    /// `outcomes[method][scan]` over the used scans, after `settle`.
+    private var outcomes: [[MethodOutcome]] = []
+    private var histograms: [String: [Histogram]] = [:]
+    private var rawHistograms: [Histogram] = []
+
+    package init(batchSizes: [Int]?, groups: Int = 1, eps: Double = 1e-5, bins: Int = 80, epochs: Int = 1) throws {
+        if let batchSizes, batchSizes.isEmpty || batchSizes.contains(where: { $0 <= 0 }) {
             throw MedPrepError(.invalidArgument, path: nil, reason: "batch sizes must be positive, got \(batchSizes)")
         }
         guard groups > 0 else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "groups must be positive, got \(groups)")
         }
-        self.batchSizes = batchSizes
-        self.groups = groups
         guard epochs > 0 else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "epochs must be positive, got \(epochs)")
         }
         guard eps >= 0, eps.isFinite else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "eps must be finite and ≥ 0, got \(eps)")
         }
+        requestedBatchSizes = batchSizes
+        self.groups = groups
         self.eps = eps
         self.bins = bins
         self.epochs = epochs
+        methods = try ComparedMethod.all(groups: groups, eps: eps, batchSizes: [])
     }
 
-    /// The compared methods, in report order.
-    package var methods: [ComparedMethod] {
-        [.raw, .imagenet, .dataset, .groupNorm]
-            + batchSizes.flatMap { [ComparedMethod.batchStatistics(batchSize: $0), .batchNormEval(batchSize: $0)] }
+    /// Sizes of 2, 4, 8, 16, 32 up to the number of scans `n` (`[n]` when fewer than 2 scans).
+    package static func defaultBatchSizes(scans n: Int) -> [Int] {
+        let sizes = [2, 4, 8, 16, 32].filter { $0 <= n }
+        return sizes.isEmpty ? [Swift.max(n, 1)] : sizes
     }
 
-    package var channels: Int { scanMoments.first?.count ?? 0 }
+    /// The files used, in input order (after `settle`).
+    package var files: [String] { observed.map(\.path) }
 
-    /// Pass 1: records the input moments of one scan (all scans must have the same channel count).
+    /// Pass 1: records one scan. Throws (and records nothing) for a scan with non-finite voxels.
     package mutating func observe(_ scan: Scan) throws {
         let tensor = scan.tensor
-        if let first = scanMoments.first, first.count != tensor.shape.c {
-            throw MedPrepError(.shapeMismatch, path: scan.path,
-                reason: "has \(tensor.shape.c) channels, the first scan of the comparison has \(first.count)")
-        }
-        if tensor.shape.c > groups, tensor.shape.c % groups != 0 {
-            throw MedPrepError(.invalidArgument, path: scan.path,
-                reason: "groups \(groups) does not divide the channel count \(tensor.shape.c)")
-        }
         let moments = try tensor.storage.withUnsafeBufferPointer { buffer in
             try (0 ..< tensor.shape.c).map { c -> Moments in
-                let start = c * tensor.shape.spatialCount
-                let m = Moments.of(UnsafeBufferPointer(rebasing: buffer[start ..< start + tensor.shape.spatialCount]), nonFinite: .ignore)
+                let m = Moments.of(Self.channel(c, of: buffer, shape: tensor.shape), nonFinite: .ignore)
                 if m.nonFinite > 0 {
-                    throw MedPrepError(.nonFinite, path: scan.path, reason: "channel \(c) has \(m.nonFinite) non-finite voxels")
+                    throw MedPrepError(.nonFinite, path: scan.path, reason: "channel \(c) has \(m.nonFinite) non-finite voxels; "
+                        + "compare-norms needs finite values (repair the file or leave it out)")
                 }
                 return m
             }
         }
-        try dataset.accumulate(tensor, mask: nil, nonFinite: .error, path: scan.path)
-        scanMoments.append(moments)
-        valueRanges.append(scan.header.storedValueRange)
-        names.append(scan.path)
-    }
-
-    /// The map per channel that `method`'s normalizer reports for scan `index`; empty when the normalizer refuses
-    /// the scan (ImageNet needs 1 or 3 channels and a stored integer range).
-    func maps(_ method: ComparedMethod, scan index: Int) -> [AffineMap] {
-        (try? reportedMaps(method, scan: index)) ?? []
-    }
-
-    private func reportedMaps(_ method: ComparedMethod, scan index: Int) throws -> [AffineMap] {
-        switch method {
-        case .raw:
-            return Array(repeating: .identity, count: channels)
-        case .imagenet:
-            let context = NormalizationContext(valueRanges: [valueRanges[index]])
-            return try ImageNetPreset().affineMaps(samples: 1, channels: channels, context: context)[0]
-        case .dataset:
-            let normalizer = try DatasetNormalizer(statistics: dataset)
-            return try normalizer.affineMaps(samples: 1, channels: channels, context: NormalizationContext())[0]
-        case .groupNorm:
-            let normalizer = try GroupNormNormalizer(groups: Swift.min(groups, channels), eps: eps)
-            return try normalizer.affineMaps(channelMoments: scanMoments[index], channels: channels)[0]
-        case .batchStatistics(let size):
-            let start = index / size * size
-            let batch = scanMoments[start ..< Swift.min(start + size, scanMoments.count)].flatMap { $0 }
-            return try BatchStatistics(eps: eps).affineMaps(channelMoments: batch, channels: channels)[index - start]
-        case .batchNormEval(let size):
-            return try runningStatistics(size: size).affineMaps(samples: 1)[0]
+        var statistics = self.statistics[tensor.shape.c] ?? DatasetStatistics()
+        try statistics.accumulate(tensor, mask: nil, nonFinite: .error, path: scan.path)
+        self.statistics[tensor.shape.c] = statistics
+        let outcomes = methods.map { method -> MethodOutcome? in
+            guard case .perScan(let normalizer) = method.source else { return nil }
+            return MethodOutcome.measure(normalizer, on: scan)
         }
+        observed.append(ObservedScan(sequence: sequence, path: scan.path, moments: moments, perScan: outcomes))
+        sequence += 1
+    }
+
+    /// Records an input that could not be used (unreadable, non-finite voxels), in input order.
+    package mutating func reject(_ path: String, reason: String) {
+        rejected.append(RejectedInput(sequence: sequence, file: path, reason: reason))
+        sequence += 1
+    }
+
+    /// After pass 1: keeps the scans of the most common channel count (the first scan's on a tie) and rejects the
+    /// others with their reason; settles the batch sizes and computes every method's maps.
+    /// Throws `.invalidArgument` when no scan is usable or a requested batch size exceeds the scans used.
+    package mutating func settle() throws {
+        let counts = Dictionary(grouping: observed, by: { $0.moments.count }).mapValues(\.count)
+        guard let first = observed.first else {
+            throw MedPrepError(.invalidArgument, path: nil, reason: "no readable scans to compare")
+        }
+        let best = counts.max { $0.value < $1.value || ($0.value == $1.value && $1.key == first.moments.count) }!.key
+        for scan in observed where scan.moments.count != best {
+            rejected.append(RejectedInput(sequence: scan.sequence, file: scan.path,
+                reason: "has \(scan.moments.count) channel(s); \(counts[best]!) of the \(observed.count) readable scans have \(best), "
+                    + "and the comparison needs one channel count"))
+        }
+        rejected.sort { $0.sequence < $1.sequence }
+        observed.removeAll { $0.moments.count != best }
+        channels = best
+        dataset = statistics[best] ?? DatasetStatistics()
+        let n = observed.count
+        if let requested = requestedBatchSizes, let large = requested.first(where: { $0 > n }) {
+            throw MedPrepError(.invalidArgument, path: nil,
+                reason: "batch size \(large) is larger than the \(n) scan(s) used, so each pass would be one partial batch; "
+                    + "use sizes up to \(n), or leave out --batch-sizes for \(Self.defaultBatchSizes(scans: n).map(String.init).joined(separator: ","))")
+        }
+        batchSizes = requestedBatchSizes ?? Self.defaultBatchSizes(scans: n)
+        methods = try ComparedMethod.all(groups: groups, eps: eps, batchSizes: batchSizes)
+        outcomes = methods.enumerated().map { index, method in
+            observed.indices.map { scan in outcome(method, methodIndex: index, scan: scan) }
+        }
+    }
+
+    /// The outcome of `method` for used scan `scan`: pass 1's for per-scan methods (the first methods, in the same
+    /// order at pass 1 and after), else from the dataset's moments.
+    private func outcome(_ method: ComparedMethod, methodIndex: Int, scan: Int) -> MethodOutcome {
+        let maps: () throws -> [AffineMap]
+        switch method.source {
+        case .perScan:
+            return observed[scan].perScan[methodIndex] ?? .refused("no map was recorded")
+        case .dataset:
+            maps = { try DatasetNormalizer(statistics: dataset).affineMaps(samples: 1, channels: channels, context: NormalizationContext())[0] }
+        case .batchTrain(let size):
+            let start = scan / size * size
+            let batch = observed[start ..< Swift.min(start + size, observed.count)].flatMap(\.moments)
+            maps = { try BatchStatistics(eps: eps).affineMaps(channelMoments: batch, channels: channels)[scan - start] }
+        case .batchEval(let size):
+            maps = { try runningStatistics(size: size).affineMaps(samples: 1)[0] }
+        }
+        do {
+            let result = try maps()
+            guard result.allSatisfy({ $0.clip == nil }) else { return .refused("a clipping map needs the voxels, not the moments") }
+            return .mapped(result, measured: nil)
+        } catch {
+            return .refused(MedPrepError.wrap(error, path: nil).reason)
+        }
+    }
+
+    /// The maps `method` uses for used scan `index` per channel; empty when its normalizer refused the scan.
+    func maps(_ method: String, scan index: Int) -> [AffineMap] {
+        guard let m = methods.firstIndex(where: { $0.name == method }), case .mapped(let maps, _) = outcomes[m][index] else { return [] }
+        return maps
     }
 
     /// Per-channel moments of each consecutive batch of `size` scans (the last batch may be smaller).
     func batchMoments(size: Int) -> [[Moments]] {
-        stride(from: 0, to: scanMoments.count, by: size).map { start in
-            BatchStatistics.channelMoments(Array(scanMoments[start ..< Swift.min(start + size, scanMoments.count)]).flatMap { $0 },
+        stride(from: 0, to: observed.count, by: size).map { start in
+            BatchStatistics.channelMoments(observed[start ..< Swift.min(start + size, observed.count)].flatMap(\.moments),
                                            channels: channels)
         }
     }
@@ -150,95 +171,91 @@ package struct NormComparison: Sendable {
     /// BatchNorm's running mean/var (momentum 0.1, unbiased variance) after `epochs` passes in batches of `size`
     /// (the same batches each pass).
     func runningStatistics(size: Int) -> RunningBatchNorm {
+        runningTrajectory(size: size).last ?? RunningBatchNorm(channels: channels, eps: eps)
+    }
+
+    /// The running statistics after each update of `epochs` passes in batches of `size`.
+    func runningTrajectory(size: Int) -> [RunningBatchNorm] {
         var running = RunningBatchNorm(channels: channels, eps: eps)
         let batches = batchMoments(size: size)
+        var states: [RunningBatchNorm] = []
         for _ in 0 ..< epochs {
-            for batch in batches { running.update(with: batch) }
-        }
-        return running
-    }
-
-    /// Per-channel moments of the normalized data of `method` over the whole dataset.
-    func normalizedMoments(_ method: ComparedMethod) -> [Moments] {
-        var total = Array(repeating: Moments(), count: channels)
-        for index in scanMoments.indices {
-            let maps = maps(method, scan: index)
-            guard maps.count == channels else { return [] }
-            for (ch, m) in scanMoments[index].enumerated() {
-                total[ch].merge(Self.transform(m, by: maps[ch]))
+            for batch in batches {
+                running.update(with: batch)
+                states.append(running)
             }
         }
-        return total
+        return states
     }
 
-    /// The moments of `a·x + b` given those of `x`, with `a = map.scale`, `b = map.intercept`.
-    static func transform(_ m: Moments, by map: AffineMap) -> Moments {
-        let (a, b) = (map.scale, map.intercept)
-        let lo = a * m.min + b, hi = a * m.max + b
-        return Moments(count: m.count, mean: a * m.mean + b, m2: a * a * m.m2, min: Swift.min(lo, hi), max: Swift.max(lo, hi),
-                       nonFinite: m.nonFinite)
-    }
-
-    /// Display range of the histogram of `method`: the data range for `raw` and `imagenet`, [−5, 5] otherwise.
-    func histogramRange(_ method: ComparedMethod) -> ClosedRange<Double> {
-        guard method == .raw || method == .imagenet else { return -5 ... 5 }
-        let moments = normalizedMoments(method)
-        let lo = moments.map(\.min).min() ?? 0, hi = moments.map(\.max).max() ?? 1
-        return lo < hi ? lo ... hi : lo ... lo + 1
-    }
-
-    /// Pass 2: bins the normalized voxels of scan `index` (the same scan as the `index`-th `observe`).
+    /// Pass 2: bins the normalized voxels of used scan `index` (the `index`-th of `files`) on the shared axis, and
+    /// the raw voxels on the data's own range.
     package mutating func histogram(_ scan: Scan, index: Int) {
         let tensor = scan.tensor
-        for method in methods {
-            let maps = maps(method, scan: index)
-            guard maps.count == tensor.shape.c else { continue }
-            var perChannel = histograms[method.name] ?? (0 ..< tensor.shape.c).map { _ in
-                Histogram(range: histogramRange(method), bins: bins)
+        tensor.storage.withUnsafeBufferPointer { buffer in
+            for (m, method) in methods.enumerated() {
+                guard outcomes[m].allSatisfy(\.isMapped), case .mapped(let maps, _) = outcomes[m][index],
+                      maps.count == tensor.shape.c else { continue }
+                var perChannel = histograms[method.name]
+                    ?? Array(repeating: Histogram(range: Self.sharedAxis, bins: bins), count: tensor.shape.c)
+                for c in 0 ..< tensor.shape.c { perChannel[c].add(Self.channel(c, of: buffer, shape: tensor.shape), map: maps[c]) }
+                histograms[method.name] = perChannel
             }
-            tensor.storage.withUnsafeBufferPointer { buffer in
-                for ch in 0 ..< tensor.shape.c {
-                    let start = ch * tensor.shape.spatialCount
-                    perChannel[ch].add(UnsafeBufferPointer(rebasing: buffer[start ..< start + tensor.shape.spatialCount]),
-                                       map: maps[ch])
-                }
+            if rawHistograms.isEmpty {
+                let lo = dataset.channels.compactMap(\.min).min() ?? 0, hi = dataset.channels.compactMap(\.max).max() ?? 1
+                rawHistograms = Array(repeating: Histogram(range: lo < hi ? lo ... hi : lo ... lo + 1, bins: bins), count: channels)
             }
-            histograms[method.name] = perChannel
+            for c in 0 ..< Swift.min(tensor.shape.c, rawHistograms.count) {
+                rawHistograms[c].add(Self.channel(c, of: buffer, shape: tensor.shape), map: .identity)
+            }
         }
     }
 
     /// The finished comparison.
     package func result() -> ComparisonResult {
-        var rows: [ComparisonRow] = []
-        for method in methods {
-            let moments = normalizedMoments(method)
-            for (ch, m) in moments.enumerated() {
-                rows.append(ComparisonRow(method: method.name, channel: ch, count: m.count, mean: m.mean, std: m.std,
-                                          min: m.min, max: m.max))
-            }
+        let rows = methods.enumerated().flatMap { m, method in
+            ComparisonRow.rows(method: method.name, channels: channels, outcomes: outcomes[m], inputs: observed.map(\.moments),
+                               files: files, note: method.batchSize.flatMap(partialBatchNote))
         }
-        let spreads = batchSizes.map { size -> BatchSpread in
-            let batches = batchMoments(size: size)
-            let running = runningStatistics(size: size)
-            let channels = (0 ..< self.channels).map { ch -> BatchSpread.Channel in
-                let truth = dataset.channels[ch]
-                let sd = truth.std > 0 ? truth.std : 1
-                let offsets = batches.map { ($0[ch].mean - truth.mean) / sd }
-                let ratios = batches.map { truth.variance > 0 ? $0[ch].variance / truth.variance : 1 }
-                var offsetMoments = Moments()
-                offsets.forEach { offsetMoments.add($0) }
-                return BatchSpread.Channel(
-                    channel: ch, batches: batches.count,
-                    meanOffsetStd: offsetMoments.std, meanOffsetMaxAbs: offsets.map(abs).max() ?? 0,
-                    varianceRatioMin: ratios.min() ?? 1, varianceRatioMax: ratios.max() ?? 1,
-                    runningMean: running.runningMean[ch], runningVar: running.runningVar[ch],
-                    runningMeanOffset: (running.runningMean[ch] - truth.mean) / sd,
-                    runningVarRatio: truth.variance > 0 ? running.runningVar[ch] / truth.variance : 1)
-            }
-            return BatchSpread(batchSize: size, channels: channels)
+        let spreads = batchSizes.map { size in
+            BatchSpread(batchSize: size, scans: observed.count, batches: batchMoments(size: size),
+                        trajectory: runningTrajectory(size: size), dataset: dataset)
         }
-        return ComparisonResult(files: names, groups: groups, eps: eps, epochs: epochs, batchSizes: batchSizes,
-                                methods: methods.map(\.name), rows: rows, batchSpreads: spreads, dataset: dataset,
-                                histograms: histograms)
+        var result = ComparisonResult(files: files, rejected: rejected, groups: groups, eps: eps, epochs: epochs,
+                                      batchSizes: batchSizes, batchSizesDefault: requestedBatchSizes == nil,
+                                      methods: methods.map(\.name), rows: rows, batchSpreads: spreads, dataset: dataset,
+                                      histograms: histograms, rawHistograms: rawHistograms)
+        result.findings = ComparisonFindings.paragraph(result)
+        return result
     }
+
+    /// "last batch holds k of B scans" when the scans do not fill the batches of `size` exactly.
+    func partialBatchNote(_ size: Int) -> String? {
+        let last = observed.count % size
+        return last == 0 ? nil : "last batch holds \(last) of \(size) scans"
+    }
+
+    static func channel(_ c: Int, of buffer: UnsafeBufferPointer<Float>, shape: TensorShape) -> UnsafeBufferPointer<Float> {
+        let start = c * shape.spatialCount
+        return UnsafeBufferPointer(rebasing: buffer[start ..< start + shape.spatialCount])
+    }
+}
+
+/// What pass 1 keeps of one readable scan.
+struct ObservedScan: Sendable {
+    var sequence: Int
+    var path: String
+    /// Input moments per channel.
+    var moments: [Moments]
+    /// Per method (`NormComparison.methods` at pass 1), the per-scan method's outcome; nil for the others.
+    var perScan: [MethodOutcome?]
+}
+
+/// An input left out of the comparison, with why.
+package struct RejectedInput: Sendable, Equatable, Encodable {
+    var sequence: Int
+    package var file: String
+    package var reason: String
+
+    enum CodingKeys: String, CodingKey { case file, reason }
 }

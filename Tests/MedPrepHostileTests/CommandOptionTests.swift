@@ -26,7 +26,7 @@ import Testing
         #expect(normalize.contains("(values: error, ignore, zero; default: error)"))
         #expect(normalize.contains("(values: nifti, npy; default: nifti)"))
         #expect(try Self.help(["run"]).contains("(values: text, json; default: text)"))
-        #expect(try Self.help(["compare-norms"]).contains("(default: 4,8,32)"))
+        #expect(try Self.help(["compare-norms"]).contains("Default: 2,4,8,16,32 up to the number of scans used."))
     }
 
     @Test(arguments: [
