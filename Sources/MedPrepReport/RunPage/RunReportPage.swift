@@ -23,7 +23,7 @@ package enum RunReportPage {
         figure img{image-rendering:pixelated;max-width:100%;height:auto;background:#000}
         .case{border:1px solid #ddd;padding:4px 10px;margin:10px 0} .case h3{margin:4px 0;font-size:14px}
         .caption{font-size:12px;margin:2px 0 8px} .hist svg{max-width:100%;height:auto}
-        pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}
+        pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px} .problems td:first-child{min-width:12em}
         """
 
     package static func render(_ report: RunReport, title: String) -> String {

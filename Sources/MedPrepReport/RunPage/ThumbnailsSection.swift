@@ -31,8 +31,10 @@ enum ThumbnailsSection: RunReportSection {
 
     static func row(_ title: String, _ set: ThumbnailSet, kind: String) -> String {
         let f = HTMLPage.format
+        // Shown at twice their size, or more for small scans, the same factor for every plane of the set.
+        let zoom = max(2, 128 / max(1, set.planes.map { max($0.width, $0.height) }.max() ?? 1))
         let figures = set.planes.map { plane in
-            "<figure><img src=\"data:image/png;base64,\(plane.png)\" width=\(plane.width * 2) height=\(plane.height * 2) "
+            "<figure><img src=\"data:image/png;base64,\(plane.png)\" width=\(plane.width * zoom) height=\(plane.height * zoom) "
                 + "alt=\"\(plane.plane)\" data-plane=\"\(plane.plane)\"><figcaption>\(plane.plane)</figcaption></figure>"
         }.joined()
         let convention = set.convention == ThumbnailMaker.asStored ? "; as stored, first row at the top" : ""
