@@ -6,7 +6,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/medprep
 
 .PHONY: deps pydeps build demo test test-slurm sample-data fixtures bench bench-smoke bench-normalize clean \
-        byte-identity consumer-check
+        byte-identity consumer-check test-browser
 
 ## Install the Debian packages medprep links against, when any is missing.
 deps:
@@ -31,6 +31,15 @@ demo: build
 ## Run the whole test suite (Swift Testing).
 test: deps pydeps
 	$(SWIFT) test --disable-xctest
+
+## The HTML reports in a real browser: builds, renders report.html and comparison.html of a small run in headless
+## Chromium (Debian's chromium, installed when missing) and fails on console errors, missing images, pages wider
+## than the viewport or a wrong number of picture sets (Scripts/browser_check.py); screenshots in .build/browser/.
+test-browser: deps
+	@command -v chromium >/dev/null 2>&1 || { echo "installing: chromium"; $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	$(SWIFT) build --product medprep
+	python3 Scripts/browser_check.py --medprep .build/debug/medprep --out .build/browser
 
 ## The library products as a versioned dependency: a throwaway package depends on a tagged clone of HEAD with
 ## `from:`, imports MedPrepDecode, MedPrepNormalize and MedPrepPipeline, builds and runs (Scripts/check_consumer.sh).

@@ -54,7 +54,7 @@ let package = Package(
         // 4. Write: NIfTI-1 float32 (.nii, .nii.gz) and .npy.
         .target(name: "MedPrepWrite", dependencies: ["MedPrepCore", "MedPrepCodecs"]),
         // 5. Report: groups.csv, run report JSON/HTML, the normalization comparison.
-        .target(name: "MedPrepReport", dependencies: ["MedPrepCore", "MedPrepNormalize"]),
+        .target(name: "MedPrepReport", dependencies: ["MedPrepCore", "MedPrepCodecs", "MedPrepNormalize"]),
         // The pipeline engine: pipeline files (YAML), discovery, incremental state (SQLite), lock, runner.
         .target(
             name: "MedPrepPipeline",

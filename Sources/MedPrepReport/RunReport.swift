@@ -119,6 +119,8 @@ package struct RunReport: Sendable, Codable {
     package var orientations: [String: Int]?
     /// Cases left out under `input: {missing: skip}`, sorted by input; the key is written only when one was.
     package var skipped: [SkippedCase] = []
+    /// Pictures, histograms, orientations and spacings for `report.html`; written only when a run draws the page.
+    package var visuals: RunVisuals?
 
     package init(medprepVersion: String, parameters: NormalizationParameters, pipeline: String? = nil,
                 pipelineHash: String? = nil, statisticsSource: String? = nil, datasetStatistics: DatasetStatistics? = nil,
@@ -139,7 +141,7 @@ package struct RunReport: Sendable, Codable {
         case pipelineHash = "pipeline_hash"
         case statisticsSource = "statistics_source"
         case datasetStatistics = "dataset_statistics"
-        case files, notes, summary, shard, orientations, skipped
+        case files, notes, summary, shard, orientations, skipped, visuals
     }
 
     /// How many files ended in each status.
@@ -160,6 +162,7 @@ package struct RunReport: Sendable, Codable {
         try container.encodeIfPresent(shard, forKey: .shard)
         try container.encodeIfPresent(orientations, forKey: .orientations)
         if !skipped.isEmpty { try container.encode(skipped, forKey: .skipped) }
+        try container.encodeIfPresent(visuals, forKey: .visuals)
         let counts = statusCounts
         let summary: [String: Int] = Dictionary(uniqueKeysWithValues: [FileOutcome.Status.processed, .upToDate, .failed, .removed]
             .map { ($0.rawValue, counts[$0] ?? 0) })
@@ -179,6 +182,7 @@ package struct RunReport: Sendable, Codable {
         shard = try container.decodeIfPresent(ShardOfRun.self, forKey: .shard)
         orientations = try container.decodeIfPresent([String: Int].self, forKey: .orientations)
         skipped = try container.decodeIfPresent([SkippedCase].self, forKey: .skipped) ?? []
+        visuals = try container.decodeIfPresent(RunVisuals.self, forKey: .visuals)
     }
 
     /// The report as pretty-printed JSON with sorted keys; non-finite numbers are written as strings.

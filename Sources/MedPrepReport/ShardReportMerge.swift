@@ -7,7 +7,8 @@ import MedPrepCore
 /// Checks: every report comes from the same pipeline (`pipeline_hash`) with the same parameters and dataset
 /// statistics; either none or all reports carry a shard, and then all share the shard count N and together
 /// cover shards 0…N−1 exactly once; no input appears in two reports. The merged files are sorted by input, as
-/// a single run sorts them; notes keep their first-seen order without repeats.
+/// a single run sorts them; notes keep their first-seen order without repeats; the visuals of `report.html`
+/// merge exactly (`RunVisuals.merged`).
 package enum ShardReportMerge {
     /// - Parameter reports: each report with the path it was read from (for error messages).
     /// - Throws: `MedPrepError(.invalidArgument)` naming the offending report when a check fails.
@@ -45,6 +46,7 @@ package enum ShardReportMerge {
                                datasetStatistics: first.datasetStatistics,
                                files: files.values.sorted { $0.input < $1.input }, notes: notes)
         merged.skipped = reports.flatMap(\.report.skipped).sorted { $0.input < $1.input }
+        merged.visuals = RunVisuals.merged(reports.compactMap(\.report.visuals))
         return merged
     }
 

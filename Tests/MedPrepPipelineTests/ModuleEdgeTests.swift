@@ -19,7 +19,7 @@ import Testing
         "MedPrepTransform": ["MedPrepCore"],
         "MedPrepNormalize": ["MedPrepCore"],
         "MedPrepWrite": ["MedPrepCore", "MedPrepCodecs", "CLinuxFile"],
-        "MedPrepReport": ["MedPrepCore", "MedPrepNormalize"],
+        "MedPrepReport": ["MedPrepCore", "MedPrepCodecs", "MedPrepNormalize"],
         "MedPrepPipeline": ["MedPrepCore", "MedPrepCodecs", "MedPrepDecode", "MedPrepTransform", "MedPrepNormalize",
                             "MedPrepWrite", "MedPrepReport", "Yams", "CYaml", "GRDB", "COpenSSL", "CXXHash"],
         "medprep": nil,

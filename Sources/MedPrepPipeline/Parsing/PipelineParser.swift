@@ -10,7 +10,7 @@ import Yams
 public enum PipelineParser {
     static let topLevelKeys = ["version", "name", "input", "stages", "batch", "output", "limits"]
     static let inputKeys = ["directory", "include", "exclude", "channels", "labels", "missing"]
-    static let outputKeys = ["directory", "volumes", "compression", "batches", "reports"]
+    static let outputKeys = ["directory", "volumes", "compression", "batches", "reports", "thumbnails"]
 
     /// Reads (`PipelineFile.read`: at most 1 MiB of strict UTF-8) and parses the pipeline file at `path`.
     /// - Throws: `MedPrepError` if the file cannot be read, is too large or is not UTF-8; `PipelineIssues` if it
@@ -179,9 +179,26 @@ public enum PipelineParser {
                 reader.choice(item, name: "a report format", as: ReportFormat.self)
             }
         }
-        guard let directory, let volumes, let compression, let batches, let reports else { return nil }
-        return OutputSpec(directory: directory, volumes: volumes, compression: compression, batches: batches, reports: reports)
+        let thumbnails = reader.optional(fields["thumbnails"], default: OutputSpec.defaultThumbnails) {
+            readThumbnails($1, reader: &$0)
+        }
+        guard let directory, let volumes, let compression, let batches, let reports, let thumbnails else { return nil }
+        return OutputSpec(directory: directory, volumes: volumes, compression: compression, batches: batches, reports: reports,
+                          thumbnails: thumbnails)
     }
+
+    /// `output.thumbnails`: an integer from 0 to `maxThumbnails` (pictures are kept in memory until the report).
+    static func readThumbnails(_ node: Node, reader: inout NodeReader) -> Int? {
+        guard let value = reader.int(node, name: "output.thumbnails") else { return nil }
+        guard (0 ... maxThumbnails).contains(value) else {
+            reader.report(node, found: "output.thumbnails \(value)", expected: "an integer from 0 to \(maxThumbnails)")
+            return nil
+        }
+        return value
+    }
+
+    /// The most cases `output.thumbnails` may ask pictures of.
+    static let maxThumbnails = 1000
 
     /// `output.volumes`: a list of format names, or one word (a format's name, `both`, `none`).
     static func readVolumes(_ node: Node, reader: inout NodeReader) -> VolumeFormats? {

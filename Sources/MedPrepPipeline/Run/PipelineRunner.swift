@@ -193,12 +193,14 @@ public final class PipelineRunner: Sendable {
         // `--jobs` is the run's core budget: one thread per worker, unless there are fewer units than jobs.
         let threads = max(1, options.jobs / max(1, min(options.jobs, staleUnits.count)))
         let work = staleUnits, decided = assessments
+        let visuals = pipeline.reports.contains(.html)
+            ? RunVisualsCollector(limit: pipeline.thumbnails, cases: work.flatMap(\.cases)) : nil
         let processedUnits = WorkerPool.map(count: work.count, jobs: options.jobs) { index -> [CaseResult]? in
             // After a stop request no unit is started; units in flight finish and record their cases.
             guard self.stopSignal == nil else { return nil }
             return self.process(work[index], processor: processor, store: store,
                                 assessments: decided, statisticsHash: work[index].statisticsKey, threads: threads,
-                                gate: gate)
+                                gate: gate, visuals: visuals)
         }
         log.end()
         try gate.requirePassed()
@@ -237,6 +239,7 @@ public final class PipelineRunner: Sendable {
         if let orientations = report.orientations { log.note(OrientationCensus.warning(orientations)) }
         report.shard = options.shard.map { ShardOfRun(index: $0.index, count: $0.count) }
         report.skipped = incomplete.skipped
+        report.visuals = visuals?.result()
         var summary = RunSummary(outputDirectory: pipeline.outputDirectory)
         let counts = report.statusCounts
         summary.processed = counts[.processed] ?? 0
@@ -329,15 +332,20 @@ public final class PipelineRunner: Sendable {
     /// outputs are in place. Settles `gate` when the unit holds its case, and writes nothing unless the gate passes.
     func process(_ unit: Unit, processor: CaseProcessor, store: StateStore?,
                  assessments: [String: InputAssessment], statisticsHash: String?, threads: Int,
-                 gate: ChannelGate) -> [CaseResult] {
+                 gate: ChannelGate, visuals: RunVisualsCollector?) -> [CaseResult] {
         guard !gate.hasFailed else { return [] }
         var orientations: [String: String] = [:]
+        var before: [String: RunVisualsCollector.Decoded] = [:], after = before
         let result = processor.process(unit.cases, threads: threads) { input in
             let scan = try gate.decodeChannels(of: input, loader: processor.loader)
             orientations[input.id] = OrientationCensus.code(of: scan)
+            if let visuals { before[input.id] = visuals.describe(scan); visuals.decoded(before[input.id]!) }
             return scan
         }
-        let oriented = { (results: [CaseResult]) in results.map { var labelled = $0; labelled.orientation = orientations[$0.caseID]; return labelled } }
+        let oriented = { (results: [CaseResult]) in
+            visuals?.offer(results.map(\.outcome), ids: results.map(\.caseID), before: before, after: after)
+            return results.map { var labelled = $0; labelled.orientation = orientations[$0.caseID]; return labelled }
+        }
         var results = result.failures.map { failure($0.input, $0.error) }
         guard var normalized = result.normalized else { return oriented(results) }
         do {
@@ -351,6 +359,7 @@ public final class PipelineRunner: Sendable {
             }
             for (n, input) in normalized.members.enumerated() {
                 var (sample, label, sampleGroups) = normalized.member(n)
+                if let visuals { after[input.id] = visuals.describe(sample); visuals.normalized(after[input.id]!) }
                 var files = try writeVolumes(sample, label: label, caseID: input.id)
                 if let batchFile { files.append(batchFile) }
                 if let store {

@@ -140,14 +140,21 @@ public struct OutputSpec: Hashable, Sendable {
     public var batches: BatchFormat
     /// Report formats, without duplicates, sorted.
     public var reports: [ReportFormat]
+    /// How many processed cases `report.html` shows pictures of (`output.thumbnails`, ≥ 0; failed cases: as many).
+    public var thumbnails: Int
+
+    /// `output.thumbnails` when the pipeline does not set it.
+    public static let defaultThumbnails = 12
 
     public init(directory: String, volumes: VolumeFormats = .nifti, compression: VolumeCompression = .gzip,
-                batches: BatchFormat = .none, reports: [ReportFormat] = [.json]) {
+                batches: BatchFormat = .none, reports: [ReportFormat] = [.json],
+                thumbnails: Int = OutputSpec.defaultThumbnails) {
         self.directory = directory
         self.volumes = volumes
         self.compression = compression
         self.batches = batches
         self.reports = Array(Set(reports)).sorted()
+        self.thumbnails = thumbnails
     }
 }
 

@@ -25,6 +25,8 @@ public struct ResolvedPipeline: Hashable, Sendable {
     public var compression: VolumeCompression
     public var batches: BatchFormat
     public var reports: [ReportFormat]
+    /// `output.thumbnails`: processed cases with pictures in `report.html`.
+    public var thumbnails: Int
     public var maxVoxels: Int
     /// The pipeline file as the user named it, and where things were written (not part of the hash).
     public var file: String
@@ -47,13 +49,15 @@ public struct ResolvedPipeline: Hashable, Sendable {
         compression = spec.output.compression
         batches = spec.output.batches
         reports = spec.output.reports
+        thumbnails = spec.output.thumbnails
         maxVoxels = spec.limits.maxVoxels
         file = spec.file
         sourceMap = spec.sourceMap
     }
 
-    /// The whole resolved pipeline as canonical JSON. `input.missing` appears only when it is not the default
-    /// (`fail`), so pipelines written before the key existed keep their JSON and `pipelineHash`.
+    /// The whole resolved pipeline as canonical JSON. `input.missing` and `output.thumbnails` appear only when they
+    /// are not the default (`fail`, 12), so pipelines written before the keys existed keep their JSON and
+    /// `pipelineHash`.
     public var canonicalJSON: String {
         var input: [String: CanonicalJSON] = [
             "directory": .string(inputDirectory),
@@ -63,19 +67,21 @@ public struct ResolvedPipeline: Hashable, Sendable {
             "labels": labelPattern.map { .string($0) } ?? .null,
         ]
         if missing != .fail { input["missing"] = .string(missing.rawValue) }
+        var output: [String: CanonicalJSON] = [
+            "directory": .string(outputDirectory),
+            "volumes": volumes.canonicalJSON,
+            "compression": .string(compression.rawValue),
+            "batches": .string(batches.rawValue),
+            "reports": .array(reports.map { .string($0.rawValue) }),
+        ]
+        if thumbnails != OutputSpec.defaultThumbnails { output["thumbnails"] = .int(thumbnails) }
         return CanonicalJSON.object([
             "version": .int(version),
             "name": .string(name),
             "input": .object(input),
             "stages": .array(stages.map(\.canonicalJSON)),
             "batch": .object(["size": .int(batchSize)]),
-            "output": .object([
-                "directory": .string(outputDirectory),
-                "volumes": volumes.canonicalJSON,
-                "compression": .string(compression.rawValue),
-                "batches": .string(batches.rawValue),
-                "reports": .array(reports.map { .string($0.rawValue) }),
-            ]),
+            "output": .object(output),
             "limits": .object(["max_voxels": .int(maxVoxels)]),
         ]).text
     }

@@ -1,4 +1,5 @@
-/// The normalization parameters: method, groups, eps, estimator, accumulation, non-finite policy.
+/// The normalization parameters (method, groups, eps, estimator, accumulation, non-finite policy), the pipeline
+/// hash and the resolved pipeline.
 enum ParametersSection: RunReportSection {
     static func html(for report: RunReport) -> String {
         let e = HTMLPage.escape, parameters = report.parameters
@@ -11,6 +12,12 @@ enum ParametersSection: RunReportSection {
         <tr><th>accumulation</th><td class=l>\(e(parameters.accumulation))</td></tr>
         <tr><th>non-finite voxels</th><td class=l>\(e(parameters.nonFinite))</td></tr>
         </table>
-        """
+        """ + pipeline(report)
+    }
+
+    static func pipeline(_ report: RunReport) -> String {
+        guard let pipeline = report.pipeline else { return "" }
+        return "<details><summary>pipeline as resolved (hash \(HTMLPage.escape(report.pipelineHash ?? "")))</summary>"
+            + "<pre>\(HTMLPage.escape(pipeline))</pre></details>"
     }
 }
