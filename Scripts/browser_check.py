@@ -177,6 +177,7 @@ def main():
     failures += check_page("report", report, console) + check_report_cases(report, os.path.join(work, "out", "report.json"))
     comparison, console = render(binary, os.path.join(work, "compare", "comparison.html"), "comparison", out, args.width)
     failures += check_page("comparison", comparison, console)
+    failures += check_comparison_rows(comparison, os.path.join(work, "compare", "comparison.json"))
     for name, findings in (("report", report), ("comparison", comparison)):
         if findings:
             print(f"{name}.html: {len(findings['images'])} image(s), {len(findings['cases'])} picture set(s), "
