@@ -28,6 +28,11 @@ public struct VoxelGrid: Hashable, Sendable {
         self.affine = affine
     }
 
+    /// The grid of a decoded scan: its spatial shape `(W, H, D)` and its affine (for a PNG or TIFF, `diag(spacing)`).
+    public init(_ scan: Scan) {
+        self.init(shape: [scan.tensor.shape.w, scan.tensor.shape.h, scan.tensor.shape.d], affine: scan.geometry.affine)
+    }
+
     /// Length of each affine column i, j, k: the voxel spacing in world mm.
     public var spacing: [Double] {
         (0 ..< 3).map { c in (0 ..< 3).reduce(0.0) { $0 + affine[$1, c] * affine[$1, c] }.squareRoot() }

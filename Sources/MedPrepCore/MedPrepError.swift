@@ -23,6 +23,9 @@ public struct MedPrepError: Error, Sendable, Equatable, CustomStringConvertible 
         case nonFinite = "non_finite"
         /// Tensors whose shapes cannot be combined.
         case shapeMismatch = "shape_mismatch"
+        /// A channel file or label map that is not on its case's first channel file's voxel grid (shape, or affine
+        /// beyond the tolerance), under `input: {align: check}`.
+        case gridMismatch = "grid_mismatch"
         /// A parameter outside its domain (groups not dividing channels, negative eps…).
         case invalidArgument = "invalid_argument"
         /// An input whose output path another input, or the run itself, also claims.

@@ -1,4 +1,5 @@
 import Testing
+import MedPrepCore
 @testable import MedPrepPipeline
 
 @Suite struct PipelineHashTests {
@@ -106,6 +107,46 @@ import Testing
             try PipelineParser.parse(text: pipeline("ignore"), path: "/p/p.yaml")
         } throws: { error in
             (error as? PipelineIssues)?.lines().contains { $0.contains("input.missing") && $0.contains("fail, skip") } == true
+        }
+    }
+}
+
+/// `input.align` and `input.tolerance` (issue 16 item 2): the defaults (`check`; 1e-3 mm, 1e-4), written out or
+/// not, keep a pipeline's JSON and both hashes; other values enter `canonicalJSON`, `pipelineHash` and
+/// `processingHash` (they decide what is written, and which cases pass).
+@Suite struct GridInputKeysTests {
+    func pipeline(_ lines: [String]) throws -> ResolvedPipeline {
+        let text = "version: 1\nname: g\ninput:\n  directory: in\n" + lines.map { "  \($0)\n" }.joined()
+            + "stages:\n  - normalize: {method: instance}\noutput: {directory: out}\n"
+        return try PipelineParser.parse(text: text, path: "/p/p.yaml").resolved()
+    }
+
+    @Test func defaultsKeepHashesAndSetValuesAreRecorded() throws {
+        let omitted = try pipeline([])
+        let spelled = try pipeline(["align: check", "tolerance: {mm: 0.001, direction: 0.0001}"])
+        #expect(spelled.canonicalJSON == omitted.canonicalJSON && spelled.processingHash == omitted.processingHash)
+        #expect(!omitted.canonicalJSON.contains("align") && !omitted.canonicalJSON.contains("tolerance"))
+        #expect(omitted.align == .check && omitted.gridTolerance == .standard)
+
+        let resample = try pipeline(["align: resample"])
+        #expect(resample.canonicalJSON.contains(#""align":"resample""#))
+        #expect(resample.pipelineHash != omitted.pipelineHash && resample.processingHash != omitted.processingHash)
+
+        let loose = try pipeline(["tolerance: {mm: 0.5}"])
+        #expect(loose.gridTolerance == GridTolerance(translationMM: 0.5, direction: 1e-4))
+        #expect(loose.canonicalJSON.contains(#""tolerance":{"direction":0.0001,"mm":0.5}"#))
+        #expect(loose.pipelineHash != omitted.pipelineHash && loose.processingHash != omitted.processingHash)
+    }
+
+    @Test func badValuesAreRefused() throws {
+        #expect {
+            try pipeline(["align: nearest", "tolerance: {mm: -1, direction: 1.0e-3, shift: 2}"])
+        } throws: { error in
+            let lines = (error as? PipelineIssues)?.lines() ?? []
+            return lines.count == 3
+                && lines.contains { $0.hasSuffix("found 'nearest' for input.align, expected one of: check, resample") }
+                && lines.contains { $0.hasSuffix("found input.tolerance.mm -1.0, expected a number ≥ 0") }
+                && lines.contains { $0.hasSuffix("found unknown key 'shift' in input.tolerance, expected one of: mm, direction") }
         }
     }
 }

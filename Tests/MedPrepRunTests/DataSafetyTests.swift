@@ -39,8 +39,9 @@ extension EndToEnd {
             try GeneratedVolumes.write(index: 3, size: 8, seed: 4, to: workspace.at("in/batches/batch_00000.nii.gz"))
             try GeneratedVolumes.write(index: 4, size: 8, seed: 5, to: workspace.at("in/twin.nii"))
             try GeneratedVolumes.write(index: 5, size: 8, seed: 6, to: workspace.at("in/twin.nii.gz"))
-            for name in ["case000", "labels/case000", "good", "batches/batch_00000", "twin"] {
-                try GeneratedVolumes.write(index: 6, size: 8, seed: 7, to: workspace.at("lab/\(name).nii.gz"))
+            // Each label map on its image's grid (same generated affine), as the geometry check requires.
+            for (index, name) in ["case000", "labels/case000", "good", "batches/batch_00000", "twin"].enumerated() {
+                try GeneratedVolumes.write(index: index, size: 8, seed: 7, to: workspace.at("lab/\(name).nii.gz"))
             }
             let text = GeneratedVolumes.pipeline(name: "collide", input: "../in", output: "../out", batches: "npy")
                 .replacingOccurrences(of: "  directory: ../in\n", with: "  directory: ../in\n  labels: ../lab/{case}.nii.gz\n")

@@ -9,7 +9,8 @@ import Yams
 /// relative paths resolve against the pipeline file's directory.
 public enum PipelineParser {
     static let topLevelKeys = ["version", "name", "input", "stages", "batch", "output", "limits"]
-    static let inputKeys = ["directory", "include", "exclude", "channels", "labels", "missing"]
+    static let inputKeys = ["directory", "include", "exclude", "channels", "labels", "missing", "align", "tolerance"]
+    static let toleranceKeys = ["mm", "direction"]
     static let outputKeys = ["directory", "volumes", "compression", "batches", "reports", "thumbnails"]
 
     /// Reads (`PipelineFile.read`: at most 1 MiB of strict UTF-8) and parses the pipeline file at `path`.
@@ -141,9 +142,35 @@ public enum PipelineParser {
         let missing = reader.optional(fields["missing"], default: MissingInputPolicy.fail) {
             $0.choice($1, name: "input.missing", as: MissingInputPolicy.self)
         }
-        guard let directory, let include, let exclude, let missing else { return nil }
+        let align = reader.optional(fields["align"], default: GridAlignment.check) {
+            $0.choice($1, name: "input.align", as: GridAlignment.self)
+        }
+        let tolerance = reader.optional(fields["tolerance"], default: GridTolerance.standard) {
+            readTolerance($1, at: fields.location(of: "tolerance"), reader: &$0)
+        }
+        guard let directory, let include, let exclude, let missing, let align, let tolerance else { return nil }
         return InputSpec(directory: directory, include: include, exclude: exclude, channels: channels, labels: labels,
-                         missing: missing)
+                         missing: missing, align: align, tolerance: tolerance)
+    }
+
+    /// `input.tolerance: {mm: 0.001, direction: 0.0001}`: each key optional, a finite number ≥ 0.
+    static func readTolerance(_ node: Node, at location: SourceLocation, reader: inout NodeReader) -> GridTolerance? {
+        guard let fields = reader.fields(node, path: "input.tolerance", name: "input.tolerance", at: location,
+                                         allowed: toleranceKeys) else { return nil }
+        let standard = GridTolerance.standard
+        let read = { (reader: inout NodeReader, key: String, fallback: Double) -> Double? in
+            guard let node = fields[key] else { return fallback }
+            guard let value = reader.number(node, name: "input.tolerance.\(key)") else { return nil }
+            guard value >= 0 else {
+                reader.report(node, found: "input.tolerance.\(key) \(value)", expected: "a number ≥ 0")
+                return nil
+            }
+            return value
+        }
+        let mm = read(&reader, "mm", standard.translationMM)
+        let direction = read(&reader, "direction", standard.direction)
+        guard let mm, let direction else { return nil }
+        return GridTolerance(translationMM: mm, direction: direction)
     }
 
     static func readPatterns(_ node: Node, name: String, reader: inout NodeReader) -> [String]? {

@@ -11,21 +11,29 @@ package struct PreparedCase: Sendable {
 /// Decodes a case's files and applies the plan's per-scan stages.
 ///
 /// A case of several channel files (nnU-Net `case_0000`, `case_0001`, …) becomes one scan whose channels are
-/// the files' channels in channel-number order; every file must have the same spatial shape. The first
-/// file's geometry and header are kept.
+/// the files' channels in channel-number order. Every other channel file and the label map must be on the first
+/// file's voxel grid, checked on the decoded geometry before any stage (`CaseGrid`: a `grid_mismatch` failure, or
+/// resampled onto that grid under `input: {align: resample}`). The first file's geometry and header are kept.
 package struct CaseLoader: Sendable {
     package let reader: ScanReader
     package let plan: StagePlan
+    package let grid: CaseGrid
 
-    package init(reader: ScanReader, plan: StagePlan) {
+    package init(reader: ScanReader, plan: StagePlan, grid: CaseGrid = .standard) {
         self.reader = reader
         self.plan = plan
+        self.grid = grid
     }
 
     /// Decodes and prepares `input`; `decoded` is its already decoded image (channels stacked), if at hand.
     package func load(_ input: InputCase, decoded: Scan? = nil) throws -> PreparedCase {
-        let (image, labelTransforms) = try plan.prepareImage(try decoded ?? decodeChannels(input.paths))
-        let label = try input.labelPath.map { try plan.prepareLabel(try reader.read(path: $0), transforms: labelTransforms) }
+        let source = try decoded ?? decodeChannels(input.paths)
+        let decodedLabel = try input.labelPath.map {
+            try grid.conform(try reader.read(path: $0), role: .label, subject: "label",
+                             to: CaseGrid.Reference(source), referenceName: "image")
+        }
+        let (image, labelTransforms) = try plan.prepareImage(source)
+        let label = try decodedLabel.map { try plan.prepareLabel($0, transforms: labelTransforms) }
         if let label, label.tensor.shape.spatial != image.tensor.shape.spatial {
             throw MedPrepError(.shapeMismatch, path: input.labelPath,
                 reason: "label map has spatial shape \(label.tensor.shape.spatial), the image \(image.tensor.shape.spatial)")
@@ -33,20 +41,19 @@ package struct CaseLoader: Sendable {
         return PreparedCase(image: image, label: label)
     }
 
-    /// Decodes the channel files of a case and stacks them along C.
+    /// Decodes the channel files of a case and stacks them along C; each file after the first must be on the first
+    /// file's grid (`CaseGrid`).
     package func decodeChannels(_ paths: [String]) throws -> Scan {
         guard var first = try paths.first.map({ try reader.read(path: $0) }) else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "a case without files")
         }
         guard paths.count > 1 else { return first }
+        let reference = CaseGrid.Reference(first)
         var storage = first.tensor.storage
         var shape = first.tensor.shape
-        for path in paths.dropFirst() {
-            let next = try reader.read(path: path)
-            guard next.tensor.shape.spatial == shape.spatial else {
-                throw MedPrepError(.shapeMismatch, path: path,
-                    reason: "channel file has spatial shape \(next.tensor.shape.spatial), \(first.path) has \(shape.spatial)")
-            }
+        for (index, path) in paths.enumerated().dropFirst() {
+            let next = try grid.conform(try reader.read(path: path), role: .image, subject: "channel \(index)",
+                                        to: reference, referenceName: "channel 0")
             storage.append(contentsOf: next.tensor.storage)
             shape.c += next.tensor.shape.c
         }

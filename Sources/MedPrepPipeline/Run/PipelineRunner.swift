@@ -157,7 +157,9 @@ public final class PipelineRunner: Sendable {
         let recorded = try store?.caseIDs() ?? []
         let removed = recorded.filter { !present.contains($0) }
         if options.prune { try checkPruneShare(removed: removed.count, recorded: recorded.count, discovered: present.count) }
-        let loader = CaseLoader(reader: ScanReader(limits: pipeline.decodeLimits), plan: plan)
+        let loader = CaseLoader(reader: ScanReader(limits: pipeline.decodeLimits), plan: plan,
+                                grid: CaseGrid(alignment: pipeline.align, tolerance: pipeline.gridTolerance,
+                                               limits: pipeline.decodeLimits))
         // The stages must fit the channel count: checked on the first case the statistics pass decodes, or else
         // on the first case to process, by the worker that decodes it.
         let statisticsGate = ChannelGate(caseID: discovery.cases.first?.id, check: pipeline.checkChannels)

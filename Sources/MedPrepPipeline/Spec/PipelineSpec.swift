@@ -1,3 +1,4 @@
+import MedPrepCore
 import MedPrepDecode
 
 /// A parsed, validated pipeline file (format version 1) with defaults filled in and paths as written.
@@ -82,16 +83,34 @@ public struct InputSpec: Hashable, Sendable {
     public var labels: String?
     /// What a case lacking its label map or a channel file is (`input.missing`): a failure (default) or a skip.
     public var missing: MissingInputPolicy
+    /// What a channel file or label map off the first channel file's grid is (`input.align`): a failure (default)
+    /// or resampled onto that grid.
+    public var align: GridAlignment
+    /// How far a grid may be from the first channel file's and still count as the same (`input.tolerance`).
+    public var tolerance: GridTolerance
 
     public init(directory: String, include: [String] = InputSpec.defaultInclude, exclude: [String] = [],
-                channels: String? = nil, labels: String? = nil, missing: MissingInputPolicy = .fail) {
+                channels: String? = nil, labels: String? = nil, missing: MissingInputPolicy = .fail,
+                align: GridAlignment = .check, tolerance: GridTolerance = .standard) {
         self.directory = directory
         self.include = include
         self.exclude = exclude
         self.channels = channels
         self.labels = labels
         self.missing = missing
+        self.align = align
+        self.tolerance = tolerance
     }
+}
+
+/// `input.align`: what a run makes of a case whose other channel files or label map are not on its first channel
+/// file's voxel grid (another shape, or an affine beyond `input.tolerance`).
+public enum GridAlignment: String, Hashable, Sendable, CaseIterable {
+    /// The case fails (`grid_mismatch`, exit 1), with an error naming both files and the difference.
+    case check
+    /// The file is resampled onto the first channel file's grid in world coordinates (`ResampleToGrid`): label
+    /// maps by nearest neighbour, channels trilinearly, 0 outside the file.
+    case resample
 }
 
 /// `input.missing`: what a run makes of a case that lacks its label map, lacks a channel other cases have, or has

@@ -16,6 +16,10 @@ public struct ResolvedPipeline: Hashable, Sendable {
     public var labelPattern: String?
     /// What an incomplete case is (`input.missing`).
     public var missing: MissingInputPolicy
+    /// What a file off its case's grid is (`input.align`).
+    public var align: GridAlignment
+    /// The same-grid tolerance (`input.tolerance`).
+    public var gridTolerance: GridTolerance
     /// Stages with file paths (dataset statistics) made absolute.
     public var stages: [StageSpec]
     public var batchSize: Int
@@ -42,6 +46,8 @@ public struct ResolvedPipeline: Hashable, Sendable {
         channelPattern = spec.input.channels
         labelPattern = spec.input.labels.map { PathResolution.absolute($0, base: base) }
         missing = spec.input.missing
+        align = spec.input.align
+        gridTolerance = spec.input.tolerance
         stages = spec.stages.map { $0.resolvingPaths(base: base) }
         batchSize = spec.batch.size
         outputDirectory = PathResolution.absolute(spec.output.directory, base: base)
@@ -55,9 +61,9 @@ public struct ResolvedPipeline: Hashable, Sendable {
         sourceMap = spec.sourceMap
     }
 
-    /// The whole resolved pipeline as canonical JSON. `input.missing` and `output.thumbnails` appear only when they
-    /// are not the default (`fail`, 12), so pipelines written before the keys existed keep their JSON and
-    /// `pipelineHash`.
+    /// The whole resolved pipeline as canonical JSON. `input.missing`, `input.align`, `input.tolerance` and
+    /// `output.thumbnails` appear only when they are not the default (`fail`, `check`, 1e-3 mm and 1e-4, 12), so
+    /// pipelines written before these keys existed keep their JSON and `pipelineHash`.
     public var canonicalJSON: String {
         var input: [String: CanonicalJSON] = [
             "directory": .string(inputDirectory),
@@ -67,6 +73,7 @@ public struct ResolvedPipeline: Hashable, Sendable {
             "labels": labelPattern.map { .string($0) } ?? .null,
         ]
         if missing != .fail { input["missing"] = .string(missing.rawValue) }
+        input.merge(gridMembers) { _, new in new }
         var output: [String: CanonicalJSON] = [
             "directory": .string(outputDirectory),
             "volumes": volumes.canonicalJSON,
@@ -89,18 +96,32 @@ public struct ResolvedPipeline: Hashable, Sendable {
     /// SHA-256 (hex) of `canonicalJSON`: identifies the pipeline in reports and run records.
     public var pipelineHash: String { SHA256Hasher.hexDigest(text: canonicalJSON) }
 
+    /// `align` and `tolerance` when they are not the defaults (`check`; 1e-3 mm, 1e-4), else nothing.
+    var gridMembers: [String: CanonicalJSON] {
+        var members: [String: CanonicalJSON] = [:]
+        if align != .check { members["align"] = .string(align.rawValue) }
+        if gridTolerance != .standard {
+            members["tolerance"] = .object(["mm": .double(gridTolerance.translationMM),
+                                            "direction": .double(gridTolerance.direction)])
+        }
+        return members
+    }
+
     /// SHA-256 (hex) of only what determines a case's output files: format version, stages, channel grouping,
-    /// label pattern, volume format and compression. Changing the name, batching, reports, limits or the
-    /// include/exclude lists leaves it unchanged, so the state store can keep finished cases.
+    /// label pattern, volume format and compression, and `input.align` / `input.tolerance` when set. Changing the
+    /// name, batching, reports, limits or the include/exclude lists leaves it unchanged, so the state store can
+    /// keep finished cases.
     public var processingHash: String {
-        SHA256Hasher.hexDigest(text: CanonicalJSON.object([
+        var members: [String: CanonicalJSON] = [
             "version": .int(version),
             "stages": .array(stages.map(\.canonicalJSON)),
             "channels": channelPattern.map { .string($0) } ?? .null,
             "labels": labelPattern.map { .string($0) } ?? .null,
             "volumes": volumes.canonicalJSON,
             "compression": .string(compression.rawValue),
-        ]).text)
+        ]
+        members.merge(gridMembers) { _, new in new }
+        return SHA256Hasher.hexDigest(text: CanonicalJSON.object(members).text)
     }
 
     /// Decode limits from `limits.max_voxels`.

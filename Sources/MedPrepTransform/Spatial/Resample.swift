@@ -112,22 +112,10 @@ package struct Resample: ScanTransform {
                         let (z0, z1, fz) = (z.lower[oz], z.upper[oz], z.fraction[oz])
                         for oy in 0 ..< outShape.h {
                             let (y0, y1, fy) = (y.lower[oy], y.upper[oy], y.fraction[oy])
-                            let r00 = base + (z0 * inShape.h + y0) * rowLength
-                            let r01 = base + (z0 * inShape.h + y1) * rowLength
-                            let r10 = base + (z1 * inShape.h + y0) * rowLength
-                            let r11 = base + (z1 * inShape.h + y1) * rowLength
-                            let w00 = (1 - fz) * (1 - fy), w01 = (1 - fz) * fy
-                            let w10 = fz * (1 - fy), w11 = fz * fy
+                            let rows = TrilinearRows(base: base, height: inShape.h, width: rowLength,
+                                                     z: (z0, z1, fz), y: (y0, y1, fy))
                             for ox in 0 ..< outShape.w {
-                                let (x0, x1, fx) = (x.lower[ox], x.upper[ox], x.fraction[ox])
-                                let gx = 1 - fx
-                                var sum = w00 * (gx * Double(input[r00 + x0]) + fx * Double(input[r00 + x1]))
-                                if fy != 0 { sum += w01 * (gx * Double(input[r01 + x0]) + fx * Double(input[r01 + x1])) }
-                                if fz != 0 {
-                                    sum += w10 * (gx * Double(input[r10 + x0]) + fx * Double(input[r10 + x1]))
-                                    if fy != 0 { sum += w11 * (gx * Double(input[r11 + x0]) + fx * Double(input[r11 + x1])) }
-                                }
-                                output[target] = Float(sum)
+                                output[target] = Float(rows.sum(input, x0: x.lower[ox], x1: x.upper[ox], fx: x.fraction[ox]))
                                 target += 1
                             }
                         }
@@ -166,9 +154,7 @@ package struct Resample: ScanTransform {
 
 /// Per-axis sampling table: output index `p` samples input position `x = p · ratio` (origin-aligned, `Resample`)
 /// or `x = (p + ½) · ratio − ½` (`centred`: voxel edges aligned, `Resize`, computed in that order as
-/// `scipy.ndimage.zoom(grid_mode=True)` does), clamped to `[0, n − 1]` (clamp-to-edge); the table holds the two
-/// neighbours `⌊x⌋`, `min(⌊x⌋ + 1, n − 1)` (equal when the fraction is 0), the fraction `x − ⌊x⌋`, and the
-/// nearest index `⌊x + ½⌋` clamped to `[0, n − 1]`.
+/// `scipy.ndimage.zoom(grid_mode=True)` does); the table holds each position's `SamplePoint`.
 struct SampleAxis {
     var lower: [Int] = []
     var upper: [Int] = []
@@ -180,18 +166,70 @@ struct SampleAxis {
         upper.reserveCapacity(outputSize)
         fraction.reserveCapacity(outputSize)
         nearest.reserveCapacity(outputSize)
-        let last = Double(n - 1)
         for p in 0 ..< outputSize {
-            let position = centred ? (Double(p) + 0.5) * ratio - 0.5 : Double(p) * ratio
-            let clamped = min(max(position, 0), last)
-            let floorIndex = clamped.rounded(.down)
-            let f = clamped - floorIndex
-            let i0 = Int(floorIndex)
-            lower.append(i0)
-            upper.append(f == 0 ? i0 : min(i0 + 1, n - 1))
-            fraction.append(f)
-            nearest.append(min(Int((position + 0.5).rounded(.down).clamped(to: 0 ... last)), n - 1))
+            let point = SamplePoint(position: centred ? (Double(p) + 0.5) * ratio - 0.5 : Double(p) * ratio, size: n)
+            lower.append(point.lower)
+            upper.append(point.upper)
+            fraction.append(point.fraction)
+            nearest.append(point.nearest)
         }
+    }
+}
+
+/// One sample position `x` along an axis of size `n`, clamped to `[0, n − 1]` (clamp-to-edge): the two neighbours
+/// `⌊x⌋` and `min(⌊x⌋ + 1, n − 1)` (equal when the fraction is 0), the fraction `x − ⌊x⌋`, and the nearest index
+/// `⌊x + ½⌋` clamped to `[0, n − 1]`. `SampleAxis` tabulates it per output index; `ResampleToGrid` computes it
+/// per output voxel.
+struct SamplePoint {
+    var lower: Int
+    var upper: Int
+    var fraction: Double
+    var nearest: Int
+
+    @inline(__always)
+    init(position: Double, size n: Int) {
+        let last = Double(n - 1)
+        let clamped = min(max(position, 0), last)
+        let floorIndex = clamped.rounded(.down)
+        fraction = clamped - floorIndex
+        lower = Int(floorIndex)
+        upper = fraction == 0 ? lower : min(lower + 1, n - 1)
+        nearest = min(Int((position + 0.5).rounded(.down).clamped(to: 0 ... last)), n - 1)
+    }
+}
+
+/// The four input rows a trilinear sample reads, `(z0, y0)`, `(z0, y1)`, `(z1, y0)`, `(z1, y1)` of one channel
+/// plane, and their weights `(1−f_z)(1−f_y)`, `(1−f_z)f_y`, `f_z(1−f_y)`, `f_z f_y`.
+struct TrilinearRows {
+    let r00: Int, r01: Int, r10: Int, r11: Int
+    let w00: Double, w01: Double, w10: Double, w11: Double
+    let fy: Double, fz: Double
+
+    @inline(__always)
+    init(base: Int, height: Int, width: Int, z: (Int, Int, Double), y: (Int, Int, Double)) {
+        r00 = base + (z.0 * height + y.0) * width
+        r01 = base + (z.0 * height + y.1) * width
+        r10 = base + (z.1 * height + y.0) * width
+        r11 = base + (z.1 * height + y.1) * width
+        (fz, fy) = (z.2, y.2)
+        w00 = (1 - fz) * (1 - fy)
+        w01 = (1 - fz) * fy
+        w10 = fz * (1 - fy)
+        w11 = fz * fy
+    }
+
+    /// `Σ w·x` over the 8 neighbours `x0`, `x1` of the four rows, in Double; a neighbour of weight 0 is never read,
+    /// so NaN spreads only to outputs that really interpolate it.
+    @inline(__always)
+    func sum(_ input: UnsafeBufferPointer<Float>, x0: Int, x1: Int, fx: Double) -> Double {
+        let gx = 1 - fx
+        var sum = w00 * (gx * Double(input[r00 + x0]) + fx * Double(input[r00 + x1]))
+        if fy != 0 { sum += w01 * (gx * Double(input[r01 + x0]) + fx * Double(input[r01 + x1])) }
+        if fz != 0 {
+            sum += w10 * (gx * Double(input[r10 + x0]) + fx * Double(input[r10 + x1]))
+            if fy != 0 { sum += w11 * (gx * Double(input[r11 + x0]) + fx * Double(input[r11 + x1])) }
+        }
+        return sum
     }
 }
 
