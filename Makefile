@@ -1,7 +1,10 @@
 # medprep — the two commands a new machine needs: `make demo` and `make test`.
 SWIFT        ?= swift
 APT_PACKAGES := libpng-dev libtiff-dev libnifti-dev libdeflate-dev libsqlite3-dev libssl-dev libxxhash-dev zlib1g-dev pkg-config
-PY_PACKAGES  := numpy nibabel
+PY_PACKAGES  := numpy nibabel scipy pillow
+# PyTorch for the README Dataset test, as the CPU wheel from PyTorch's own index (which also serves its
+# dependencies), not PyPI's multi-GB CUDA build.
+TORCH_INDEX  := https://download.pytorch.org/whl/cpu
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/medprep
 
@@ -16,10 +19,13 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-## Python reference packages used by the optional cross-checks in the tests (nibabel opening medprep output).
+## Python packages of the tests: the reference packages of the cross-checks (nibabel opening medprep output, scipy,
+## Pillow), and PyTorch (CPU), which the README Dataset test needs: that test fails without it.
 pydeps:
-	@python3 -c "import numpy, nibabel" 2>/dev/null || python3 -m pip install -q $(PY_PACKAGES) || \
-	  echo "note: nibabel not installed; the nibabel cross-checks will be skipped"
+	@python3 -c "import numpy, nibabel, scipy, PIL" 2>/dev/null || python3 -m pip install -q $(PY_PACKAGES) || \
+	  echo "note: nibabel/scipy/pillow not installed; the nibabel cross-checks will be skipped"
+	@python3 -c "import torch" 2>/dev/null || python3 -m pip install -q torch --index-url $(TORCH_INDEX) || \
+	  { echo "error: could not install PyTorch from $(TORCH_INDEX); the README Dataset test needs it"; exit 1; }
 
 build: deps
 	$(SWIFT) build -c release

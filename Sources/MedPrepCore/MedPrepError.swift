@@ -32,6 +32,8 @@ public struct MedPrepError: Error, Sendable, Equatable, CustomStringConvertible 
         case outputConflict = "output_conflict"
         /// A case lacking its label map or a channel file other cases have, or with a channel number twice.
         case incompleteCase = "incomplete_case"
+        /// A label map that is not one channel of integer class numbers within ±2²⁴ (a value 0.5 or NaN, RGB).
+        case invalidLabel = "invalid_label"
     }
 
     public var kind: Kind

@@ -13,13 +13,18 @@ import MedPrepCore
 /// - source `.qform`: sform code 0; qform (its code) = affine, and `pixdim[1…3]` are the quaternion's voxel sizes;
 /// - source `.pixdim` / `.pixel` (no world frame in the input): sform and qform code 2 (aligned) = affine.
 ///
-/// As a `VolumeWriter` (`nifti` in `output.volumes`), it writes `.nii.gz` when `compressed`, else `.nii`.
+/// As a `VolumeWriter` (`nifti` in `output.volumes`), it writes `.nii.gz` when `compressed`, else `.nii`. As the
+/// label writer (`labels`), it writes the label map's integer type (`LabelType.forLabel`: datatype 2/4/8/…, bitpix
+/// 8/16/32/…, scl_slope 1, scl_inter 0, so nibabel's `img.dataobj` gives the integers in that dtype).
 package struct NIfTIWriter: VolumeWriter {
     /// Whether files are `.nii.gz` rather than `.nii`.
     package var compressed: Bool
+    /// Whether scans are label maps, written in their integer type rather than float32.
+    package var labels: Bool
 
-    package init(compressed: Bool = true) {
+    package init(compressed: Bool = true, labels: Bool = false) {
         self.compressed = compressed
+        self.labels = labels
     }
 
     package var name: String { "nifti" }
@@ -28,7 +33,8 @@ package struct NIfTIWriter: VolumeWriter {
     /// Writes the scan's tensor with its geometry (`write(_:geometry:to:in:durable:observer:)`).
     package func write(_ scan: Scan, to relative: String, in tree: OutputTree, durable: Bool,
                       observer: ((UnsafeRawBufferPointer) -> Void)?) throws {
-        try Self.write(scan.tensor, geometry: scan.geometry, to: relative, in: tree, durable: durable, observer: observer)
+        let type = labels ? LabelType.forLabel(storedType: scan.header.dataType, values: LabelValues.range(scan.tensor.storage)) : nil
+        try Self.write(scan.tensor, geometry: scan.geometry, as: type, to: relative, in: tree, durable: durable, observer: observer)
     }
 
     /// NIfTI-1 header (348 bytes) + 4-byte extension flag.
@@ -47,24 +53,28 @@ package struct NIfTIWriter: VolumeWriter {
     }
 
     /// As `write(_:geometry:to:durable:observer:)`, to file `relative` of `tree` (never through a symbolic link
-    /// below the tree's root; see `OutputTree`).
-    package static func write(_ tensor: Tensor, geometry: ScanGeometry, to relative: String, in tree: OutputTree,
-                             durable: Bool = true,
+    /// below the tree's root; see `OutputTree`), as float32 or, with `type`, as that integer type: every value must
+    /// be one of its integers, else `.invalidLabel` naming the value and nothing is written under the name.
+    package static func write(_ tensor: Tensor, geometry: ScanGeometry, as type: LabelType? = nil, to relative: String,
+                             in tree: OutputTree, durable: Bool = true,
                              observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let path = tree.location(relative)
         let shape = tensor.shape
         guard shape.n == 1 else {
             throw MedPrepError(.invalidArgument, path: path, reason: "a NIfTI file holds one sample, the tensor has N = \(shape.n)")
         }
-        let header = try header(shape: shape, geometry: geometry, path: path)
+        let header = try header(shape: shape, geometry: geometry, type: type, path: path)
         let compressed = relative.hasSuffix(".gz")
         try tree.write(to: relative, durable: durable, observer: observer) { sink in
-            if !compressed { try sink.preallocate(header.count + tensor.storage.count * MemoryLayout<Float>.size) }
+            let valueSize = type?.size ?? MemoryLayout<Float>.size
+            if !compressed { try sink.preallocate(header.count + tensor.storage.count * valueSize) }
             let emit = compressed
                 ? { (bytes: UnsafeRawBufferPointer) in try GzipCodec.deflate(bytes, level: 1, path: path) { try sink.write($0) } }
                 : { (bytes: UnsafeRawBufferPointer) in try sink.write(bytes) }
             try header.withUnsafeBytes(emit)
-            if 1.littleEndian == 1 {
+            if let type {
+                try LabelEncoding.emit(tensor.storage, as: type, path: path) { try $0.withUnsafeBytes(emit) }
+            } else if 1.littleEndian == 1 {
                 try tensor.storage.withUnsafeBytes(emit)
             } else {
                 var bytes = [UInt8]()
@@ -74,8 +84,8 @@ package struct NIfTIWriter: VolumeWriter {
         }
     }
 
-    /// The 352 header bytes (header + zero extension flag) for `shape` and `geometry`.
-    static func header(shape: TensorShape, geometry: ScanGeometry, path: String) throws -> [UInt8] {
+    /// The 352 header bytes (header + zero extension flag) for `shape` and `geometry`; float32, or `type`.
+    static func header(shape: TensorShape, geometry: ScanGeometry, type: LabelType? = nil, path: String) throws -> [UInt8] {
         let extent = [shape.w, shape.h, shape.d] + (shape.c > 1 ? [shape.c] : [])
         guard let largest = extent.max(), largest <= Int(Int16.max) else {
             throw MedPrepError(.invalidArgument, path: path, reason: "shape \(shape) exceeds NIfTI-1's 32767 voxels per axis")
@@ -105,8 +115,8 @@ package struct NIfTIWriter: VolumeWriter {
         header.bytes[Layout.regular] = UInt8(ascii: "r")
         let dim = [extent.count] + extent + Array(repeating: 1, count: 7 - extent.count)
         for (index, value) in dim.enumerated() { header.int16(value, at: Layout.dim + 2 * index) }
-        header.int16(16, at: Layout.datatype)  // NIFTI_TYPE_FLOAT32
-        header.int16(32, at: Layout.bitpix)
+        header.int16(type?.niftiCode ?? 16, at: Layout.datatype)  // NIFTI_TYPE_FLOAT32 unless a label type
+        header.int16(8 * (type?.size ?? 4), at: Layout.bitpix)
         let pixdim = [quaternion.qfac] + spacing + [shape.c > 1 ? geometry.timeStep : 1, 1, 1, 1]
         for (index, value) in pixdim.enumerated() { header.float32(value, at: Layout.pixdim + 4 * index) }
         header.float32(Double(voxOffset), at: Layout.voxOffset)

@@ -6,7 +6,8 @@ import MedPrepCore
 /// Layout: magic `\x93NUMPY`, version `01 00`, header length (uint16 little-endian), an ASCII dict padded with
 /// spaces and a final `\n` so that the data starts at a multiple of 64 bytes, then the float32 data.
 ///
-/// As a `VolumeWriter` (`npy` in `output.volumes`), it writes `.npy` files of the scan's tensor.
+/// As a `VolumeWriter` (`npy` in `output.volumes`), it writes `.npy` files of the scan's tensor. Label batches are
+/// integer files (`writeLabels`).
 package struct NPYWriter: VolumeWriter {
     package init() {}
 
@@ -42,10 +43,32 @@ package struct NPYWriter: VolumeWriter {
         }
     }
 
-    /// The magic, version, length and padded dict preceding the data.
-    static func header(shape: [Int]) -> [UInt8] {
+    /// Writes the label maps `labels` (one sample of one channel each, all of one shape) stacked along N as one file
+    /// of the integer `type` (`|u1`, `<i2`, `<i4` …): shape `[N, 1, D, H, W]`, or `[N, 1, H, W]` for 2D. Each label
+    /// is converted as it is written (`LabelEncoding`), so no stacked copy exists in memory.
+    /// - Throws: `.invalidArgument` for no labels or differing shapes; `.invalidLabel` for a value `type` does not hold.
+    package static func writeLabels(_ labels: [Tensor], as type: LabelType, to relative: String, in tree: OutputTree,
+                                   durable: Bool = true, observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
+        let path = tree.location(relative)
+        guard var shape = labels.first?.shape, labels.allSatisfy({ $0.shape == shape && $0.shape.n == 1 }) else {
+            throw MedPrepError(.invalidArgument, path: path,
+                reason: "a label batch needs one or more label maps of one shape, got \(labels.map(\.shape))")
+        }
+        shape.n = labels.count
+        let header = self.header(shape: shape.outputDimensions, descriptor: type.numpyDescriptor)
+        try tree.write(to: relative, durable: durable, observer: observer) { sink in
+            try sink.preallocate(header.count + shape.count * type.size)
+            try sink.write(header)
+            for label in labels {
+                try LabelEncoding.emit(label.storage, as: type, path: path) { try sink.write($0) }
+            }
+        }
+    }
+
+    /// The magic, version, length and padded dict preceding the data; `descriptor` is the dtype (`<f4`, `|u1` …).
+    static func header(shape: [Int], descriptor: String = "<f4") -> [UInt8] {
         let dimensions = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': \(dimensions), }"
+        var dict = "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': \(dimensions), }"
         let preamble = 10
         let unpadded = preamble + dict.utf8.count + 1
         dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"

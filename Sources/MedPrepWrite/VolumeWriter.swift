@@ -25,9 +25,9 @@ package enum VolumeWriters {
     /// The formats' names, in order.
     package static let names = all(compressed: true).map(\.name)
 
-    /// The writer of label maps, whatever formats the volumes are written in: NIfTI (class numbers as float32 with
-    /// the image's affine), `.nii.gz` when `compressed`.
+    /// The writer of label maps, whatever formats the volumes are written in: NIfTI (class numbers in their integer
+    /// type, `LabelType.forLabel`, with the image's affine), `.nii.gz` when `compressed`.
     package static func labels(compressed: Bool) -> any VolumeWriter {
-        NIfTIWriter(compressed: compressed)
+        NIfTIWriter(compressed: compressed, labels: true)
     }
 }

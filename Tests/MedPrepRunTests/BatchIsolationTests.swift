@@ -58,8 +58,8 @@ extension EndToEnd {
             ])
             #expect(try Self.npyShape(workspace.at("out/batches/batch_00000.npy")) == "(3, 1, 256, 256)")
             let index = try String(contentsOfFile: workspace.at("out/batches/index.csv"), encoding: .utf8)
-            #expect(index == "batch,file,position,case,inputs\n0,batch_00000.npy,0,xray_001,xray_001.png\n"
-                + "0,batch_00000.npy,1,xray_002,xray_002.png\n0,batch_00000.npy,2,xray_003,xray_003.png\n", "\(index)")
+            #expect(index == "case,batch,position,label_batch\nxray_001,batch_00000.npy,0,\n"
+                + "xray_002,batch_00000.npy,1,\nxray_003,batch_00000.npy,2,\n", "\(index)")
 
             // Unchanged inputs: the re-run redoes the batch of the failed case and lists the same.
             let again = try MedPrepProcess.run(["run", workspace.at("p/p.yaml"), "--no-progress"])
@@ -87,9 +87,8 @@ extension EndToEnd {
             #expect(try Self.npyShape(workspace.at("out/batches/batch_00000.npy")) == "(3, 1, 8, 8, 8)")
             #expect(try Self.npyShape(workspace.at("out/batches/batch_00001.npy")) == "(1, 1, 8, 8, 8)")
             let index = try String(contentsOfFile: workspace.at("out/batches/index.csv"), encoding: .utf8)
-            #expect(index == "batch,file,position,case,inputs\n0,batch_00000.npy,0,scan_000,scan_000.nii.gz\n"
-                + "0,batch_00000.npy,1,scan_001,scan_001.nii.gz\n0,batch_00000.npy,2,scan_003,scan_003.nii.gz\n"
-                + "1,batch_00001.npy,0,scan_005,scan_005.nii.gz\n", "\(index)")
+            #expect(index == "case,batch,position,label_batch\nscan_000,batch_00000.npy,0,\nscan_001,batch_00000.npy,1,\n"
+                + "scan_003,batch_00000.npy,2,\nscan_005,batch_00001.npy,0,\n", "\(index)")
             try workspace.expectEveryListedFileExists(under: "out")
         }
     }

@@ -39,9 +39,10 @@ extension EndToEnd {
             try GeneratedVolumes.write(index: 3, size: 8, seed: 4, to: workspace.at("in/batches/batch_00000.nii.gz"))
             try GeneratedVolumes.write(index: 4, size: 8, seed: 5, to: workspace.at("in/twin.nii"))
             try GeneratedVolumes.write(index: 5, size: 8, seed: 6, to: workspace.at("in/twin.nii.gz"))
-            // Each label map on its image's grid (same generated affine), as the geometry check requires.
+            // Each label map on its image's grid (same generated affine), as the geometry check requires, and
+            // integer classes, as labels must be.
             for (index, name) in ["case000", "labels/case000", "good", "batches/batch_00000", "twin"].enumerated() {
-                try GeneratedVolumes.write(index: index, size: 8, seed: 7, to: workspace.at("lab/\(name).nii.gz"))
+                try GeneratedVolumes.writeLabel(index: index, size: 8, seed: 7, to: workspace.at("lab/\(name).nii.gz"))
             }
             let text = GeneratedVolumes.pipeline(name: "collide", input: "../in", output: "../out", batches: "npy")
                 .replacingOccurrences(of: "  directory: ../in\n", with: "  directory: ../in\n  labels: ../lab/{case}.nii.gz\n")
@@ -61,7 +62,8 @@ extension EndToEnd {
                 #expect(report[twin]?.error?.contains("twin.nii, twin.nii.gz") == true, "\(report)")
             }
             #expect(workspace.files(under: "out").filter { !$0.hasPrefix(".medprep/") }.sorted() == [
-                "batches/batch_00000.npy", "batches/index.csv", "good.nii.gz", "labels/good.nii.gz", "report.json",
+                "batches/batch_00000.npy", "batches/batch_00000_labels.npy", "batches/index.csv", "good.nii.gz",
+                "labels/good.nii.gz", "report.json",
             ])
         }
 
@@ -202,14 +204,22 @@ extension Workspace {
         return result
     }
 
-    /// Every file that `batches/index.csv` and `report.json` under `relative` name exists.
-    func expectEveryListedFileExists(under relative: String) throws {
-        let index = try String(contentsOfFile: at(relative) + "/batches/index.csv", encoding: .utf8)
+    /// Every file that `batches/index.csv` (`case,batch,position,label_batch`) and `report.json` under `relative`
+    /// name exists, and every position lies inside its files.
+    func expectEveryListedFileExists(under relative: String, batches: String = "batches", report: String = "report.json") throws {
+        let index = try String(contentsOfFile: at(relative) + "/\(batches)/index.csv", encoding: .utf8)
+        #expect(index.hasPrefix("case,batch,position,label_batch\n"), "\(index)")
         for line in index.split(separator: "\n").dropFirst() {
-            let file = line.split(separator: ",")[1]
-            #expect(FileManager.default.fileExists(atPath: at(relative) + "/batches/" + file), "index.csv lists \(file)")
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            let position = Int(fields[2]) ?? -1
+            for file in [fields[1], fields[3]] where !file.isEmpty {
+                let path = at(relative) + "/\(batches)/" + file
+                #expect(FileManager.default.fileExists(atPath: path), "index.csv lists \(file)")
+                let count = try EndToEnd.BatchIsolation.npyShape(path).flatMap { Int($0.dropFirst().prefix { $0 != "," }) }
+                #expect(position >= 0 && position < count ?? 0, "index.csv: position \(position) of \(file)")
+            }
         }
-        let data = try Data(contentsOf: URL(fileURLWithPath: at(relative) + "/report.json"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: at(relative) + "/" + report))
         let files = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["files"] as? [[String: Any]] ?? []
         for file in files {
             for output in file["outputs"] as? [String] ?? [] {

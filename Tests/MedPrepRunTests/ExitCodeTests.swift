@@ -33,8 +33,8 @@ extension EndToEnd {
             let workspace = try Workspace()
             try GeneratedVolumes.write(count: 3, size: 8, to: workspace.at("in"))
             for index in 0 ..< 2 {
-                try GeneratedVolumes.write(index: index, size: 8, seed: 10 + index,
-                                           to: workspace.at(String(format: "labels/scan_%03d.nii.gz", index)))
+                try GeneratedVolumes.writeLabel(index: index, size: 8, seed: 10 + index,
+                                                to: workspace.at(String(format: "labels/scan_%03d.nii.gz", index)))
             }
             try workspace.write(Self.pipeline(name: "fail"), to: "p/fail.yaml")
             try workspace.write(Self.pipeline(name: "skip", missing: "skip"), to: "p/skip.yaml")
@@ -63,7 +63,7 @@ extension EndToEnd {
             #expect((failReport["pipeline"] as? String)?.contains("missing") == false)
 
             // The label appears: the failed case is processed, the others stay up to date.
-            try GeneratedVolumes.write(index: 2, size: 8, seed: 12, to: label)
+            try GeneratedVolumes.writeLabel(index: 2, size: 8, seed: 12, to: label)
             let fixed = try MedPrepProcess.run(["run", workspace.at("p/fail.yaml"), "--no-progress"])
             #expect(fixed.status == 0 && fixed.summary?.processed == 1 && fixed.summary?.upToDate == 2, "\(fixed.transcript)")
             #expect(try Self.report(workspace, "fail")["skipped"] == nil)

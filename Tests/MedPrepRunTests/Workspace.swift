@@ -127,6 +127,14 @@ enum GeneratedVolumes {
         try NIfTIWriter.write(tensor(size: size, seed: seed), geometry: geometry(index), to: path)
     }
 
+    /// Writes a label map on the grid of volume `index`: class numbers 0…3 from `tensor(size:seed:)` (its values
+    /// 100…530 cut into bands of 150), stored as float32 holding integers.
+    static func writeLabel(index: Int, size: Int, seed: Int, to path: String) throws {
+        var classes = tensor(size: size, seed: seed)
+        for position in classes.storage.indices { classes.storage[position] = ((classes.storage[position] - 100) / 150).rounded(.down) }
+        try NIfTIWriter.write(classes, geometry: geometry(index), to: path)
+    }
+
     /// A pipeline over `input` writing to `output`: GroupNorm (G = 1) by default.
     static func pipeline(name: String, input: String, output: String,
                          normalize: String = "{method: groupnorm, groups: 1, eps: 1.0e-5}",

@@ -47,6 +47,15 @@ import Testing
         #expect(try DropAlpha().apply(to: Self.raster(.nifti1, channels: 4), role: .image).tensor.shape.c == 4)
     }
 
+    /// The channel stages select the image's channels: a label map (one channel) passes unchanged, so that
+    /// `select_channels: {channels: [1]}` on a 2-channel case does not fail its label.
+    @Test func channelStagesLeaveLabelsAlone() throws {
+        let label = Self.raster(.png, channels: 1)
+        #expect(try SelectChannels([1]).apply(to: label, role: .label).tensor == label.tensor)
+        let grayAlpha = Self.raster(.png, channels: 2)
+        #expect(try DropAlpha().apply(to: grayAlpha, role: .label).tensor == grayAlpha.tensor)
+    }
+
     @Test func chainAppliesInOrder() throws {
         let scan = Self.raster(.png, channels: 4)
         let transforms: [any ScanTransform] = [DropAlpha(), try Clip(min: 2, max: 10), try CropOrPad(shape: [2, 2])]

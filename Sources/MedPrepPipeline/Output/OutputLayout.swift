@@ -6,8 +6,8 @@ import MedPrepWrite
 ///
 /// - A case `ID` writes `ID<suffix>` for each volume format (`ID.nii.gz` or `.nii`, `ID.npy`), and its label map to
 ///   `labels/ID.nii.gz` (or `.nii`) when any volume is written.
-/// - With `batches: npy` the directory `batches/` (`batches/shard-K-of-N/` in a sharded run) holds the batch files
-///   and `index.csv`; it is reserved for them.
+/// - With `batches: npy` the directory `batches/` (`batches/shard-K-of-N/` in a sharded run) holds the batch files,
+///   their label files (`batch_NNNNN_labels.npy`, when the pipeline has labels) and `index.csv`; it is reserved.
 /// - Reports are `report.json`, `report.html`, `groups.csv` (`report.shard-K-of-N.json`…) at the top level.
 /// - `.medprep/` holds the lock, the state store and caches, and is reserved.
 ///
@@ -54,6 +54,9 @@ struct OutputLayout {
     var batchDirectory: String { shard.map { "batches/" + $0.name } ?? "batches" }
 
     func batchFile(_ index: Int) -> String { batchDirectory + String(format: "/batch_%05d.npy", index) }
+
+    /// The label maps of batch `index`, beside its batch file: `batch_NNNNN_labels.npy`.
+    func labelBatchFile(_ index: Int) -> String { batchDirectory + String(format: "/batch_%05d_labels.npy", index) }
 
     var batchIndex: String { batchDirectory + "/index.csv" }
 

@@ -71,13 +71,36 @@ extension PipelineRunner {
         path.hasPrefix(pipeline.outputDirectory + "/") ? String(path.dropFirst(pipeline.outputDirectory.count + 1)) : path
     }
 
-    /// `batches/index.csv`: which case sits at which position of which batch file, exactly as the files hold
-    /// them. A unit processed by this run lists the members written into its file (`written`, by unit index: a
-    /// member that failed is not in the file, and a unit whose every member failed has no file); a unit left up to
-    /// date lists all its cases, as the run that wrote its file did.
+    /// Writes `batch_NNNNN_labels.npy` of unit `index`: the members' label maps after the stages (`labels`, in batch
+    /// order) as `[N, 1, D, H, W]` (`[N, 1, H, W]` for 2D) of the smallest of uint8, int16, int32 that holds every
+    /// member's values (`LabelType.smallest`). Nil when the pipeline has no `input.labels`; with it, every case
+    /// that reaches a batch has its label map (a case lacking one fails or is skipped at discovery).
+    func writeLabelBatch(_ labels: [Scan?], unit index: Int) throws -> OutputFile? {
+        guard pipeline.labelPattern != nil else { return nil }
+        let maps = labels.compactMap { $0?.tensor }
+        guard maps.count == labels.count else {
+            throw MedPrepError(.incompleteCase, path: nil, reason: "batch \(index) has \(labels.count - maps.count) "
+                + "case(s) without a label map although the pipeline has input.labels; no label batch was written")
+        }
+        let ranges = maps.compactMap { LabelValues.range($0.storage) }
+        let span = ranges.first.map { first in
+            ranges.reduce(first) { min($0.lowerBound, $1.lowerBound) ... max($0.upperBound, $1.upperBound) }
+        }
+        let type = LabelType.smallest(holding: span)
+        return try recordedOutput(layout.labelBatchFile(index)) { tree, relative, observer in
+            try NPYWriter.writeLabels(maps, as: type, to: relative, in: tree, durable: options.fsync, observer: observer)
+        }
+    }
+
+    /// `batches/index.csv` (`case,batch,position,label_batch`): which case sits at which position of which batch
+    /// file, exactly as the files hold them, and the label file beside it (empty without `input.labels`). File
+    /// names are relative to the index's directory. A unit processed by this run lists the members written into
+    /// its file (`written`, by unit index: a member that failed is not in the file, and a unit whose every member
+    /// failed has no file); a unit left up to date lists all its cases, as the run that wrote its files did (every
+    /// one of them is a recorded output of its cases, so a missing one makes the unit stale).
     func writeBatchIndex(_ units: [Unit], written: [(unit: Int, results: [CaseResult])]) throws {
         let processed = Dictionary(written, uniquingKeysWith: { first, _ in first })
-        var text = "batch,file,position,case,inputs\n"
+        var text = "case,batch,position,label_batch\n"
         for unit in units {
             let members: [(position: Int, input: InputCase)]
             if let results = processed[unit.index] {
@@ -87,9 +110,10 @@ extension PipelineRunner {
             } else {
                 members = unit.cases.enumerated().map { ($0.offset, $0.element) }
             }
+            let batch = (layout.batchFile(unit.index) as NSString).lastPathComponent
+            let labels = pipeline.labelPattern == nil ? "" : (layout.labelBatchFile(unit.index) as NSString).lastPathComponent
             for (position, input) in members {
-                text += "\(unit.index),\((layout.batchFile(unit.index) as NSString).lastPathComponent),\(position),\(CSV.field(input.id)),"
-                    + CSV.field(input.relativePaths.joined(separator: "+")) + "\n"
+                text += "\(CSV.field(input.id)),\(batch),\(position),\(labels)\n"
             }
         }
         try outputTree.write(text: text, to: layout.batchIndex)

@@ -29,12 +29,16 @@ extension PipelineRunner {
             + "to prune anyway, run again with --prune-all. Nothing was written or removed")
     }
 
-    /// Every output path this run may write for `cases` in `units`: the volumes and label maps, the batch files.
+    /// Every output path this run may write for `cases` in `units`: the volumes and label maps, the batch files and
+    /// their label files.
     func plannedOutputs(_ cases: [InputCase], units: [Unit]) -> Set<String> {
         var paths = Set(cases.flatMap { input in
             layout.volumeFiles(caseID: input.id, hasLabel: input.labelPath != nil).map(\.path)
         })
-        if pipeline.batches == .npy { units.forEach { paths.insert(layout.batchFile($0.index)) } }
+        if pipeline.batches == .npy {
+            units.forEach { paths.insert(layout.batchFile($0.index)) }
+            if pipeline.labelPattern != nil { units.forEach { paths.insert(layout.labelBatchFile($0.index)) } }
+        }
         return paths
     }
 

@@ -352,18 +352,19 @@ public final class PipelineRunner: Sendable {
         guard var normalized = result.normalized else { return oriented(results) }
         do {
             guard gate.waitUntilSettled() else { return [] }
-            var batchFile: OutputFile?
+            var batchFiles: [OutputFile] = []
             if pipeline.batches == .npy {
                 let batch = normalized.batch.tensor
-                batchFile = try recordedOutput(layout.batchFile(unit.index)) { tree, relative, observer in
+                batchFiles.append(try recordedOutput(layout.batchFile(unit.index)) { tree, relative, observer in
                     try NPYWriter.write(batch, to: relative, in: tree, durable: options.fsync, observer: observer)
-                }
+                })
+                if let labels = try writeLabelBatch(normalized.labels, unit: unit.index) { batchFiles.append(labels) }
             }
             for (n, input) in normalized.members.enumerated() {
                 var (sample, label, sampleGroups) = normalized.member(n)
                 if let visuals { after[input.id] = visuals.describe(sample); visuals.normalized(after[input.id]!) }
                 var files = try writeVolumes(sample, label: label, caseID: input.id)
-                if let batchFile { files.append(batchFile) }
+                files += batchFiles
                 if let store {
                     try store.record(OutputRecord(caseID: input.id, inputs: assessments[input.id]?.inputs ?? [],
                                                   pipelineHash: processingHash, statisticsHash: statisticsHash,
@@ -374,7 +375,7 @@ public final class PipelineRunner: Sendable {
                 log.item(input.id, status: "processed")
                 results.append(CaseResult(caseID: input.id, outcome: FileOutcome(
                     input: input.relativePaths.joined(separator: "+"), status: .processed,
-                    outputs: files.map(\.path), groups: sampleGroups), batchPosition: batchFile == nil ? nil : n))
+                    outputs: files.map(\.path), groups: sampleGroups), batchPosition: batchFiles.isEmpty ? nil : n))
             }
             ScratchArrays.recycle(&normalized.batch.tensor.storage)
         } catch {

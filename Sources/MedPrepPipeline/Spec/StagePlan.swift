@@ -35,9 +35,12 @@ package struct StagePlan: Sendable {
         return (image, labelTransforms)
     }
 
-    /// Applies `transforms` (the `labelTransforms` of `prepareImage`) in order to the case's label map.
+    /// Checks that the case's label map holds one channel of integer class numbers (`LabelValues`), then applies
+    /// `transforms` (the `labelTransforms` of `prepareImage`) in order. The spatial stages move label values without
+    /// making new ones (nearest neighbour, crops, pads with 0), so the result holds class numbers too.
     package func prepareLabel(_ scan: Scan, transforms: [any ScanTransform]) throws -> Scan {
-        try transforms.reduce(scan) { try $1.apply(to: $0, role: .label) }
+        try LabelValues.requireClassNumbers(scan)
+        return try transforms.reduce(scan) { try $1.apply(to: $0, role: .label) }
     }
 
     /// Where dataset statistics come from, when the method needs them.

@@ -12,7 +12,7 @@ package struct DropAlpha: ScanTransform {
 
     package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
         let channels = scan.tensor.shape.c
-        guard scan.header.format == .png || scan.header.format == .tiff, channels == 2 || channels == 4 else {
+        guard role == .image, scan.header.format == .png || scan.header.format == .tiff, channels == 2 || channels == 4 else {
             return scan
         }
         var result = scan

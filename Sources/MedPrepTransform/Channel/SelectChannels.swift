@@ -17,7 +17,9 @@ package struct SelectChannels: ScanTransform {
 
     package var name: String { "select_channels" }
 
+    /// A label map (one channel of class numbers) is returned unchanged: the channels are the image's.
     package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
+        guard role == .image else { return scan }
         let channels = scan.tensor.shape.c
         if let bad = indices.first(where: { $0 >= channels }) {
             throw MedPrepError(.invalidArgument, path: scan.path,
