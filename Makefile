@@ -2,9 +2,10 @@
 SWIFT        ?= swift
 APT_PACKAGES := libpng-dev libtiff-dev libnifti-dev libdeflate-dev libsqlite3-dev libssl-dev libxxhash-dev zlib1g-dev pkg-config
 PY_PACKAGES  := numpy nibabel scipy pillow
-# PyTorch for the README Dataset test, as the CPU wheel from PyTorch's own index (which also serves its
-# dependencies), not PyPI's multi-GB CUDA build.
+# PyTorch for the README Dataset test, as a CPU wheel, never PyPI's multi-GB CUDA build: from the local wheel
+# directory when it holds one (its dependencies from PyPI), else from PyTorch's own CPU index.
 TORCH_INDEX  := https://download.pytorch.org/whl/cpu
+TORCH_WHEELS ?= /opt/wheels
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/medprep
 
@@ -24,8 +25,11 @@ deps:
 pydeps:
 	@python3 -c "import numpy, nibabel, scipy, PIL" 2>/dev/null || python3 -m pip install -q $(PY_PACKAGES) || \
 	  echo "note: nibabel/scipy/pillow not installed; the nibabel cross-checks will be skipped"
-	@python3 -c "import torch" 2>/dev/null || python3 -m pip install -q torch --index-url $(TORCH_INDEX) || \
-	  { echo "error: could not install PyTorch from $(TORCH_INDEX); the README Dataset test needs it"; exit 1; }
+	@python3 -c "import torch" 2>/dev/null || { \
+	  wheel=$$(ls $(TORCH_WHEELS)/torch-*+cpu-*.whl 2>/dev/null | head -n 1); \
+	  if [ -n "$$wheel" ]; then python3 -m pip install -q "$$wheel"; \
+	  else python3 -m pip install -q torch --index-url $(TORCH_INDEX); fi; } || \
+	  { echo "error: could not install a CPU PyTorch ($(TORCH_WHEELS) or $(TORCH_INDEX)); the README Dataset test needs it"; exit 1; }
 
 build: deps
 	$(SWIFT) build -c release
