@@ -37,6 +37,13 @@ import Testing
             mutex.unlock()
         }
 
+        /// Both outcomes seen more than 100 times.
+        var enoughSeen: Bool {
+            mutex.lock()
+            defer { mutex.unlock() }
+            return admitted > 100 && refused > 100
+        }
+
         private func describe(_ shard: Shard?) -> String { shard.map { "shard \($0)" } ?? "an unsharded run" }
     }
 
@@ -46,26 +53,38 @@ import Testing
         let kinds: [Shard?] = [nil, try Shard(index: 0, count: 1), try Shard(index: 0, count: 2), try Shard(index: 1, count: 2),
                                try Shard(index: 0, count: 3), try Shard(index: 1, count: 3), try Shard(index: 2, count: 3)]
         let admitted = Admitted()
-        DispatchQueue.concurrentPerform(iterations: 8) { thread in
-            var state = UInt64(thread + 1) &* 0x9E37_79B9_7F4A_7C15
-            for _ in 0 ..< 150 {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                let shard = kinds[Int(state >> 33) % kinds.count]
-                do {
-                    let lock = try RunLock(outputDirectory: directory, shard: shard)
-                    admitted.enter(shard)
-                    usleep(useconds_t(state >> 54))
-                    admitted.leave(shard)
-                    lock.release()
-                } catch is RunLockHeld {
-                    admitted.refuse()
-                } catch {
-                    admitted.mutex.lock()
-                    admitted.violations.append("unexpected error \(error)")
-                    admitted.mutex.unlock()
+        // Eight real threads (not `concurrentPerform`, which runs as many as there are cores, so that a loaded
+        // 2-core machine rarely had two attempts overlap), each trying until both admissions and refusals have been
+        // seen often enough, or 60 s have passed.
+        let deadline = Date().addingTimeInterval(60)
+        let group = DispatchGroup()
+        for thread in 0 ..< 8 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                var state = UInt64(thread + 1) &* 0x9E37_79B9_7F4A_7C15
+                var attempts = 0
+                while attempts < 150 || (!admitted.enoughSeen && Date() < deadline) {
+                    attempts += 1
+                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    let shard = kinds[Int(state >> 33) % kinds.count]
+                    do {
+                        let lock = try RunLock(outputDirectory: directory, shard: shard)
+                        admitted.enter(shard)
+                        usleep(useconds_t(state >> 54))
+                        admitted.leave(shard)
+                        lock.release()
+                    } catch is RunLockHeld {
+                        admitted.refuse()
+                    } catch {
+                        admitted.mutex.lock()
+                        admitted.violations.append("unexpected error \(error)")
+                        admitted.mutex.unlock()
+                    }
                 }
             }
         }
+        group.wait()
         #expect(admitted.violations.isEmpty, "\(admitted.violations.prefix(5))")
         #expect(admitted.admitted > 100 && admitted.refused > 100, "admitted \(admitted.admitted), refused \(admitted.refused)")
     }
