@@ -113,6 +113,7 @@ if Context.environment["MEDPREP_FUZZ"] == "1" {
     package.targets += [
         .executableTarget(name: "FuzzNIfTI", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzNIfTI"),
         .executableTarget(name: "FuzzPNG", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzPNG"),
+        .executableTarget(name: "FuzzDICOM", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzDICOM"),
         .executableTarget(name: "FuzzTIFF", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzTIFF"),
         .executableTarget(name: "FuzzPipelineYAML", dependencies: ["MedPrepPipeline"], path: "Fuzz/FuzzPipelineYAML"),
     ]
