@@ -218,7 +218,7 @@ extension EndToEnd {
             try FileManager.default.createDirectory(atPath: workspace.at("empty"), withIntermediateDirectories: true)
             let outcome = try MedPrepProcess.run(["check", workspace.at("empty")])
             #expect(outcome.status == 1, "\(outcome.transcript)")
-            #expect(outcome.standardOutput.contains("no_inputs: no inputs matched **/*.nii.gz"), "\(outcome.transcript)")
+            #expect(outcome.standardOutput.contains("no_inputs: no inputs matched **/*.dcm, **/*.dicom, **/*.nii.gz"), "\(outcome.transcript)")
         }
 
         @Test func usageErrorsExit2() throws {
