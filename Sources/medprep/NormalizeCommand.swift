@@ -21,7 +21,7 @@ struct NormalizeCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "PNG, TIFF or NIfTI files.")
+    @Argument(help: "PNG, TIFF, NIfTI or DICOM files.")
     var inputs: [String]
 
     @Option(help: "Normalization method (parameters as in pipeline files: pipelines/README.md).")

@@ -147,7 +147,7 @@ extension EndToEnd {
                 "grid_mismatch: case_e: channel 1 origin differs from channel 0 by 10 mm (case_e_0001.nii.gz vs case_e_0000.nii.gz)",
                 "non_finite: case_f: 1 non-finite voxel(s) (NaN or ±inf) in case_f_0000.nii.gz (1)",
                 "missing_label: case_g: no regular label file for case case_g (",
-                "unreadable: case_h: case_h_0000.nii.gz: not a PNG, TIFF or NIfTI file",
+                "unreadable: case_h: case_h_0000.nii.gz: not a PNG, TIFF, NIfTI or DICOM file",
                 "non_integer_labels: case_i: label map ",
                 "has 1 non-integer value(s) (e.g. 0.5)",
                 "mixed_orientations: the cases have 3 orientations (LAS 1, PSR 1, RAS 6)",
@@ -218,7 +218,7 @@ extension EndToEnd {
             try FileManager.default.createDirectory(atPath: workspace.at("empty"), withIntermediateDirectories: true)
             let outcome = try MedPrepProcess.run(["check", workspace.at("empty")])
             #expect(outcome.status == 1, "\(outcome.transcript)")
-            #expect(outcome.standardOutput.contains("no_inputs: no inputs matched **/*.nii.gz"), "\(outcome.transcript)")
+            #expect(outcome.standardOutput.contains("no_inputs: no inputs matched **/*.dcm, **/*.dicom, **/*.nii.gz"), "\(outcome.transcript)")
         }
 
         @Test func usageErrorsExit2() throws {

@@ -47,10 +47,10 @@ package enum DICOMGeometry {
         return nil
     }
 
-    /// The voxel → RAS affine above, for a stack of `rows`-row slices starting at `firstPosition` (P₀, LPS mm)
-    /// with `sliceStep` (Δs) between slices. `pixelSpacing` is DICOM's [Δr, Δc].
-    package static func affine(orientation: [Double], pixelSpacing: [Double], rows: Int, firstPosition: [Double],
-                               sliceStep: Double) -> Affine {
+    /// The voxel → RAS affine above. `firstPosition` is P₀ (the IPP of the slice with the smallest n·IPP, LPS mm),
+    /// `pixelSpacing` is DICOM's [Δr, Δc], `sliceStep` is Δs (> 0), `rows` the slices' Rows.
+    package static func affine(orientation: [Double], firstPosition: [Double], pixelSpacing: [Double],
+                               sliceStep: Double, rows: Int) -> Affine {
         let r = Array(orientation[0 ..< 3]), c = Array(orientation[3 ..< 6])
         let n = sliceNormal(orientation: orientation)
         let rowSpacing = pixelSpacing[0], columnSpacing = pixelSpacing[1]
@@ -64,5 +64,15 @@ package enum DICOMGeometry {
         }
         values[15] = 1
         return Affine(values: values)
+    }
+
+    /// The geometry of a volume in this voxel order: spacing [Δc, Δr, Δs] and the affine, NIfTI-written with
+    /// sform and qform code 1 (scanner) and millimetres, as dcm2niix writes them.
+    package static func geometry(orientation: [Double], firstPosition: [Double], pixelSpacing: [Double],
+                                 sliceStep: Double, rows: Int) -> ScanGeometry {
+        let affine = affine(orientation: orientation, firstPosition: firstPosition, pixelSpacing: pixelSpacing,
+                            sliceStep: sliceStep, rows: rows)
+        return ScanGeometry(spacing: [pixelSpacing[1], pixelSpacing[0], sliceStep], affine: affine,
+                            affineSource: .dicom, qformCode: 1, qform: affine, sformCode: 1, sform: affine, xyztUnits: 2)
     }
 }

@@ -71,8 +71,8 @@ package enum DICOMSliceStack {
             step = median(gaps)
             try checkSpacing(gaps, s: s, step: step, name: name, failure: failure)
         }
-        let affine = DICOMGeometry.affine(orientation: orientation, pixelSpacing: spacing, rows: first.rows,
-                                          firstPosition: slices[0].position, sliceStep: step)
+        let affine = DICOMGeometry.affine(orientation: orientation, firstPosition: slices[0].position,
+                                          pixelSpacing: spacing, sliceStep: step, rows: first.rows)
         return DICOMSeries(caseID: caseID, directory: directory, group: group, slices: slices, rows: first.rows,
                            columns: first.columns, samplesPerPixel: first.samplesPerPixel, orientation: orientation,
                            normal: normal, sliceStep: step, spacing: [spacing[1], spacing[0], step], affine: affine)
