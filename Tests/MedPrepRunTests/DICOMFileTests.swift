@@ -28,6 +28,18 @@ extension EndToEnd {
             #expect(outcome.standardError.contains("1.2.840.10008.1.2.4.90 (JPEG 2000"), "\(outcome.transcript)")
         }
 
+        /// A one-bit change of an RLE file (found by `make fuzz`) made DCMTK 3.6.7's RLE decoder SEGV inside
+        /// `medprep`; RLE is now refused by name before any decoding, and the process exits 1 with the file named.
+        @Test func damagedRLEIsRefusedWithoutACrash() throws {
+            let path = Self.fixtures + "../dicom-hostile/rle_segv.dcm"
+            for command in [["inspect", path], ["normalize", path, "--method", "minmax", "--output", NSTemporaryDirectory() + "medprep-rle-" + UUID().uuidString]] {
+                let outcome = try MedPrepProcess.run(command)
+                #expect(outcome.status == 1, "\(command): \(outcome.transcript)")
+                #expect(outcome.standardError.contains("rle_segv.dcm"), "\(outcome.transcript)")
+                #expect(outcome.standardError.contains("1.2.840.10008.1.2.5 (RLE Lossless)"), "\(outcome.transcript)")
+            }
+        }
+
         /// Three single-slice files (explicit LE, implicit LE, an oblique slice) become three 2D cases whose NIfTI
         /// outputs carry the reference affine (Scripts/fixtures/make_dicom_fixtures.py, equal to dcm2niix's); a
         /// JPEG 2000 file beside them fails alone with exit 1.

@@ -3,6 +3,9 @@ import MedPrepCore
 /// The transfer syntaxes medprep decodes (through DCMTK); any other is refused with `.unsupported`, naming it.
 ///
 /// JPEG 2000 (`1.2.840.10008.1.2.4.90`/`.91`, and HTJ2K) is not among them: the free DCMTK has no decoder for it.
+/// Nor is RLE Lossless (`1.2.840.10008.1.2.5`): DCMTK 3.6.7's RLE decoder crashes (SEGV in
+/// `DcmRLEDecoder::decompress`) on a one-bit change of a valid file, found by `make fuzz`
+/// (`Tests/MedPrepDecodeTests/Fixtures/dicom-hostile/rle_segv.dcm`); medprep refuses it until it has a decoder of its own.
 package enum DICOMTransferSyntax {
     /// UID → name, for the syntaxes decoded.
     package static let supported: [String: String] = [
@@ -10,7 +13,6 @@ package enum DICOMTransferSyntax {
         "1.2.840.10008.1.2.1": "Explicit VR Little Endian",
         "1.2.840.10008.1.2.2": "Explicit VR Big Endian",
         "1.2.840.10008.1.2.1.99": "Deflated Explicit VR Little Endian",
-        "1.2.840.10008.1.2.5": "RLE Lossless",
         "1.2.840.10008.1.2.4.50": "JPEG Baseline (Process 1)",
         "1.2.840.10008.1.2.4.51": "JPEG Extended (Process 2 & 4)",
         "1.2.840.10008.1.2.4.57": "JPEG Lossless, Non-Hierarchical (Process 14)",
@@ -23,8 +25,10 @@ package enum DICOMTransferSyntax {
     package static func require(_ uid: String, name: String, path: String) throws {
         guard supported[uid] == nil else { return }
         let known = name.isEmpty || name.hasPrefix("Unknown") ? "an unknown transfer syntax" : name
+        let why = uid == "1.2.840.10008.1.2.5"
+            ? "DCMTK 3.6.7's RLE decoder is not safe on damaged files" : "DCMTK's free version has no JPEG 2000 decoder"
         throw MedPrepError(.unsupported, path: path,
-            reason: "transfer syntax \(uid) (\(known)) is not decoded (DCMTK's free version has no JPEG 2000 decoder); " +
+            reason: "transfer syntax \(uid) (\(known)) is not decoded (\(why)); " +
                 "convert the file to an uncompressed or JPEG-lossless syntax first (for example `gdcmconv --raw` or " +
                 "`dcmdjpeg`/`dcmconv +te`) or convert the series with dcm2niix")
     }
