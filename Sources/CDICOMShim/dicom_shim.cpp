@@ -89,6 +89,26 @@ DcmPixelData *pixelData(DcmDataset *dataset) {
 
 extern "C" {
 
+int mp_dicom_meta_transfer_syntax(const char *path, char *uid, size_t uid_size, char *name, size_t name_size) {
+    try {
+        setup();
+        if (uid_size == 0 || name_size == 0) return 1;
+        uid[0] = '\0';
+        name[0] = '\0';
+        DcmMetaInfo meta;
+        if (meta.loadFile(OFFilename(path)).bad()) return 1;
+        OFString value;
+        if (meta.findAndGetOFStringArray(DCM_TransferSyntaxUID, value).bad() || value.empty()) return 1;
+        std::strncpy(uid, value.c_str(), uid_size - 1);
+        uid[uid_size - 1] = '\0';
+        std::strncpy(name, DcmXfer(value.c_str()).getXferName(), name_size - 1);
+        name[name_size - 1] = '\0';
+        return 0;
+    } catch (...) {
+        return 1;
+    }
+}
+
 mp_dicom *mp_dicom_open(const char *path) {
     mp_dicom *dicom = nullptr;
     try {

@@ -40,6 +40,16 @@ extension EndToEnd {
             }
         }
 
+        /// A 4.7 KB deflated file (found by `make fuzz`) whose dataset declares an element of gigabytes made DCMTK
+        /// allocate it while reading the header; deflated files are now refused from the meta header alone.
+        @Test func deflatedIsRefusedBeforeTheDatasetIsRead() throws {
+            let path = Self.fixtures + "../dicom-hostile/deflate_oom.dcm"
+            let outcome = try MedPrepProcess.run(["inspect", path])
+            #expect(outcome.status == 1, "\(outcome.transcript)")
+            #expect(outcome.standardError.contains("deflate_oom.dcm"), "\(outcome.transcript)")
+            #expect(outcome.standardError.contains("1.2.840.10008.1.2.1.99"), "\(outcome.transcript)")
+        }
+
         /// Three single-slice files (explicit LE, implicit LE, an oblique slice) become three 2D cases whose NIfTI
         /// outputs carry the reference affine (Scripts/fixtures/make_dicom_fixtures.py, equal to dcm2niix's); a
         /// JPEG 2000 file beside them fails alone with exit 1.

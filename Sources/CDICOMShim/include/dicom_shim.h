@@ -38,6 +38,10 @@ typedef struct {
     char transfer_syntax_name[96];    /* DCMTK's name for it ("Unknown Transfer Syntax" if unknown) */
 } mp_dicom_image;
 
+/* Reads only the file meta information (group 0002) and copies its TransferSyntaxUID and DCMTK's name for it
+   (both NUL-terminated, truncated to fit). 0 on success, 1 when there is no readable meta header or no UID. */
+int mp_dicom_meta_transfer_syntax(const char *path, char *uid, size_t uid_size, char *name, size_t name_size);
+
 /* Loads the file's header (meta + dataset). NULL if out of memory; otherwise check mp_dicom_error. */
 mp_dicom *mp_dicom_open(const char *path);
 void mp_dicom_close(mp_dicom *dicom);

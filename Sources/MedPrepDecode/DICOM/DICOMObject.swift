@@ -9,9 +9,16 @@ final class DICOMObject {
     /// The raw image attributes.
     let image: mp_dicom_image
 
-    /// Loads the header, throwing `.truncated` or `.malformed` with DCMTK's reason when it cannot be parsed.
+    /// Loads the header, throwing `.truncated` or `.malformed` with DCMTK's reason when it cannot be parsed, and
+    /// `.unsupported` before DCMTK reads the dataset when the meta header names a syntax medprep does not decode
+    /// (DCMTK is not safe on damaged deflated datasets: `DICOMTransferSyntax.refusedForSafety`).
     init(path: String) throws {
         self.path = path
+        var uid = [CChar](repeating: 0, count: 68), name = [CChar](repeating: 0, count: 96)
+        if mp_dicom_meta_transfer_syntax(path, &uid, uid.count, &name, name.count) == 0 {
+            let string = { (c: [CChar]) in String(decoding: c.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+            try DICOMTransferSyntax.require(string(uid), name: string(name), path: path)
+        }
         guard let handle = mp_dicom_open(path) else {
             throw MedPrepError(.tooLarge, path: path, reason: "out of memory opening the DICOM file")
         }
