@@ -55,8 +55,8 @@ extension EndToEnd {
 
         /// Eight series are written, their affines equal to dcm2niix's (1e-3 mm) and their values to pydicom's
         /// rescaled pixels after minmax (checked by the Python helper); the four series that cannot be stacked fail
-        /// with the reference errors in report.json (exit 1); the RTSTRUCT is a note; a re-run is a no-op and
-        /// removing a slice redoes only its series.
+        /// with the reference errors in report.json (exit 1); the RTSTRUCT is a note; `check` sees the same series;
+        /// a re-run is a no-op and removing a slice redoes only its series.
         @Test func directoryOfSeriesMakesOneCasePerSeries() throws {
             let workspace = try Self.workspace()
             let reference = try JSONDecoder().decode(Reference.self,
@@ -93,6 +93,15 @@ extension EndToEnd {
                         "\(notes)")
             }
             #expect(!files.contains { ($0["input"] as? String) == reference.skipped.first })
+
+            // `check` reads the same cases: series as volumes, the failing series as unreadable problems.
+            let checked = try MedPrepProcess.run(["check", workspace.at("p/p.yaml")])
+            #expect(checked.status == 1, "\(checked.transcript)")
+            #expect(checked.standardOutput.contains("12 case(s)"), "\(checked.transcript)")
+            #expect(checked.standardOutput.contains("oblique | dicom | (8, 6, 5) | (0.6, 0.8, 2.5) | LAS"), "\(checked.transcript)")
+            for name in ["duplicate", "missing", "nonuniform", "tilt"] {
+                #expect(checked.standardOutput.contains("unreadable: \(name): \(name)/"), "\(checked.transcript)")
+            }
 
             let again = try MedPrepProcess.run(["run", workspace.at("p/p.yaml"), "--no-progress"])
             #expect(again.status == 1, "\(again.transcript)")
