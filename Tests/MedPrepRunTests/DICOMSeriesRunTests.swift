@@ -55,7 +55,7 @@ extension EndToEnd {
 
         /// Eight series are written, their affines equal to dcm2niix's (1e-3 mm) and their values to pydicom's
         /// rescaled pixels after minmax (checked by the Python helper); the four series that cannot be stacked fail
-        /// with the reference errors in report.json (exit 1); the RTSTRUCT is a note; `check` sees the same series;
+        /// with the reference errors in report.json (exit 1); the RTSTRUCT is a note; `check` and `compare-norms` see the same series;
         /// a re-run is a no-op and removing a slice redoes only its series.
         @Test func directoryOfSeriesMakesOneCasePerSeries() throws {
             let workspace = try Self.workspace()
@@ -102,6 +102,16 @@ extension EndToEnd {
             for name in ["duplicate", "missing", "nonuniform", "tilt"] {
                 #expect(checked.standardOutput.contains("unreadable: \(name): \(name)/"), "\(checked.transcript)")
             }
+
+            // `compare-norms` reads each series as one volume (8 × 6 × (5+5+1+5+4+4+5+1) = 1440 voxels); the four
+            // failing series are rejected inputs, so it exits 1.
+            let compared = try MedPrepProcess.run(["compare-norms", workspace.at("in"), "--include", "**/*",
+                                                   "--output", workspace.at("cmp")])
+            #expect(compared.status == 1, "\(compared.transcript)")
+            let comparison = try #require(try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: workspace.at("cmp/comparison.json")))) as? [String: Any])
+            #expect((comparison["files"] as? [Any])?.count == 8 && (comparison["rejected"] as? [Any])?.count == 4)
+            #expect(compared.standardOutput.contains("Raw values have mean 551, std 1774"), "\(compared.transcript)")
 
             let again = try MedPrepProcess.run(["run", workspace.at("p/p.yaml"), "--no-progress"])
             #expect(again.status == 1, "\(again.transcript)")
