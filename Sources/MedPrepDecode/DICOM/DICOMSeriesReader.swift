@@ -5,12 +5,18 @@ import MedPrepCore
 /// Rows−1−j of `slices[k]`, with value `slope_k · v + intercept_k` (v the stored sample, masked, sign-extended and
 /// MONOCHROME1-inverted exactly as `DICOMReader` does for one object) and the affine from `DICOMGeometry.geometry`.
 ///
+/// A slice whose RescaleSlope is 0 or whose rescale is not finite fails the series (`malformed`), as in `DICOMReader`.
 /// Memory: the volume is checked against the voxel cap before it is allocated; then one object is open and one
 /// frame buffer held at a time. Every slice must have the series' Rows, Columns and samples and a pixel layout that
 /// decodes (`DICOMObject.pixelLayout`), else the case fails naming the file.
 package enum DICOMSeriesReader {
     package static func read(_ series: DICOMSeries, limits: DecodeLimits) throws -> Scan {
         let depth = series.slices.count
+        if let bad = series.slices.first(where: { $0.slope == 0 || !$0.slope.isFinite || !$0.intercept.isFinite }) {
+            throw MedPrepError(.malformed, path: bad.path,
+                reason: "RescaleSlope \(bad.slope), RescaleIntercept \(bad.intercept): a slope of 0 or a non-finite value " +
+                    "would erase the slice; fix the file's rescale attributes")
+        }
         let count = try limits.checkedElementCount([series.samplesPerPixel, depth, series.rows, series.columns],
                                                    path: series.directory)
         let shape = TensorShape(c: series.samplesPerPixel, d: depth, h: series.rows, w: series.columns)
