@@ -50,9 +50,11 @@ public struct DatasetCheck: Sendable {
         var row = CaseFingerprint(id: item.id, files: item.relativePaths, label: item.labelPath)
         var scans: [Scan] = []
         var errors: [String] = []
-        for path in item.paths + (item.labelPath.map { [$0] } ?? []) {
+        for source in item.channels + (item.label.map { [$0] } ?? []) {
+            let path = source.path
             do {
-                scans.append(try reader.read(path: path))
+                // A DICOM series case is read as its one volume (or fails with its assembly error).
+                scans.append(try source.dicomSeries.map { try $0.read(limits: reader.limits) } ?? reader.read(path: path))
             } catch {
                 let failure = MedPrepError.wrap(error, path: path)
                 let line = "\(display(path)): \(failure.reason) (\(failure.kind.rawValue))"
