@@ -172,6 +172,23 @@ extension EndToEnd {
             #expect((report["dataset"] as? [String: Any])?["orientations"] as? [String: Int] == ["RAS": 6, "LAS": 1, "PSR": 1])
         }
 
+        /// A pipeline's `input.tolerance` is the run's, so `check` judges grids as `run` will: at 20 mm the channel
+        /// shifted by 10 mm is on its case's grid and is no problem; every other problem remains.
+        @Test func pipelineToleranceIsTheRunsTolerance() throws {
+            let workspace = try Self.workspace()
+            let text = try String(contentsOfFile: workspace.at("check/messy/messy.yaml"), encoding: .utf8)
+            try workspace.write(text.replacingOccurrences(of: "  directory: images\n",
+                                                          with: "  directory: images\n  tolerance: {mm: 20}\n"),
+                                to: "check/messy/tolerant.yaml")
+            let strict = try Self.json(try MedPrepProcess.run(["check", workspace.at("check/messy/messy.yaml"), "--json"]))
+            let outcome = try MedPrepProcess.run(["check", workspace.at("check/messy/tolerant.yaml"), "--json"])
+            #expect(outcome.status == 1, "\(outcome.transcript)")
+            let report = try Self.json(outcome)
+            let isShift = { (problem: [String]) in problem[0] == "grid_mismatch" && problem[1] == "case_e" }
+            #expect(Self.problemKinds(strict).contains(where: isShift), "\(Self.problemKinds(strict))")
+            #expect(Self.problemKinds(report) == Self.problemKinds(strict).filter { !isShift($0) })
+        }
+
         /// A clean anisotropic directory with `--label`: exit 0, and the 10th-percentile slice spacing.
         @Test func anisotropicDirectoryIsCleanAndTakesTheTenthPercentile() throws {
             let workspace = try Self.workspace()
