@@ -148,12 +148,12 @@ int mp_j2k_decode(const uint8_t *data, size_t size, const mp_j2k_info *expected,
     mp_j2k_info info;
     describe(s.image, &info);
     if (info.width != expected->width || info.height != expected->height || info.components != expected->components
-        || info.precision != expected->precision || !info.uniform) {
+        || info.precision == 0 || info.precision > 8 * bytes_per_sample || !info.uniform) {
         snprintf(error, error_size,
                  "the JPEG 2000 header declares %ux%u pixels, %u component(s) of %u bits%s, the DICOM attributes "
-                 "%ux%u, %u of %u bits", info.width, info.height, info.components, info.precision,
+                 "%ux%u, %u of %u bits stored in %u", info.width, info.height, info.components, info.precision,
                  info.uniform ? "" : " (components differ or are subsampled)", expected->width, expected->height,
-                 expected->components, expected->precision);
+                 expected->components, expected->precision, 8 * bytes_per_sample);
         session_close(&s);
         return 1;
     }
@@ -175,6 +175,24 @@ int mp_j2k_decode(const uint8_t *data, size_t size, const mp_j2k_info *expected,
             fail(error, error_size, "OpenJPEG returned a component of another size", &s.kept);
             session_close(&s);
             return 1;
+        }
+    }
+    /* A codestream wider than BitsStored (seen in real files: 16-bit J2K, BitsStored 14) is accepted only when every
+       sample fits BitsStored, so that masking to BitsStored loses nothing. */
+    if (info.precision > expected->precision && expected->precision < 32) {
+        int64_t low = expected->is_signed ? -((int64_t)1 << (expected->precision - 1)) : 0;
+        int64_t high = expected->is_signed ? ((int64_t)1 << (expected->precision - 1)) - 1
+                                           : ((int64_t)1 << expected->precision) - 1;
+        for (uint32_t c = 0; c < info.components; ++c) {
+            const OPJ_INT32 *samples = s.image->comps[c].data;
+            for (uint64_t p = 0; p < pixels; ++p) {
+                if (samples[p] < low || samples[p] > high) {
+                    snprintf(error, error_size, "the JPEG 2000 codestream has %u-bit samples and sample %d does not "
+                             "fit BitsStored %u", info.precision, (int)samples[p], expected->precision);
+                    session_close(&s);
+                    return 1;
+                }
+            }
         }
     }
     uint8_t *bytes = out;

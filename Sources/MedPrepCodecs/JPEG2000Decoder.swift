@@ -33,16 +33,18 @@ package enum JPEG2000Decoder {
     }
 
     /// Decodes `codestream` into `output` (at least width × height × components × `bytesPerSample` bytes) after
-    /// checking that its header declares `width` × `height` pixels of `components` components of `precision` bits.
+    /// checking that its header declares `width` × `height` pixels of `components` components whose precision fits
+    /// `bytesPerSample`; when that precision exceeds `bitsStored`, every sample must fit `bitsStored` bits
+    /// (two's complement when `signed`), so that masking to them loses nothing.
     package static func decode(_ codestream: UnsafeRawBufferPointer, width: Int, height: Int, components: Int,
-                               precision: Int, bytesPerSample: Int,
+                               bitsStored: Int, signed: Bool, bytesPerSample: Int,
                                into output: UnsafeMutableRawBufferPointer) throws(JPEG2000DecodingError) {
         guard width * height * components * bytesPerSample <= output.count else {
             throw JPEG2000DecodingError(description: "the output buffer does not fit the frame")
         }
         var wanted = mp_j2k_info(width: UInt32(clamping: width), height: UInt32(clamping: height),
-                                 components: UInt32(clamping: components), precision: UInt32(clamping: precision),
-                                 is_signed: 0, uniform: 1)
+                                 components: UInt32(clamping: components), precision: UInt32(clamping: bitsStored),
+                                 is_signed: signed ? 1 : 0, uniform: 1)
         var error = [CChar](repeating: 0, count: 640)
         let status = mp_j2k_decode(codestream.baseAddress?.assumingMemoryBound(to: UInt8.self), codestream.count,
                                    &wanted, UInt32(bytesPerSample), output.baseAddress, output.count, &error, error.count)

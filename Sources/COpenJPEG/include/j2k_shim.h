@@ -30,7 +30,9 @@ typedef struct {
    (capacity `error_size`) says why. */
 int mp_j2k_read_header(const uint8_t *data, size_t size, mp_j2k_info *info, char *error, size_t error_size);
 
-/* Decodes `data` after checking its header against `expected` (width, height, components, precision), writing
+/* Decodes `data` after checking its header against `expected` (width, height, components; `precision` and
+ * `is_signed` are BitsStored and PixelRepresentation): the codestream's precision must fit `bytes_per_sample`, and
+ * when it exceeds BitsStored every decoded sample must fit BitsStored. Writes
  * every sample, pixel-interleaved, as a little-endian integer of `bytes_per_sample` bytes (1, 2 or 4) into `out`
  * (`out_size` bytes, at least width × height × components × bytes_per_sample). Colour transforms the codestream
  * declares (RCT/ICT) are undone by OpenJPEG. 0 on success; otherwise `error` says why. */

@@ -117,7 +117,7 @@ final class DICOMObject {
             do {
                 try codestream.withUnsafeBytes { bytes in
                     try JPEG2000Decoder.decode(bytes, width: layout.columns, height: layout.rows,
-                                               components: layout.samples, precision: layout.bitsStored,
+                                               components: layout.samples, bitsStored: layout.bitsStored, signed: layout.signed,
                                                bytesPerSample: layout.bitsAllocated / 8, into: buffer)
                 }
             } catch let error as JPEG2000Decoder.JPEG2000DecodingError {
