@@ -178,6 +178,76 @@ bool inflateBounded(const unsigned char *input, size_t size, uint64_t limit, std
     return true;
 }
 
+uint32_t littleEndian32(const Uint8 *at) {
+    return uint32_t(at[0]) | uint32_t(at[1]) << 8 | uint32_t(at[2]) << 16 | uint32_t(at[3]) << 24;
+}
+
+/// Walks an inflated Explicit VR Little Endian dataset and checks every declared length (elements, sequence items,
+/// pixel data fragments) against the bytes left after it, before DCMTK reads it: DCMTK allocates a declared length
+/// when reading from memory (a 4.7 KB file made it allocate 2.7 GB). Unknown VRs and undefined-length UN elements
+/// (implicit VR inside) are refused rather than guessed.
+bool checkLengths(const std::vector<unsigned char> &data, std::string &error) {
+    static const char *const knownVRs[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "OB",
+                                           "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM",
+                                           "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"};
+    static const char *const longVRs[] = {"OB", "OW", "OF", "OD", "OL", "OV", "SQ", "UT", "UN", "UC", "UR", "SV", "UV"};
+    size_t offset = 0, size = data.size();
+    bool fragments = false;  // inside undefined-length pixel data: items hold bytes, not elements
+    auto tagText = [](unsigned group, unsigned element) {
+        char text[16];
+        std::snprintf(text, sizeof text, "(%04X,%04X)", group & 0xFFFFu, element & 0xFFFFu);
+        return std::string(text);
+    };
+    while (offset < size) {
+        if (size - offset < 8) { error = "the inflated dataset ends inside an element header"; return false; }
+        const unsigned char *at = data.data() + offset;
+        unsigned group = at[0] | at[1] << 8, element = at[2] | at[3] << 8;
+        if (group == 0xFFFE) {
+            uint32_t length = littleEndian32(at + 4);
+            offset += 8;
+            if (element == 0xE0DD) { fragments = false; continue; }
+            if (element == 0xE00D) continue;
+            if (element != 0xE000 || (fragments && length == 0xFFFFFFFFu)) {
+                error = "the inflated dataset has a misplaced " + tagText(group, element); return false;
+            }
+            if (length == 0xFFFFFFFFu) continue;
+            if (length > size - offset) {
+                error = "an item in the inflated dataset declares " + std::to_string(length) + " bytes, more than the " +
+                    std::to_string(size - offset) + " left";
+                return false;
+            }
+            if (fragments) offset += length;
+            continue;
+        }
+        std::string vr(reinterpret_cast<const char *>(at + 4), 2);
+        bool known = false, isLong = false;
+        for (const char *candidate : knownVRs) known = known || vr == candidate;
+        for (const char *candidate : longVRs) isLong = isLong || vr == candidate;
+        if (!known) { error = "element " + tagText(group, element) + " of the inflated dataset has no valid VR"; return false; }
+        uint64_t length;
+        if (isLong) {
+            if (size - offset < 12) { error = "the inflated dataset ends inside an element header"; return false; }
+            length = littleEndian32(at + 8);
+            offset += 12;
+        } else {
+            length = uint64_t(at[6]) | uint64_t(at[7]) << 8;
+            offset += 8;
+        }
+        if (isLong && length == 0xFFFFFFFFu) {
+            if (vr == "UN") { error = "element " + tagText(group, element) + " is UN of undefined length, not read in a deflated dataset"; return false; }
+            if (vr != "SQ") fragments = true;
+            continue;
+        }
+        if (length > size - offset) {
+            error = "element " + tagText(group, element) + " of the inflated dataset declares " + std::to_string(length) +
+                " bytes, more than the " + std::to_string(size - offset) + " left";
+            return false;
+        }
+        if (vr != "SQ") offset += length;
+    }
+    return true;
+}
+
 /// Loads a Deflated Explicit VR Little Endian file: the meta group through DCMTK, the dataset inflated here
 /// (bounded by `limit`) and parsed by DCMTK from memory as Explicit VR Little Endian.
 void loadDeflated(mp_dicom *dicom, const char *path, uint64_t limit) {
@@ -190,6 +260,7 @@ void loadDeflated(mp_dicom *dicom, const char *path, uint64_t limit) {
     std::vector<unsigned char> inflated;
     if (!inflateBounded(file.data() + start, file.size() - start, limit, inflated, dicom->error)) return;
     std::vector<unsigned char>().swap(file);
+    if (!checkLengths(inflated, dicom->error)) return;
     DcmInputBufferStream stream;
     stream.setBuffer(inflated.data(), OFstatic_cast(offile_off_t, inflated.size()));
     stream.setEos();
@@ -202,9 +273,6 @@ void loadDeflated(mp_dicom *dicom, const char *path, uint64_t limit) {
     else if (status.bad()) dicom->error = status.text();
 }
 
-uint32_t littleEndian32(const Uint8 *at) {
-    return uint32_t(at[0]) | uint32_t(at[1]) << 8 | uint32_t(at[2]) << 16 | uint32_t(at[3]) << 24;
-}
 
 }  // namespace
 
