@@ -1,6 +1,6 @@
 # medprep — the two commands a new machine needs: `make demo` and `make test`.
 SWIFT        ?= swift
-APT_PACKAGES := libpng-dev libtiff-dev libnifti-dev libdeflate-dev libsqlite3-dev libssl-dev libxxhash-dev zlib1g-dev libdcmtk-dev dcm2niix pkg-config
+APT_PACKAGES := libpng-dev libtiff-dev libnifti-dev libdeflate-dev libsqlite3-dev libssl-dev libxxhash-dev zlib1g-dev libdcmtk-dev libopenjp2-7-dev dcm2niix pkg-config
 PY_PACKAGES  := numpy nibabel scipy pillow pydicom pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg
 # PyTorch for the README Dataset test, as a CPU wheel, never PyPI's multi-GB CUDA build: from the local wheel
 # directory when it holds one (its dependencies from PyPI), else from PyTorch's own CPU index.

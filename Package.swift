@@ -46,12 +46,15 @@ let package = Package(
         .target(
             name: "CDICOMShim",
             linkerSettings: ["dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16", "dcmimage", "dcmimgle",
-                             "dcmdata", "oflog", "ofstd", "stdc++"].map { .linkedLibrary($0) }
+                             "dcmdata", "oflog", "ofstd", "z", "stdc++"].map { .linkedLibrary($0) }
         ),
+        // OpenJPEG (JPEG 2000 in DICOM) behind a pure-C API; the header lives in /usr/include/openjpeg-2.5, which the
+        // shim includes by that path, so no search path or flag is needed.
+        .target(name: "COpenJPEG", linkerSettings: [.linkedLibrary("openjp2")]),
 
-        // Codecs shared by decode and write: gzip (zlib, libdeflate), the NIfTI header layout, libnifti's
+        // Codecs shared by decode and write: gzip (zlib, libdeflate), DICOM RLE, JPEG 2000 (OpenJPEG), the NIfTI header layout, libnifti's
         // header semantics and quaternion math.
-        .target(name: "MedPrepCodecs", dependencies: ["MedPrepCore", "CNIfTI", "CZlib", "CDeflate"]),
+        .target(name: "MedPrepCodecs", dependencies: ["MedPrepCore", "CNIfTI", "CZlib", "CDeflate", "COpenJPEG"]),
         // 1. Decode: PNG, TIFF, NIfTI-1/2 (+ gzip) into Scan, recognised by magic bytes.
         .target(name: "MedPrepDecode", dependencies: ["MedPrepCore", "MedPrepCodecs", "PNGShim", "TIFFShim", "CDICOMShim"]),
         // 2. Transform: per-scan transforms (spatial, intensity, channel) and batch assembly.

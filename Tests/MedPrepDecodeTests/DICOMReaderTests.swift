@@ -63,8 +63,9 @@ enum DICOMFixtures {
         #expect(zip(scan.geometry.spacing, expected.spacing).allSatisfy { abs($0 - $1) <= 1e-9 }, "\(name)")
     }
 
-    /// dcm2niix's affine (to 1e-3 mm) and voxels, for a single slice in the world frame.
-    @Test(arguments: ["oblique.dcm", "CT_small.dcm"])
+    /// dcm2niix's affine (to 1e-3 mm) and voxels, for a single slice in the world frame (an RLE and a JPEG 2000
+    /// file among them).
+    @Test(arguments: DICOMFixtures.expected.filter { $0.value.dcm2niix != nil }.keys.sorted())
     func matchesDcm2niix(name: String) throws {
         let reference = try #require(DICOMFixtures.expected[name]?.dcm2niix)
         let scan = try ScanReader().read(path: DICOMFixtures.path(name))
@@ -85,10 +86,47 @@ enum DICOMFixtures {
         #expect(error?.path == path)
     }
 
-    @Test func jpeg2000IsNamedAsUnsupported() throws {
-        let error = #expect(throws: MedPrepError.self) { try ScanReader().read(path: DICOMFixtures.path("MR_small_jp2klossless.dcm")) }
-        #expect(error?.reason.contains("1.2.840.10008.1.2.4.90 (JPEG 2000") == true, "\(String(describing: error))")
+    /// A syntax still not decoded (HTJ2K) is refused naming its UID and how to convert it.
+    @Test func unsupportedSyntaxIsNamed() throws {
+        let error = #expect(throws: MedPrepError.self) { try ScanReader().read(path: DICOMFixtures.path("htj2k.dcm")) }
+        #expect(error?.kind == .unsupported)
+        #expect(error?.reason.contains("transfer syntax 1.2.840.10008.1.2.4.201 (") == true, "\(String(describing: error))")
         #expect(error?.reason.contains("convert") == true)
+    }
+
+    /// The hostile RLE and JPEG 2000 files say what is wrong with the frame, not just that it failed.
+    @Test(arguments: [
+        ("hostile_rle_segment_count.dcm", "declares 3 segment(s)"),
+        ("hostile_rle_offset_beyond.dcm", "beyond the fragment"),
+        ("hostile_rle_run_overflow.dcm", "has a run past its 16 bytes"),
+        ("hostile_rle_segment_short.dcm", "decodes to 15 bytes, not Rows × Columns = 16"),
+        ("hostile_j2k_siz_mismatch.dcm", "declares 64x64 pixels"),
+        ("hostile_j2k_truncated.dcm", "cannot be decoded"),
+    ])
+    func namesTheCodecReason(name: String, reason: String) throws {
+        let error = #expect(throws: MedPrepError.self) { try ScanReader().read(path: DICOMFixtures.path(name)) }
+        #expect(error?.kind == .malformed)
+        #expect(error?.reason.contains(reason) == true, "\(name): \(String(describing: error))")
+        #expect(error?.reason.contains("cannot decode frame 1") == true)
+    }
+
+    /// A deflated dataset inflating beyond 4 · maxVoxels + 16 MiB stops there with `too_large`; the default cap
+    /// decodes it (it is in expected.json).
+    @Test func deflateBombStopsAtTheCap() throws {
+        let path = DICOMFixtures.path("deflate_bomb.dcm")
+        let error = #expect(throws: MedPrepError.self) { try ScanReader(limits: DecodeLimits(maxVoxels: 1 << 20)).read(path: path) }
+        #expect(error?.kind == .tooLarge)
+        #expect(error?.reason.contains("inflates beyond") == true, "\(String(describing: error))")
+        #expect(error?.path == path)
+    }
+
+    /// The two files `make fuzz` found against DCMTK's RLE decoder and its inflate stream now fail cleanly.
+    @Test(arguments: [("rle_segv.dcm", "beyond the fragment"), ("deflate_oom.dcm", "DCMTK cannot parse")])
+    func fuzzFindingsFailCleanly(name: String, reason: String) throws {
+        let path = DICOMFixtures.directory + "/../dicom-hostile/" + name
+        let error = #expect(throws: MedPrepError.self) { try ScanReader().read(path: path) }
+        #expect(error?.kind == .malformed, "\(String(describing: error))")
+        #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
     }
 
     @Test func channelCountFromHeader() throws {

@@ -2,9 +2,12 @@
  * CDICOMShim: one DICOM object read through DCMTK, behind a pure-C API.
  *
  * DCMTK is C++ and throws; every function here catches everything and reports failure through its return value
- * and the handle's error text. Codec registration (JPEG, JPEG-LS, RLE) and silencing DCMTK's log happen once per
+ * and the handle's error text. Codec registration (JPEG, JPEG-LS; not RLE, whose DCMTK decoder is not safe on
+ * damaged data: medprep decodes RLE itself from mp_dicom_frame_bytes) and silencing DCMTK's log happen once per
  * process, on the first open. Pixel data is read lazily: opening loads the header and leaves values above 4 KB in
  * the file; a frame is decoded into a buffer the caller allocated after checking its size against its own cap.
+ * A Deflated Explicit VR Little Endian dataset is inflated by the shim, bounded, and parsed from memory, so that
+ * DCMTK's "element larger than the remaining bytes" check sees the real inflated size.
  */
 #ifndef MEDPREP_DICOM_SHIM_H
 #define MEDPREP_DICOM_SHIM_H
@@ -42,8 +45,9 @@ typedef struct {
    (both NUL-terminated, truncated to fit). 0 on success, 1 when there is no readable meta header or no UID. */
 int mp_dicom_meta_transfer_syntax(const char *path, char *uid, size_t uid_size, char *name, size_t name_size);
 
-/* Loads the file's header (meta + dataset). NULL if out of memory; otherwise check mp_dicom_error. */
-mp_dicom *mp_dicom_open(const char *path);
+/* Loads the file's header (meta + dataset). A deflated dataset is inflated first, failing once it would exceed
+   `max_inflated` bytes. NULL if out of memory; otherwise check mp_dicom_error. */
+mp_dicom *mp_dicom_open(const char *path, uint64_t max_inflated);
 void mp_dicom_close(mp_dicom *dicom);
 /* The last error (empty if none). */
 const char *mp_dicom_error(const mp_dicom *dicom);
@@ -67,6 +71,12 @@ int64_t mp_dicom_per_frame_items(mp_dicom *dicom);
 
 /* The number of compressed fragments of encapsulated pixel data, without the offset table item; -1 on error. */
 int64_t mp_dicom_fragment_count(mp_dicom *dicom);
+
+/* The compressed bytes of frame `frame` (of `frames`) of encapsulated pixel data: its fragments concatenated. A
+ * single frame takes every fragment; with as many fragments as frames, frame f is fragment f; otherwise the basic
+ * offset table must list one offset per frame, each at a fragment's start, increasing. With `buffer` NULL returns
+ * the size; otherwise copies it into `buffer` (`size` bytes, at least that size). -1 on error (see mp_dicom_error). */
+int64_t mp_dicom_frame_bytes(mp_dicom *dicom, uint32_t frame, uint32_t frames, void *buffer, uint64_t size);
 
 /* The size in bytes DCMTK gives one decoded frame (even; may exceed rows×columns×samples×bytes by padding);
  * 0 on error. */

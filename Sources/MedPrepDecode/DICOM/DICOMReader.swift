@@ -14,7 +14,7 @@ import MedPrepCore
 /// data against the bytes it must hold, encapsulated pixel data against one fragment per frame at least.
 package enum DICOMReader {
     package static func read(path: String, limits: DecodeLimits) throws -> Scan {
-        let object = try DICOMObject(path: path)
+        let object = try DICOMObject(path: path, limits: limits)
         let layout = try object.pixelLayout()
         let count = try limits.checkedElementCount([layout.frames, layout.samples, layout.rows, layout.columns],
                                                    path: path)
@@ -56,7 +56,7 @@ package enum DICOMReader {
         var frameBuffer = [UInt8](repeating: 0, count: Int(frameSize))
         let converter = DICOMSampleConverter(layout: layout)
         for frame in 0 ..< layout.frames {
-            let model = try frameBuffer.withUnsafeMutableBytes { try object.decode(frame: frame, into: $0) }
+            let model = try frameBuffer.withUnsafeMutableBytes { try object.decode(frame: frame, layout: layout, into: $0) }
             if layout.samples == 3 && model != "RGB" {
                 throw MedPrepError(.unsupported, path: path,
                     reason: "frame \(frame + 1) decodes to colour model '\(model)', not RGB; convert the file to RGB first")

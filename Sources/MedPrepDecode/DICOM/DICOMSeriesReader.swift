@@ -24,7 +24,7 @@ package enum DICOMSeriesReader {
         var dataType = "", bitsStored = 0
         let byPath = Dictionary(grouping: series.slices.indices, by: { series.slices[$0].path })
         for path in byPath.keys.sorted() {
-            let object = try DICOMObject(path: path)
+            let object = try DICOMObject(path: path, limits: limits)
             let layout = try object.pixelLayout()
             guard layout.rows == series.rows, layout.columns == series.columns, layout.samples == series.samplesPerPixel else {
                 throw MedPrepError(.shapeMismatch, path: path,
@@ -56,7 +56,7 @@ package enum DICOMSeriesReader {
                 guard slice.frame < layout.frames else {
                     throw MedPrepError(.malformed, path: path, reason: "frame \(slice.frame + 1) is past NumberOfFrames \(layout.frames)")
                 }
-                let model = try frameBuffer.withUnsafeMutableBytes { try object.decode(frame: slice.frame, into: $0) }
+                let model = try frameBuffer.withUnsafeMutableBytes { try object.decode(frame: slice.frame, layout: layout, into: $0) }
                 if layout.samples == 3 && model != "RGB" {
                     throw MedPrepError(.unsupported, path: path,
                         reason: "frame \(slice.frame + 1) decodes to colour model '\(model)', not RGB; convert the file to RGB first")
