@@ -46,6 +46,11 @@ extension EndToEnd {
             #expect(check.status == 0, "\(check.transcript)")
             #expect(check.standardOutput.components(separatedBy: "ok ").count - 1 == 24, "\(check.transcript)")
 
+            let report = try #require(try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: workspace.at("out/report.json")))) as? [String: Any])
+            #expect((report["notes"] as? [String]) == ["DICOMDIR: skipped (dicom_not_image): not an image: Media Storage "
+                + "Directory (DICOMDIR) (SOP class 1.2.840.10008.1.3.10); skipped"], "\(report["notes"] ?? "")")
+
             let checked = try MedPrepProcess.run(["check", workspace.at("p/p.yaml")])
             #expect(checked.status == 1, "\(checked.transcript)")
             #expect(checked.standardOutput.contains("24 case(s)"), "\(checked.transcript)")
