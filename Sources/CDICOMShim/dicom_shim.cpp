@@ -384,9 +384,10 @@ int mp_dicom_image_info(mp_dicom *dicom, mp_dicom_image *image) {
 int mp_dicom_string(mp_dicom *dicom, uint16_t group, uint16_t element, char *out, size_t capacity) {
     try {
         if (capacity > 0) out[0] = '\0';
-        DcmDataset *dataset = dicom->file.getDataset();
+        DcmItem *item = group == 0x0002 ? static_cast<DcmItem *>(dicom->file.getMetaInfo())
+                                         : static_cast<DcmItem *>(dicom->file.getDataset());
         OFString text;
-        if (dataset == nullptr || dataset->findAndGetOFStringArray(DcmTagKey(group, element), text).bad()) return 0;
+        if (item == nullptr || item->findAndGetOFStringArray(DcmTagKey(group, element), text).bad()) return 0;
         std::string value = trimmed(text);
         copyString(value, out, capacity);
         return value.empty() ? 0 : 1;

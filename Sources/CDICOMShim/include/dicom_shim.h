@@ -55,7 +55,7 @@ const char *mp_dicom_error(const mp_dicom *dicom);
 /* Fills `image`; 0 on success. */
 int mp_dicom_image_info(mp_dicom *dicom, mp_dicom_image *image);
 
-/* The value of a top-level string attribute, trimmed, into `out` (capacity `capacity`, NUL-terminated);
+/* The value of a top-level string attribute (of the file meta information for group 0002), trimmed, into `out` (capacity `capacity`, NUL-terminated);
  * 1 if present and non-empty, 0 if absent or empty, -1 on error. Values of all VMs come back backslash-joined. */
 int mp_dicom_string(mp_dicom *dicom, uint16_t group, uint16_t element, char *out, size_t capacity);
 

@@ -6,6 +6,7 @@ import MedPrepCore
 /// the shared groups, then top level (`DICOMFrameGeometry`'s sequences), as `DICOMReader` reads them. Only the frames
 /// that have a per-frame item are given a position (a multi-frame object that declares more frames than items gets
 /// fewer positions, and series assembly reports it), so a hostile NumberOfFrames costs no work.
+/// The SOP Class UID falls back to the meta header's MediaStorageSOPClassUID (0002,0002): a DICOMDIR has only that.
 package enum DICOMHeaderReader {
     package static func read(path: String) throws -> DICOMSliceHeader {
         let object = try DICOMObject(path: path)
@@ -27,7 +28,7 @@ package enum DICOMHeaderReader {
         let orientation = object.numbers(0x0020, 0x0037, frame: 0, in: DICOMFrameGeometry.planeOrientation, capacity: 6)
         let spacing = object.numbers(0x0028, 0x0030, frame: 0, in: DICOMFrameGeometry.pixelMeasures, capacity: 2)
         return DICOMSliceHeader(
-            path: path, sopClassUID: object.string(0x0008, 0x0016) ?? "",
+            path: path, sopClassUID: object.string(0x0008, 0x0016) ?? object.string(0x0002, 0x0002) ?? "",
             seriesInstanceUID: object.string(0x0020, 0x000E) ?? "", studyInstanceUID: object.string(0x0020, 0x000D) ?? "",
             patientID: object.string(0x0010, 0x0020), studyDate: object.string(0x0008, 0x0020),
             seriesNumber: integer(0x0020, 0x0011), seriesDescription: object.string(0x0008, 0x103E),

@@ -88,12 +88,16 @@ public struct InputDiscovery: Sendable {
     static let compoundSuffixes = ScanFileFormats.suffixes.filter { $0.dropFirst().contains(".") }.sorted { $0.count > $1.count }
 
     /// Turns selected files into cases: one per DICOM series (`dicomSeriesCases`) and one per other file, or grouped
-    /// by the channel pattern; attaches labels. Files
+    /// by the channel pattern (a DICOM directory matching it is one channel, `dicomChannels`); attaches labels. Files
     /// that map to one case id (`scan.png` beside `scan.nii`) make no case: each is named in a `CaseConflict`.
     private func group(_ files: [String], skipped: inout [SkippedInput], conflicts: inout [CaseConflict]) -> [InputCase] {
         var cases = [InputCase]()
         if let channels {
-            var groups = [String: [(channel: Int, relative: String)]]()
+            var groups = [String: [(channel: Int, relative: String, source: SourceFiles)]]()
+            let (series, files) = dicomChannels(files, pattern: channels, skipped: &skipped)
+            for item in series {
+                groups[item.caseID, default: []].append((item.channel, item.relative, item.source))
+            }
             for relative in files {
                 let name = (relative as NSString).lastPathComponent
                 let parent = (relative as NSString).deletingLastPathComponent
@@ -102,7 +106,8 @@ public struct InputDiscovery: Sendable {
                                                 detail: "name does not match the channel pattern \(channels.text)"))
                     continue
                 }
-                groups[parent.isEmpty ? caseName : parent + "/" + caseName, default: []].append((channel, relative))
+                groups[parent.isEmpty ? caseName : parent + "/" + caseName, default: []]
+                    .append((channel, relative, SourceFiles(path: directory + "/" + relative)))
             }
             let expected = Set(groups.values.flatMap { $0.map(\.channel) }).sorted()
             for (id, members) in groups {
@@ -121,8 +126,8 @@ public struct InputDiscovery: Sendable {
                     continue
                 }
                 let ordered = members.sorted { $0.channel < $1.channel }
-                cases.append(InputCase(id: id, relativePaths: ordered.map(\.relative),
-                                       paths: ordered.map { directory + "/" + $0.relative }, channelNumbers: ordered.map(\.channel)))
+                cases.append(InputCase(id: id, relativePaths: ordered.map(\.relative), channels: ordered.map(\.source),
+                                       channelNumbers: ordered.map(\.channel)))
             }
         } else {
             let (series, others) = dicomSeriesCases(files, skipped: &skipped)

@@ -41,27 +41,33 @@ package struct CaseLoader: Sendable {
         return PreparedCase(image: image, label: label)
     }
 
-    /// Decodes a case's image: a DICOM series case as one volume (`DICOMSeriesSource.read`, failing with its
-    /// assembly error if it has one), any other case through `decodeChannels(_:)`.
+    /// Decodes a case's image: each channel through `read(_:)` (a DICOM series channel as one volume), stacked
+    /// along C; each channel after the first must be on the first one's grid (`CaseGrid`).
     package func decodeChannels(of input: InputCase) throws -> Scan {
-        if input.channels.count == 1, let series = input.channels[0].dicomSeries {
-            return try series.read(limits: reader.limits)
-        }
-        return try decodeChannels(input.paths)
+        try decodeChannels(input.channels)
     }
 
-    /// Decodes the channel files of a case and stacks them along C; each file after the first must be on the first
-    /// file's grid (`CaseGrid`).
+    /// Decodes the channel files of a case (one file each) and stacks them along C, as `decodeChannels(of:)`.
     package func decodeChannels(_ paths: [String]) throws -> Scan {
-        guard var first = try paths.first.map({ try reader.read(path: $0) }) else {
+        try decodeChannels(paths.map { SourceFiles(path: $0, companions: []) })
+    }
+
+    /// One channel's scan: a DICOM series (`DICOMSeriesSource.read`, which throws the series' assembly error if it
+    /// has one), or the file `source.path` through the format registry.
+    func read(_ source: SourceFiles) throws -> Scan {
+        try source.dicomSeries.map { try $0.read(limits: reader.limits) } ?? reader.read(path: source.path)
+    }
+
+    func decodeChannels(_ sources: [SourceFiles]) throws -> Scan {
+        guard var first = try sources.first.map({ try read($0) }) else {
             throw MedPrepError(.invalidArgument, path: nil, reason: "a case without files")
         }
-        guard paths.count > 1 else { return first }
+        guard sources.count > 1 else { return first }
         let reference = CaseGrid.Reference(first)
         var storage = first.tensor.storage
         var shape = first.tensor.shape
-        for (index, path) in paths.enumerated().dropFirst() {
-            let next = try grid.conform(try reader.read(path: path), role: .image, subject: "channel \(index)",
+        for (index, source) in sources.enumerated().dropFirst() {
+            let next = try grid.conform(try read(source), role: .image, subject: "channel \(index)",
                                         to: reference, referenceName: "channel 0")
             storage.append(contentsOf: next.tensor.storage)
             shape.c += next.tensor.shape.c
