@@ -33,7 +33,7 @@ extension InputDiscovery {
             let paths = item.group.paths
             return InputCase(id: item.id, relativePaths: [String(paths[0].dropFirst(prefix))],
                              channels: [SourceFiles(path: paths[0], companions: Array(paths.dropFirst()),
-                                                    dicomSeries: DICOMSeriesSource(item.series))],
+                                                    dicomSeries: DICOMSeriesSource(item.series, group: item.group))],
                              channelNumbers: [0])
         }
         return (cases, others)
