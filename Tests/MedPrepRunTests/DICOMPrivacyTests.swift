@@ -144,6 +144,39 @@ extension EndToEnd {
             }
         }
 
+        /// Over Tests/Fixtures/dicom-series, a hashed run names every series by the generator's `hashedIDs`
+        /// (salt `hashedSalt`), in the volumes, report.json and batches/index.csv; no readable id is left.
+        @Test func seriesFixtureHashedIDsMatchTheGenerator() throws {
+            struct SeriesReference: Decodable {
+                var hashedSalt: String
+                var hashedIDs: [String: String]
+            }
+            let reference = try JSONDecoder().decode(SeriesReference.self, from: Data(contentsOf: URL(
+                fileURLWithPath: EndToEnd.DICOMSeriesRun.fixtures + "/reference.json")))
+            let workspace = try EndToEnd.DICOMSeriesRun.workspace()
+            try workspace.write(reference.hashedSalt, to: "secret/salt")
+            try workspace.write("""
+                version: 1
+                name: hashed
+                input: {directory: ../in, include: ["**/*"], case_id: hashed, case_id_salt_file: ../secret/salt}
+                stages:
+                  - normalize: {method: minmax}
+                output: {directory: ../out, batches: npy, reports: [json, csv, html]}
+                """, to: "p/h.yaml")
+            let outcome = try MedPrepProcess.run(["run", workspace.at("p/h.yaml"), "--no-progress"])
+            #expect(outcome.status == 1 && outcome.summary?.processed == 8, "\(outcome.transcript)")
+            let volumes = workspace.files(under: "out").filter { $0.hasSuffix(".nii.gz") }
+            #expect(volumes == reference.hashedIDs.values.map { $0 + ".nii.gz" }.sorted(), "\(volumes)")
+            let index = try String(contentsOfFile: workspace.at("out/batches/index.csv"), encoding: .utf8)
+            let report = try String(contentsOfFile: workspace.at("out/report.json"), encoding: .utf8)
+            for (readable, hashed) in reference.hashedIDs {
+                #expect(index.contains(hashed + ",") && report.contains(hashed), "\(hashed)")
+                if readable.contains("/") {
+                    #expect(!report.contains(readable) && !index.contains(readable) && !outcome.transcript.contains(readable), "\(readable)")
+                }
+            }
+        }
+
         /// A hashed run without a usable salt does nothing and exits 2, saying how to make one.
         @Test func hashedWithoutSaltIsRefused() throws {
             let workspace = try Self.workspace(hashed: true, salt: "")
