@@ -41,10 +41,16 @@ struct InspectCommand: ParsableCommand {
         for path in paths {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                let listing = try directoryListing(path)
-                failed = failed || listing.hasFailures
-                entries.append(.directory(listing))
-                if !json { print(listing.text) }
+                do {
+                    let listing = try directoryListing(path)
+                    failed = failed || listing.hasFailures
+                    entries.append(.directory(listing))
+                    if !json { print(listing.text) }
+                } catch let error as MedPrepError {
+                    failed = true
+                    entries.append(.file(.failure(path: path, error: error), series: nil))
+                    if !json { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+                }
                 continue
             }
             do {
