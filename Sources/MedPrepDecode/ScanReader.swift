@@ -33,7 +33,7 @@ public struct ScanReader: Sendable {
     }
 
     /// The format that reads `path`: the one that claims its name, else the one its leading bytes announce.
-    static func format(of path: String) throws -> any ScanFileFormat {
+    package static func format(of path: String) throws -> any ScanFileFormat {
         try requireRegularFile(path)
         if let format = ScanFileFormats.claimant(of: path) {
             return format

@@ -12,7 +12,10 @@ import Testing
         let expected = try DICOMSeriesFixtures.headers()
         #expect(expected.count == 51)
         for header in expected {
-            let read = try DICOMHeaderReader.read(path: header.path)
+            var read = try DICOMHeaderReader.read(path: header.path)
+            // DCMTK's name of the syntax is not among the generator's facts (pydicom names it differently).
+            #expect(read.transferSyntaxName == "Little Endian Explicit", "\(header.path)")
+            read.transferSyntaxName = ""
             #expect(read == header, "\(header.path)")
             #expect(DICOMHeaderReader.isDICOM(path: header.path))
         }

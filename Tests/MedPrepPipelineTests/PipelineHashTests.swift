@@ -150,3 +150,47 @@ import MedPrepCore
         }
     }
 }
+
+/// `input.case_id` and `input.case_id_salt_file` (issue 18 item 8): `readable`, written out or not, keeps a
+/// pipeline's JSON; `hashed` enters `canonicalJSON` and `pipelineHash` but not `processingHash` (ids name the
+/// outputs, they do not change them); neither the salt file's path nor the salt is in any of them.
+@Suite struct CaseIDInputKeysTests {
+    func pipeline(_ lines: [String], path: String = "/p/p.yaml") throws -> ResolvedPipeline {
+        let text = "version: 1\nname: g\ninput:\n  directory: in\n" + lines.map { "  \($0)\n" }.joined()
+            + "stages:\n  - normalize: {method: instance}\noutput: {directory: out}\n"
+        return try PipelineParser.parse(text: text, path: path).resolved()
+    }
+
+    @Test func hashedIsRecordedWithoutTheSalt() throws {
+        let omitted = try pipeline([])
+        let spelled = try pipeline(["case_id: readable"])
+        #expect(spelled.canonicalJSON == omitted.canonicalJSON && !omitted.canonicalJSON.contains("case_id"))
+        let hashed = try pipeline(["case_id: hashed", "case_id_salt_file: secret/salt.txt"])
+        #expect(hashed.caseID == .hashed && hashed.caseIDSaltFile == "/p/secret/salt.txt")
+        #expect(hashed.canonicalJSON.contains(#""case_id":"hashed""#) && !hashed.canonicalJSON.contains("salt"))
+        #expect(hashed.pipelineHash != omitted.pipelineHash && hashed.processingHash == omitted.processingHash)
+        let moved = try pipeline(["case_id: hashed", "case_id_salt_file: elsewhere/salt"])
+        #expect(moved.pipelineHash == hashed.pipelineHash)
+    }
+
+    @Test func saltFileGoesWithHashed() throws {
+        #expect {
+            try pipeline(["case_id: hashed"])
+        } throws: { error in
+            let lines = (error as? PipelineIssues)?.lines() ?? []
+            return lines == ["/p/p.yaml:5:12: found case_id: hashed without input.case_id_salt_file, expected "
+                + "input.case_id_salt_file: the path of a file holding a secret salt (kept out of the pipeline file and "
+                + "the output directory; e.g. `openssl rand -hex 32 > salt.txt`)"]
+        }
+        #expect {
+            try pipeline(["case_id: salted", "case_id_salt_file: s"])
+        } throws: { error in
+            ((error as? PipelineIssues)?.lines() ?? []).contains { $0.hasSuffix("found 'salted' for input.case_id, expected one of: readable, hashed") }
+        }
+        #expect {
+            try pipeline(["case_id_salt_file: s"])
+        } throws: { error in
+            ((error as? PipelineIssues)?.lines() ?? []) == ["/p/p.yaml:5:22: found input.case_id_salt_file without case_id: hashed, expected case_id: hashed, or no salt file"]
+        }
+    }
+}

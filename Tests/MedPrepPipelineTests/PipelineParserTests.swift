@@ -127,7 +127,7 @@ private func pipeline(stages: String) -> String {
         output: {directory: out, volume: nifti}
         """
         #expect(issues(text) == [
-            "p.yaml:5:3: found unknown key 'inclde' in input, expected one of: directory, include, exclude, channels, labels, missing, align, tolerance",
+            "p.yaml:5:3: found unknown key 'inclde' in input, expected one of: directory, include, exclude, channels, labels, missing, align, tolerance, case_id, case_id_salt_file",
             "p.yaml:7:26: found unknown key 'volume' in output, expected one of: directory, volumes, compression, batches, reports, thumbnails",
         ])
     }

@@ -88,7 +88,7 @@ package struct DICOMCaseNaming: Sendable {
     }
 
     /// `directory` relative to `root` ("" when it is the root or not under it).
-    static func relative(_ directory: String, to root: String) -> String {
+    package static func relative(_ directory: String, to root: String) -> String {
         let base = root.hasSuffix("/") ? String(root.dropLast()) : root
         guard directory.hasPrefix(base + "/") else { return "" }
         return String(directory.dropFirst(base.count + 1))

@@ -38,8 +38,9 @@ package struct DICOMSliceHeader: Sendable, Hashable {
     /// (0028,1053), (0028,1052) per frame (1 and 0 when absent); they may differ between slices.
     package var rescaleSlopes: [Double]
     package var rescaleIntercepts: [Double]
-    /// (0002,0010).
+    /// (0002,0010), and DCMTK's name for it ("" when unknown).
     package var transferSyntaxUID: String
+    package var transferSyntaxName: String
 
     package init(path: String, sopClassUID: String, seriesInstanceUID: String, studyInstanceUID: String,
                  patientID: String? = nil, studyDate: String? = nil, seriesNumber: Int? = nil,
@@ -48,7 +49,7 @@ package struct DICOMSliceHeader: Sendable, Hashable {
                  rows: Int, columns: Int, samplesPerPixel: Int = 1, numberOfFrames: Int = 1,
                  imageOrientation: [Double]?, imagePositions: [[Double]], pixelSpacing: [Double]?,
                  sliceThickness: Double? = nil, rescaleSlopes: [Double] = [1], rescaleIntercepts: [Double] = [0],
-                 transferSyntaxUID: String) {
+                 transferSyntaxUID: String, transferSyntaxName: String = "") {
         self.path = path
         self.sopClassUID = sopClassUID
         self.seriesInstanceUID = seriesInstanceUID
@@ -73,5 +74,6 @@ package struct DICOMSliceHeader: Sendable, Hashable {
         self.rescaleSlopes = rescaleSlopes
         self.rescaleIntercepts = rescaleIntercepts
         self.transferSyntaxUID = transferSyntaxUID
+        self.transferSyntaxName = transferSyntaxName
     }
 }

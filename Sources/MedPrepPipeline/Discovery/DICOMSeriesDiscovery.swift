@@ -11,8 +11,10 @@ import MedPrepDecode
 /// with the assembly error when loaded. Non-image objects become `dicom_not_image` notes. A file whose header
 /// cannot be read stays a case of its own, which fails with the reader's error.
 extension InputDiscovery {
-    /// The series cases among `files` (relative paths), and the files that are not taken by them.
-    func dicomSeriesCases(_ files: [String], skipped: inout [SkippedInput]) -> (cases: [InputCase], others: [String]) {
+    /// The series cases among `files` (relative paths), the files that are not taken by them, and (when ids are
+    /// hashed) each hashed id's readable id.
+    func dicomSeriesCases(_ files: [String], skipped: inout [SkippedInput])
+        -> (cases: [InputCase], others: [String], readable: [String: String]) {
         var headers = [DICOMSliceHeader](), others = [String]()
         for relative in files {
             let path = directory + "/" + relative
@@ -22,9 +24,16 @@ extension InputDiscovery {
             }
             headers.append(header)
         }
-        guard !headers.isEmpty else { return ([], others) }
-        let naming = DICOMCaseNaming(mode: .readable, digest: { SHA256Hasher.hexDigest(text: $0) })
+        guard !headers.isEmpty else { return ([], others, [:]) }
+        let digest: @Sendable (String) -> String = { SHA256Hasher.hexDigest(text: $0) }
+        let naming = DICOMCaseNaming(mode: caseIDSalt.map { .hashed(salt: $0) } ?? .readable, digest: digest)
         let assembly = DICOMSeriesAssembler.assemble(headers, root: directory, naming: naming)
+        var readable = [String: String]()
+        if caseIDSalt != nil {
+            let groups = assembly.cases.map(\.group)
+            let names = DICOMCaseNaming(mode: .readable, digest: digest).ids(for: groups, root: directory)
+            readable = Dictionary(zip(assembly.cases.map(\.id), names), uniquingKeysWith: { first, _ in first })
+        }
         let prefix = directory.count + 1
         for note in assembly.skipped {
             skipped.append(SkippedInput(path: String(note.path.dropFirst(prefix)), reason: .dicomNotImage, detail: note.reason))
@@ -33,9 +42,9 @@ extension InputDiscovery {
             let paths = item.group.paths
             return InputCase(id: item.id, relativePaths: [String(paths[0].dropFirst(prefix))],
                              channels: [SourceFiles(path: paths[0], companions: Array(paths.dropFirst()),
-                                                    dicomSeries: DICOMSeriesSource(item.series))],
+                                                    dicomSeries: DICOMSeriesSource(item.series, group: item.group))],
                              channelNumbers: [0])
         }
-        return (cases, others)
+        return (cases, others, readable)
     }
 }

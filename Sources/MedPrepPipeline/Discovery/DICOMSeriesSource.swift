@@ -6,8 +6,11 @@ import MedPrepDecode
 package struct DICOMSeriesSource: Hashable, Sendable {
     package var series: DICOMSeries?
     package var failure: MedPrepError?
+    /// The frames the series was assembled from (what `medprep inspect` lists; nil when built from a result alone).
+    package var group: DICOMSeriesGroup?
 
-    package init(_ result: Result<DICOMSeries, MedPrepError>) {
+    package init(_ result: Result<DICOMSeries, MedPrepError>, group: DICOMSeriesGroup? = nil) {
+        self.group = group
         switch result {
         case .success(let series): self.series = series
         case .failure(let error): failure = error

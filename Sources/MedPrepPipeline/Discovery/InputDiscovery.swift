@@ -16,6 +16,9 @@ public struct InputDiscovery: Sendable {
     public var channels: ChannelPattern?
     /// Absolute label path pattern with one `{case}`.
     public var labels: String?
+    /// With `input.case_id: hashed`, the salt: case ids are then hashed (`CaseIDHashing`); `{case}` in the label
+    /// pattern is still the readable id (the label maps are the user's files, named as the inputs are).
+    public var caseIDSalt: String?
 
     public init(directory: String, include: [GlobPattern], exclude: [GlobPattern] = [],
                 channels: ChannelPattern? = nil, labels: String? = nil) {
@@ -44,6 +47,13 @@ public struct InputDiscovery: Sendable {
         }
         self.init(directory: pipeline.inputDirectory, include: try pipeline.include.map(compile),
                   exclude: try pipeline.exclude.map(compile), channels: channels, labels: pipeline.labelPattern)
+        if pipeline.caseID == .hashed {
+            guard let file = pipeline.caseIDSaltFile else {
+                throw MedPrepError(.invalidArgument, path: pipeline.file,
+                                   reason: "case_id: hashed needs input.case_id_salt_file: \(CaseIDHashing.saltExpected)")
+            }
+            caseIDSalt = try CaseIDHashing.salt(path: file)
+        }
     }
 
     /// Walks the input directory.
@@ -92,6 +102,8 @@ public struct InputDiscovery: Sendable {
     /// that map to one case id (`scan.png` beside `scan.nii`) make no case: each is named in a `CaseConflict`.
     private func group(_ files: [String], skipped: inout [SkippedInput], conflicts: inout [CaseConflict]) -> [InputCase] {
         var cases = [InputCase]()
+        // Final id → readable id, for `{case}` in the label pattern (identity unless ids are hashed).
+        var readableIDs = [String: String]()
         if let channels {
             var groups = [String: [(channel: Int, relative: String, source: SourceFiles)]]()
             let (series, files) = dicomChannels(files, pattern: channels, skipped: &skipped)
@@ -130,8 +142,9 @@ public struct InputDiscovery: Sendable {
                                        channelNumbers: ordered.map(\.channel)))
             }
         } else {
-            let (series, others) = dicomSeriesCases(files, skipped: &skipped)
+            let (series, others, seriesReadable) = dicomSeriesCases(files, skipped: &skipped)
             cases = series
+            readableIDs = seriesReadable
             var claimants = [String: [String]]()
             var order = [String]()
             for relative in others {
@@ -155,10 +168,17 @@ public struct InputDiscovery: Sendable {
                 cases.append(InputCase(id: id, relativePaths: owners, paths: [directory + "/" + owners[0]], channelNumbers: [0]))
             }
         }
+        if let caseIDSalt {
+            for index in cases.indices where cases[index].channels.first?.dicomSeries == nil {
+                let hashed = CaseIDHashing.id(readable: cases[index].id, salt: caseIDSalt)
+                readableIDs[hashed] = cases[index].id
+                cases[index].id = hashed
+            }
+        }
         guard let labels else { return cases }
         return cases.compactMap { item in
             var item = item
-            let path = labels.replacingOccurrences(of: "{case}", with: item.id)
+            let path = labels.replacingOccurrences(of: "{case}", with: readableIDs[item.id] ?? item.id)
             var info = stat()
             guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
                 skipped.append(SkippedInput(path: path, reason: .missingLabel, detail: "no regular label file for case \(item.id)",

@@ -9,7 +9,8 @@ import Yams
 /// relative paths resolve against the pipeline file's directory.
 public enum PipelineParser {
     static let topLevelKeys = ["version", "name", "input", "stages", "batch", "output", "limits"]
-    static let inputKeys = ["directory", "include", "exclude", "channels", "labels", "missing", "align", "tolerance"]
+    static let inputKeys = ["directory", "include", "exclude", "channels", "labels", "missing", "align", "tolerance",
+                            "case_id", "case_id_salt_file"]
     static let toleranceKeys = ["mm", "direction"]
     static let outputKeys = ["directory", "volumes", "compression", "batches", "reports", "thumbnails"]
 
@@ -148,9 +149,21 @@ public enum PipelineParser {
         let tolerance = reader.optional(fields["tolerance"], default: GridTolerance.standard) {
             readTolerance($1, at: fields.location(of: "tolerance"), reader: &$0)
         }
-        guard let directory, let include, let exclude, let missing, let align, let tolerance else { return nil }
+        let caseID = reader.optional(fields["case_id"], default: CaseIDMode.readable) {
+            $0.choice($1, name: "input.case_id", as: CaseIDMode.self)
+        }
+        let saltFile = fields["case_id_salt_file"].flatMap { reader.nonEmptyString($0, name: "input.case_id_salt_file") }
+        if caseID == .hashed, fields["case_id_salt_file"] == nil, let node = fields["case_id"] {
+            reader.report(node, found: "case_id: hashed without input.case_id_salt_file",
+                          expected: "input.case_id_salt_file: the path of a file holding a secret salt (kept out of the "
+                              + "pipeline file and the output directory; e.g. `openssl rand -hex 32 > salt.txt`)")
+        }
+        if caseID != .hashed, let node = fields["case_id_salt_file"] {
+            reader.report(node, found: "input.case_id_salt_file without case_id: hashed", expected: "case_id: hashed, or no salt file")
+        }
+        guard let directory, let include, let exclude, let missing, let align, let tolerance, let caseID else { return nil }
         return InputSpec(directory: directory, include: include, exclude: exclude, channels: channels, labels: labels,
-                         missing: missing, align: align, tolerance: tolerance)
+                         missing: missing, align: align, tolerance: tolerance, caseID: caseID, caseIDSaltFile: saltFile)
     }
 
     /// `input.tolerance: {mm: 0.001, direction: 0.0001}`: each key optional, a finite number ≥ 0.
@@ -271,6 +284,13 @@ public enum PipelineParser {
         if !FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) || !isDirectory.boolValue {
             issues.append(PipelineIssue(file: spec.file, at: spec.sourceMap.location("input.directory"),
                                         found: "no directory at \(input)", expected: "an existing input directory"))
+        }
+        if let salt = spec.input.caseIDSaltFile {
+            let absolute = PathResolution.absolute(salt, base: spec.baseDirectory)
+            if let problem = CaseIDHashing.saltProblem(path: absolute) {
+                issues.append(PipelineIssue(file: spec.file, at: spec.sourceMap.location("input.case_id_salt_file"),
+                                            found: problem, expected: CaseIDHashing.saltExpected))
+            }
         }
         for (index, stage) in spec.stages.enumerated() {
             for file in stage.stage.inputFiles {

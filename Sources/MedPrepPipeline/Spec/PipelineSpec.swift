@@ -88,10 +88,15 @@ public struct InputSpec: Hashable, Sendable {
     public var align: GridAlignment
     /// How far a grid may be from the first channel file's and still count as the same (`input.tolerance`).
     public var tolerance: GridTolerance
+    /// How cases are named (`input.case_id`): readable (default) or a salted hash (`CaseIDHashing`).
+    public var caseID: CaseIDMode
+    /// The file holding the salt of hashed ids (`input.case_id_salt_file`), as written; required with `hashed`.
+    public var caseIDSaltFile: String?
 
     public init(directory: String, include: [String] = InputSpec.defaultInclude, exclude: [String] = [],
                 channels: String? = nil, labels: String? = nil, missing: MissingInputPolicy = .fail,
-                align: GridAlignment = .check, tolerance: GridTolerance = .standard) {
+                align: GridAlignment = .check, tolerance: GridTolerance = .standard, caseID: CaseIDMode = .readable,
+                caseIDSaltFile: String? = nil) {
         self.directory = directory
         self.include = include
         self.exclude = exclude
@@ -100,7 +105,18 @@ public struct InputSpec: Hashable, Sendable {
         self.missing = missing
         self.align = align
         self.tolerance = tolerance
+        self.caseID = caseID
+        self.caseIDSaltFile = caseIDSaltFile
     }
+}
+
+/// `input.case_id`: how a run names its cases (output paths, reports, index, state).
+public enum CaseIDMode: String, Hashable, Sendable, CaseIterable {
+    /// Readable ids: a file's relative path without its suffix; a DICOM series' directory or
+    /// `PatientID/StudyDate_SeriesNumber_Description` (`DICOMCaseNaming`).
+    case readable
+    /// Salted hashes, with no patient identifier, date, description or path in them (`CaseIDHashing`).
+    case hashed
 }
 
 /// `input.align`: what a run makes of a case whose other channel files or label map are not on its first channel

@@ -20,6 +20,10 @@ public struct ResolvedPipeline: Hashable, Sendable {
     public var align: GridAlignment
     /// The same-grid tolerance (`input.tolerance`).
     public var gridTolerance: GridTolerance
+    /// `input.case_id`, and the absolute path of `input.case_id_salt_file` (the salt itself is read by discovery and
+    /// is part of no hash or file medprep writes).
+    public var caseID: CaseIDMode
+    public var caseIDSaltFile: String?
     /// Stages with file paths (dataset statistics) made absolute.
     public var stages: [StageSpec]
     public var batchSize: Int
@@ -48,6 +52,8 @@ public struct ResolvedPipeline: Hashable, Sendable {
         missing = spec.input.missing
         align = spec.input.align
         gridTolerance = spec.input.tolerance
+        caseID = spec.input.caseID
+        caseIDSaltFile = spec.input.caseIDSaltFile.map { PathResolution.absolute($0, base: base) }
         stages = spec.stages.map { $0.resolvingPaths(base: base) }
         batchSize = spec.batch.size
         outputDirectory = PathResolution.absolute(spec.output.directory, base: base)
@@ -61,9 +67,10 @@ public struct ResolvedPipeline: Hashable, Sendable {
         sourceMap = spec.sourceMap
     }
 
-    /// The whole resolved pipeline as canonical JSON. `input.missing`, `input.align`, `input.tolerance` and
-    /// `output.thumbnails` appear only when they are not the default (`fail`, `check`, 1e-3 mm and 1e-4, 12), so
-    /// pipelines written before these keys existed keep their JSON and `pipelineHash`.
+    /// The whole resolved pipeline as canonical JSON. `input.missing`, `input.align`, `input.tolerance`,
+    /// `input.case_id` and `output.thumbnails` appear only when they are not the default (`fail`, `check`, 1e-3 mm
+    /// and 1e-4, `readable`, 12), so pipelines written before these keys existed keep their JSON and `pipelineHash`.
+    /// Neither the salt nor its file's path is part of it.
     public var canonicalJSON: String {
         var input: [String: CanonicalJSON] = [
             "directory": .string(inputDirectory),
@@ -73,6 +80,7 @@ public struct ResolvedPipeline: Hashable, Sendable {
             "labels": labelPattern.map { .string($0) } ?? .null,
         ]
         if missing != .fail { input["missing"] = .string(missing.rawValue) }
+        if caseID != .readable { input["case_id"] = .string(caseID.rawValue) }
         input.merge(gridMembers) { _, new in new }
         var output: [String: CanonicalJSON] = [
             "directory": .string(outputDirectory),
