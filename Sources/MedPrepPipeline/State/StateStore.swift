@@ -217,31 +217,29 @@ package final class StateStore: Sendable {
 
     /// Every record, keyed by case id, read in one transaction of three table scans (cases, their inputs, their
     /// outputs, each ordered by case and position): what a run looks cases up in, instead of one query per case.
-    /// Columns are read by position, in the order the `SELECT`s name them.
+    /// Columns are read by position, in the order the `SELECT`s name them. Rows are fetched whole (`fetchAll`), not
+    /// through cursors: a run whose records were read through cursors grew by hundreds of MB while writing.
     package func records() throws -> [String: OutputRecord] {
         try access {
             try database.read { db in
                 var records: [String: OutputRecord] = [:]
-                let cases = try Row.fetchCursor(db, sql: """
+                for row in try Row.fetchAll(db, sql: """
                     SELECT case_id, pipeline_hash, statistics_hash, medprep_version, groups, recorded_at FROM cases
-                    """)
-                while let row = try cases.next() {
+                    """) {
                     let id: String = row[0]
                     records[id] = OutputRecord(caseID: id, inputs: [], pipelineHash: row[1], statisticsHash: row[2],
                                                medprepVersion: row[3], outputs: [], groupsJSON: row[4],
                                                recordedAt: Date(timeIntervalSince1970: row[5]))
                 }
-                let inputs = try Row.fetchCursor(db, sql: """
+                for row in try Row.fetchAll(db, sql: """
                     SELECT case_id, path, size, mtime_ns, digest FROM input_files ORDER BY case_id, position
-                    """)
-                while let row = try inputs.next() {
+                    """) {
                     records[row[0]]?.inputs.append(InputFingerprint(path: row[1], size: row[2], modifiedNanoseconds: row[3],
                                                                     digest: row[4]))
                 }
-                let outputs = try Row.fetchCursor(db, sql: """
+                for row in try Row.fetchAll(db, sql: """
                     SELECT case_id, path, size, digest, mtime_ns FROM output_files ORDER BY case_id, position
-                    """)
-                while let row = try outputs.next() {
+                    """) {
                     records[row[0]]?.outputs.append(OutputFile(path: row[1], size: row[2], digest: row[3],
                                                                modifiedNanoseconds: row[4]))
                 }
