@@ -1,7 +1,7 @@
 # medprep — the two commands a new machine needs: `make demo` and `make test`.
 SWIFT        ?= swift
-APT_PACKAGES := libpng-dev libtiff-dev libnifti-dev libdeflate-dev libsqlite3-dev libssl-dev libxxhash-dev zlib1g-dev pkg-config
-PY_PACKAGES  := numpy nibabel scipy pillow
+APT_PACKAGES := libpng-dev libtiff-dev libnifti-dev libdeflate-dev libsqlite3-dev libssl-dev libxxhash-dev zlib1g-dev libdcmtk-dev dcm2niix pkg-config
+PY_PACKAGES  := numpy nibabel scipy pillow pydicom pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg
 # PyTorch for the README Dataset test, as a CPU wheel, never PyPI's multi-GB CUDA build: from the local wheel
 # directory when it holds one (its dependencies from PyPI), else from PyTorch's own CPU index.
 TORCH_INDEX  := https://download.pytorch.org/whl/cpu
@@ -23,7 +23,7 @@ deps:
 ## Python packages of the tests: the reference packages of the cross-checks (nibabel opening medprep output, scipy,
 ## Pillow), and PyTorch (CPU), which the README Dataset test needs: that test fails without it.
 pydeps:
-	@python3 -c "import numpy, nibabel, scipy, PIL" 2>/dev/null || python3 -m pip install -q $(PY_PACKAGES) || \
+	@python3 -c "import numpy, nibabel, scipy, PIL, pydicom, pylibjpeg, libjpeg, openjpeg" 2>/dev/null || python3 -m pip install -q $(PY_PACKAGES) || \
 	  echo "note: nibabel/scipy/pillow not installed; the nibabel cross-checks will be skipped"
 	@python3 -c "import torch" 2>/dev/null || { \
 	  wheel=$$(ls $(TORCH_WHEELS)/torch-*+cpu-*.whl 2>/dev/null | head -n 1); \

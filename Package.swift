@@ -41,12 +41,19 @@ let package = Package(
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .target(name: "PNGShim", dependencies: ["CPNG"]),
         .target(name: "TIFFShim", dependencies: ["CTIFF"]),
+        // DCMTK (C++) behind a pure-C API: one DICOM object's header and frames. Debian's dcmtk.pc requires
+        // sndfile, which libdcmtk-dev does not install, so the libraries are named here instead of via pkgConfig.
+        .target(
+            name: "CDICOMShim",
+            linkerSettings: ["dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16", "dcmimage", "dcmimgle",
+                             "dcmdata", "oflog", "ofstd", "stdc++"].map { .linkedLibrary($0) }
+        ),
 
         // Codecs shared by decode and write: gzip (zlib, libdeflate), the NIfTI header layout, libnifti's
         // header semantics and quaternion math.
         .target(name: "MedPrepCodecs", dependencies: ["MedPrepCore", "CNIfTI", "CZlib", "CDeflate"]),
         // 1. Decode: PNG, TIFF, NIfTI-1/2 (+ gzip) into Scan, recognised by magic bytes.
-        .target(name: "MedPrepDecode", dependencies: ["MedPrepCore", "MedPrepCodecs", "PNGShim", "TIFFShim"]),
+        .target(name: "MedPrepDecode", dependencies: ["MedPrepCore", "MedPrepCodecs", "PNGShim", "TIFFShim", "CDICOMShim"]),
         // 2. Transform: per-scan transforms (spatial, intensity, channel) and batch assembly.
         .target(name: "MedPrepTransform", dependencies: ["MedPrepCore"]),
         // 3. Normalize: GroupNorm, dataset statistics and normalizers over tensors (no file I/O).
@@ -96,7 +103,8 @@ let package = Package(
                     dependencies: ["MedPrepPipeline", "MedPrepDecode", "MedPrepCore", "MedPrepWrite", "MedPrepTestSupport"]),
         .testTarget(name: "MedPrepHostileTests",
                     dependencies: ["MedPrepDecode", "MedPrepPipeline", "MedPrepCore", "MedPrepTestSupport"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
 
 // libFuzzer harnesses (Fuzz/README.md, `make fuzz`): declared only when MEDPREP_FUZZ=1, because a harness has no
@@ -105,6 +113,7 @@ if Context.environment["MEDPREP_FUZZ"] == "1" {
     package.targets += [
         .executableTarget(name: "FuzzNIfTI", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzNIfTI"),
         .executableTarget(name: "FuzzPNG", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzPNG"),
+        .executableTarget(name: "FuzzDICOM", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzDICOM"),
         .executableTarget(name: "FuzzTIFF", dependencies: ["MedPrepDecode", "MedPrepCore"], path: "Fuzz/FuzzTIFF"),
         .executableTarget(name: "FuzzPipelineYAML", dependencies: ["MedPrepPipeline"], path: "Fuzz/FuzzPipelineYAML"),
     ]

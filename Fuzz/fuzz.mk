@@ -4,7 +4,7 @@
 # Seeds: a temporary copy of Tests/Fixtures/hostile plus the decoder fixtures. The run fails when a harness exits
 # non-zero or leaves a crash-/leak-/timeout-/oom- artifact; artifacts are kept in FUZZ_WORK/<target>/artifacts.
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  ?= FuzzNIfTI FuzzPNG FuzzTIFF FuzzPipelineYAML
+FUZZ_TARGETS  ?= FuzzNIfTI FuzzPNG FuzzTIFF FuzzDICOM FuzzPipelineYAML
 FUZZ_SCRATCH  ?= .build-fuzz
 FUZZ_WORK     ?= $(FUZZ_SCRATCH)/runs
 FUZZ_BIN      := $(FUZZ_SCRATCH)/debug
@@ -12,10 +12,12 @@ FUZZ_BIN      := $(FUZZ_SCRATCH)/debug
 fuzz_seeds_FuzzNIfTI        := Tests/Fixtures/hostile/nifti Tests/MedPrepDecodeTests/Fixtures/nifti
 fuzz_seeds_FuzzPNG          := Tests/Fixtures/hostile/png Tests/Fixtures/raster/png
 fuzz_seeds_FuzzTIFF         := Tests/Fixtures/hostile/tiff Tests/Fixtures/raster/tiff
+fuzz_seeds_FuzzDICOM        := Tests/MedPrepDecodeTests/Fixtures/dicom
 fuzz_seeds_FuzzPipelineYAML := pipelines
 fuzz_maxlen_FuzzNIfTI        := 65536
 fuzz_maxlen_FuzzPNG          := 16384
 fuzz_maxlen_FuzzTIFF         := 65536
+fuzz_maxlen_FuzzDICOM        := 65536
 fuzz_maxlen_FuzzPipelineYAML := 8192
 
 .PHONY: fuzz fuzz-build
@@ -35,6 +37,7 @@ fuzz: fuzz-build
 	    FuzzNIfTI) seeds="$(fuzz_seeds_FuzzNIfTI)"; maxlen=$(fuzz_maxlen_FuzzNIfTI);; \
 	    FuzzPNG) seeds="$(fuzz_seeds_FuzzPNG)"; maxlen=$(fuzz_maxlen_FuzzPNG);; \
 	    FuzzTIFF) seeds="$(fuzz_seeds_FuzzTIFF)"; maxlen=$(fuzz_maxlen_FuzzTIFF);; \
+	    FuzzDICOM) seeds="$(fuzz_seeds_FuzzDICOM)"; maxlen=$(fuzz_maxlen_FuzzDICOM);; \
 	    *) seeds="$(fuzz_seeds_FuzzPipelineYAML)"; maxlen=$(fuzz_maxlen_FuzzPipelineYAML);; \
 	  esac; \
 	  for dir in $$seeds; do find $$dir -type f -exec cp {} $$work/corpus/ \; ; done; \

@@ -6,6 +6,7 @@ public enum ScanFormat: String, Sendable, Codable {
     case tiff
     case nifti1
     case nifti2
+    case dicom
 }
 
 /// Linear intensity scaling applied on decode: `value = slope · stored + intercept`.

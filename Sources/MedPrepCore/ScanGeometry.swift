@@ -46,6 +46,8 @@ public enum AffineSource: String, Sendable, Codable {
     case pixdim
     /// A raster image (PNG, TIFF) without world coordinates: `diag(spacing)`, spacing 1 unless stated.
     case pixel
+    /// DICOM ImageOrientationPatient, ImagePositionPatient and PixelSpacing (`DICOMGeometry`, LPS → RAS).
+    case dicom
 }
 
 /// The spatial frame of a scan: spacing, affine, and the NIfTI codes needed to write it back faithfully.

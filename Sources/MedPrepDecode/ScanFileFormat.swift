@@ -49,13 +49,14 @@ extension ScanFileFormat {
 /// The registry of scan formats.
 public enum ScanFileFormats {
     /// Every format medprep reads, in the order of the default include patterns. Magic bytes are tried in this
-    /// order; no two formats' magic bytes overlap (`89 50 4E 47`, `II`/`MM`, `1F 8B`/`sizeof_hdr`), so the order
-    /// never changes which format a file is read as.
-    public static let all: [any ScanFileFormat] = [NIfTIFormat(), PNGFormat(), TIFFFormat()]
+    /// order. The magic bytes of NIfTI, PNG and TIFF never overlap (`1F 8B`/`sizeof_hdr`, `89 50 4E 47`,
+    /// `II`/`MM`); DICOM comes first because its 128-byte preamble is free-form and may itself start with another
+    /// format's magic (pydicom's `CT_small.dcm` starts with a TIFF header): `DICM` at offset 128 decides.
+    public static let all: [any ScanFileFormat] = [DICOMFormat(), NIfTIFormat(), PNGFormat(), TIFFFormat()]
 
     /// The formats' names as the unknown-format message has always listed them. A test checks that it names every
     /// format of `all`.
-    static let unknownFormatNames = "PNG, TIFF or NIfTI"
+    static let unknownFormatNames = "PNG, TIFF, NIfTI or DICOM"
 
     /// Every suffix of every format (own suffixes, then companions), formats in order.
     public static var suffixes: [String] { all.flatMap { $0.suffixes + $0.companionSuffixes } }

@@ -11,6 +11,7 @@ import MedPrepCore
 /// Orientation, chosen so that nibabel's `img.affine` equals `geometry.affine`:
 /// - source `.sform`: sform (its code) = affine; qform as in the input (its code and matrix, code 0 if none);
 /// - source `.qform`: sform code 0; qform (its code) = affine, and `pixdim[1…3]` are the quaternion's voxel sizes;
+/// - source `.dicom`: sform and qform code 1 (scanner) = affine, as dcm2niix writes them;
 /// - source `.pixdim` / `.pixel` (no world frame in the input): sform and qform code 2 (aligned) = affine.
 ///
 /// As a `VolumeWriter` (`nifti` in `output.volumes`), it writes `.nii.gz` when `compressed`, else `.nii`. As the
@@ -100,6 +101,9 @@ package struct NIfTIWriter: VolumeWriter {
         case .qform:
             qformCode = geometry.qformCode > 0 ? geometry.qformCode : 2
             sform = geometry.affine
+        case .dicom:
+            sformCode = 1
+            qformCode = 1
         case .pixdim, .pixel:
             sformCode = 2
             qformCode = 2

@@ -45,16 +45,18 @@ struct CompareNormsCommand: ParsableCommand {
 
     func run() throws {
         let reader = ScanReader(limits: DecodeLimits(maxVoxels: maxVoxels))
-        let files = try ScanDirectory.cases(directory, include: include).flatMap(\.paths)
+        let sources = try ScanDirectory.cases(directory, include: include).flatMap(\.channels)
         var comparison: NormComparison
         do {
             comparison = try NormComparison(batchSizes: batchSizes?.values, groups: groups, epochs: epochs)
         } catch let error as MedPrepError {
             throw ValidationError(error.description)
         }
-        for path in files {
+        for source in sources {
+            let path = source.path
             do {
-                try comparison.observe(try reader.read(path: path))
+                // A DICOM series is one volume (`DICOMSeriesSource`), any other file one scan.
+                try comparison.observe(try source.dicomSeries.map { try $0.read(limits: reader.limits) } ?? reader.read(path: path))
             } catch {
                 let failure = MedPrepError.wrap(error, path: path)
                 comparison.reject(path, reason: failure.reason)

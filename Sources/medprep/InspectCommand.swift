@@ -12,7 +12,7 @@ struct InspectCommand: ParsableCommand {
         discussion: "Exit code 0 when every file was read, 1 when any file could not be read (the others are still shown)."
     )
 
-    @Argument(help: "PNG, TIFF or NIfTI files (.nii, .nii.gz, .hdr/.img).")
+    @Argument(help: "PNG, TIFF, NIfTI (.nii, .nii.gz, .hdr/.img) or DICOM files.")
     var files: [String]
 
     @Flag(help: "Print one JSON array with an object per file (an unreadable file gives {\"path\", \"error\"}).")

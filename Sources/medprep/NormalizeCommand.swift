@@ -21,7 +21,7 @@ struct NormalizeCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "PNG, TIFF or NIfTI files.")
+    @Argument(help: "PNG, TIFF, NIfTI or DICOM files.")
     var inputs: [String]
 
     @Option(help: "Normalization method (parameters as in pipeline files: pipelines/README.md).")
@@ -138,7 +138,7 @@ struct NormalizeCommand: ParsableCommand {
     /// `outputPath(of:)`, or the whole unit to `batch.npy` with `--batch`. Failed inputs come first, in input order.
     func normalize(_ unit: [InputCase], processor: CaseProcessor) -> [FileOutcome] {
         let result = processor.process(unit, threads: ProcessInfo.processInfo.activeProcessorCount) {
-            try processor.loader.decodeChannels($0.paths)
+            try processor.loader.decodeChannels(of: $0)
         }
         var outcomes = result.failures.map {
             FileOutcome(input: $0.input.id, status: .failed, error: MedPrepError.wrap($0.error, path: $0.input.id))

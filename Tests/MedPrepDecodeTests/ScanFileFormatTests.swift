@@ -6,8 +6,8 @@ import MedPrepCore
 /// The format registry (`ScanFileFormats`) and `ScanReader`'s dispatch through it.
 @Suite struct ScanFileFormatTests {
     @Test func registryListsTheFormatsAndTheirSuffixes() {
-        #expect(ScanFileFormats.all.map(\.name) == ["NIfTI", "PNG", "TIFF"])
-        #expect(ScanFileFormats.suffixes == [".nii.gz", ".nii", ".hdr", ".hdr.gz", ".img", ".img.gz", ".png", ".tif", ".tiff"])
+        #expect(ScanFileFormats.all.map(\.name) == ["DICOM", "NIfTI", "PNG", "TIFF"])
+        #expect(ScanFileFormats.suffixes == [".dcm", ".dicom", ".nii.gz", ".nii", ".hdr", ".hdr.gz", ".img", ".img.gz", ".png", ".tif", ".tiff"])
         #expect(ScanFileFormats.prefixLength == 548)
     }
 
@@ -21,7 +21,7 @@ import MedPrepCore
         defer { try? FileManager.default.removeItem(atPath: file) }
         let error = try #require(throws: MedPrepError.self) { try ScanReader().read(path: file) }
         #expect(error.kind == .unknownFormat)
-        #expect(error.reason == "not a PNG, TIFF or NIfTI file (first bytes: 70 6c 61 69 6e 20 74 65)")
+        #expect(error.reason == "not a PNG, TIFF, NIfTI or DICOM file (first bytes: 70 6c 61 69 6e 20 74 65)")
     }
 
     @Test func truncatedNIfTIHeaderIsTruncatedNotUnknown() throws {

@@ -19,7 +19,7 @@ import Testing
 
     /// The default include list is hashed with the pipeline: it must stay exactly this list, in this order.
     @Test func defaultIncludeIsPinned() {
-        #expect(InputSpec.defaultInclude == ["**/*.nii.gz", "**/*.nii", "**/*.hdr", "**/*.hdr.gz", "**/*.png", "**/*.tif",
+        #expect(InputSpec.defaultInclude == ["**/*.dcm", "**/*.dicom", "**/*.nii.gz", "**/*.nii", "**/*.hdr", "**/*.hdr.gz", "**/*.png", "**/*.tif",
                                              "**/*.tiff"])
     }
 

@@ -15,7 +15,7 @@ import Testing
     static let allowed: [String: Set<String>?] = [
         "MedPrepCore": ["CLinuxFile"],
         "MedPrepCodecs": ["MedPrepCore", "CZlib", "CDeflate", "CNIfTI"],
-        "MedPrepDecode": ["MedPrepCore", "MedPrepCodecs", "PNGShim", "TIFFShim", "CTIFF", "CNIfTI", "CZlib", "CDeflate"],
+        "MedPrepDecode": ["MedPrepCore", "MedPrepCodecs", "PNGShim", "TIFFShim", "CTIFF", "CDICOMShim", "CNIfTI", "CZlib", "CDeflate"],
         "MedPrepTransform": ["MedPrepCore"],
         "MedPrepNormalize": ["MedPrepCore"],
         "MedPrepWrite": ["MedPrepCore", "MedPrepCodecs", "CLinuxFile"],

@@ -60,6 +60,6 @@ import MedPrepTestSupport
             check(entry, against: Self.reference[file] ?? [:], file: file)
         }
         #expect(entries.last?["path"] as? String == bogus)
-        #expect((entries.last?["error"] as? String)?.contains("not a PNG, TIFF or NIfTI") == true)
+        #expect((entries.last?["error"] as? String)?.contains("not a PNG, TIFF, NIfTI or DICOM") == true)
     }
 }

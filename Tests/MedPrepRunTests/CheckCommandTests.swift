@@ -147,7 +147,7 @@ extension EndToEnd {
                 "grid_mismatch: case_e: channel 1 origin differs from channel 0 by 10 mm (case_e_0001.nii.gz vs case_e_0000.nii.gz)",
                 "non_finite: case_f: 1 non-finite voxel(s) (NaN or ±inf) in case_f_0000.nii.gz (1)",
                 "missing_label: case_g: no regular label file for case case_g (",
-                "unreadable: case_h: case_h_0000.nii.gz: not a PNG, TIFF or NIfTI file",
+                "unreadable: case_h: case_h_0000.nii.gz: not a PNG, TIFF, NIfTI or DICOM file",
                 "non_integer_labels: case_i: label map ",
                 "has 1 non-integer value(s) (e.g. 0.5)",
                 "mixed_orientations: the cases have 3 orientations (LAS 1, PSR 1, RAS 6)",
@@ -170,6 +170,23 @@ extension EndToEnd {
             let report = try Self.json(outcome)
             #expect(Self.problemKinds(report) == Self.expectedKinds(try Self.reference("messy")["problems_oriented"]))
             #expect((report["dataset"] as? [String: Any])?["orientations"] as? [String: Int] == ["RAS": 6, "LAS": 1, "PSR": 1])
+        }
+
+        /// A pipeline's `input.tolerance` is the run's, so `check` judges grids as `run` will: at 20 mm the channel
+        /// shifted by 10 mm is on its case's grid and is no problem; every other problem remains.
+        @Test func pipelineToleranceIsTheRunsTolerance() throws {
+            let workspace = try Self.workspace()
+            let text = try String(contentsOfFile: workspace.at("check/messy/messy.yaml"), encoding: .utf8)
+            try workspace.write(text.replacingOccurrences(of: "  directory: images\n",
+                                                          with: "  directory: images\n  tolerance: {mm: 20}\n"),
+                                to: "check/messy/tolerant.yaml")
+            let strict = try Self.json(try MedPrepProcess.run(["check", workspace.at("check/messy/messy.yaml"), "--json"]))
+            let outcome = try MedPrepProcess.run(["check", workspace.at("check/messy/tolerant.yaml"), "--json"])
+            #expect(outcome.status == 1, "\(outcome.transcript)")
+            let report = try Self.json(outcome)
+            let isShift = { (problem: [String]) in problem[0] == "grid_mismatch" && problem[1] == "case_e" }
+            #expect(Self.problemKinds(strict).contains(where: isShift), "\(Self.problemKinds(strict))")
+            #expect(Self.problemKinds(report) == Self.problemKinds(strict).filter { !isShift($0) })
         }
 
         /// A clean anisotropic directory with `--label`: exit 0, and the 10th-percentile slice spacing.
@@ -218,7 +235,7 @@ extension EndToEnd {
             try FileManager.default.createDirectory(atPath: workspace.at("empty"), withIntermediateDirectories: true)
             let outcome = try MedPrepProcess.run(["check", workspace.at("empty")])
             #expect(outcome.status == 1, "\(outcome.transcript)")
-            #expect(outcome.standardOutput.contains("no_inputs: no inputs matched **/*.nii.gz"), "\(outcome.transcript)")
+            #expect(outcome.standardOutput.contains("no_inputs: no inputs matched **/*.dcm, **/*.dicom, **/*.nii.gz"), "\(outcome.transcript)")
         }
 
         @Test func usageErrorsExit2() throws {

@@ -106,7 +106,7 @@ extension EndToEnd {
             for extra in [[], ["--dry-run"], ["--shard", "0/2"]] {
                 let outcome = try MedPrepProcess.run(["run", workspace.at("p/p.yaml"), "--no-progress"] + extra)
                 #expect(outcome.status == 1, "\(extra): \(outcome.transcript)")
-                #expect(outcome.standardError.contains("error: no inputs matched **/*.nii.gz, **/*.nii, **/*.hdr, "),
+                #expect(outcome.standardError.contains("error: no inputs matched **/*.dcm, **/*.dicom, **/*.nii.gz, **/*.nii, **/*.hdr, "),
                         "\(outcome.transcript)")
                 #expect(outcome.standardError.contains(" under \(workspace.at("in")). Is the directory mounted"), "\(outcome.transcript)")
                 #expect(!FileManager.default.fileExists(atPath: workspace.at("out/report.json")))

@@ -102,7 +102,7 @@ extension EndToEnd {
             #expect(problems.lowerBound < scans.lowerBound)
             let failures = String(html[problems.lowerBound ..< scans.lowerBound])
             #expect(Self.count("data-failure", in: failures) == 2)
-            #expect(failures.contains("bad.nii") && failures.contains("unknown_format") && failures.contains("not a PNG, TIFF or NIfTI file"))
+            #expect(failures.contains("bad.nii") && failures.contains("unknown_format") && failures.contains("not a PNG, TIFF, NIfTI or DICOM file"))
             #expect(failures.contains("c_nan.nii.gz") && failures.contains("non_finite") && failures.contains("1 non-finite voxel"))
             #expect(Self.count("data-case=", in: html) == processed + 1)
             #expect(Self.count("data-thumbnails=before", in: html) == processed + 1)

@@ -20,6 +20,8 @@ public struct CheckInput: Sendable {
     public var orients: Bool
     /// The most elements one decoded scan may have.
     public var maxVoxels: Int
+    /// The same-grid tolerance: the pipeline's `input.tolerance`, `GridTolerance.standard` for a directory.
+    public var tolerance: GridTolerance
 
     /// The input a resolved pipeline declares.
     /// - Throws: `MedPrepError(.invalidArgument)` for a pattern that does not compile.
@@ -30,6 +32,7 @@ public struct CheckInput: Sendable {
         include = pipeline.include
         orients = pipeline.stages.contains { $0.name == OrientStage.name }
         maxVoxels = pipeline.maxVoxels
+        tolerance = pipeline.gridTolerance
     }
 
     /// The scans under `directory` (absolute) matching the default include patterns (`InputSpec.defaultInclude`),
@@ -45,5 +48,6 @@ public struct CheckInput: Sendable {
         discovery = InputDiscovery(directory: directory, include: include.compactMap(GlobPattern.init), labels: labels)
         orients = false
         self.maxVoxels = maxVoxels
+        tolerance = .standard
     }
 }

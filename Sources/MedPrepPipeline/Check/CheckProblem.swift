@@ -55,7 +55,7 @@ public struct CheckProblem: Codable, Sendable, Equatable, CustomStringConvertibl
         case .missingChannel: kind = .missingChannel
         case .duplicateChannel: kind = .duplicateChannel
         case .fifo, .socket, .device, .symlinkOutside, .symlinkLoop, .danglingSymlink, .alreadyVisited, .nonUTF8Name,
-             .unreadable, .channelPatternMismatch:
+             .unreadable, .channelPatternMismatch, .dicomNotImage:
             return nil
         }
         let id = note.incompleteCase?.id

@@ -50,9 +50,11 @@ public struct DatasetCheck: Sendable {
         var row = CaseFingerprint(id: item.id, files: item.relativePaths, label: item.labelPath)
         var scans: [Scan] = []
         var errors: [String] = []
-        for path in item.paths + (item.labelPath.map { [$0] } ?? []) {
+        for source in item.channels + (item.label.map { [$0] } ?? []) {
+            let path = source.path
             do {
-                scans.append(try reader.read(path: path))
+                // A DICOM series case is read as its one volume (or fails with its assembly error).
+                scans.append(try source.dicomSeries.map { try $0.read(limits: reader.limits) } ?? reader.read(path: path))
             } catch {
                 let failure = MedPrepError.wrap(error, path: path)
                 let line = "\(display(path)): \(failure.reason) (\(failure.kind.rawValue))"
@@ -67,7 +69,7 @@ public struct DatasetCheck: Sendable {
         let label = item.labelPath != nil ? scans.removeLast() : nil
         let first = scans[0]
         row.format = first.header.format.rawValue
-        row.shape = Self.grid(first).shape
+        row.shape = VoxelGrid(first).shape
         row.spacing = (0 ..< 3).map { $0 < first.geometry.spacing.count ? first.geometry.spacing[$0] : 1 }
         row.axisCodes = OrientationCensus.code(of: first)
         row.dtype = first.header.dataType
@@ -108,14 +110,9 @@ public struct DatasetCheck: Sendable {
 
     /// The differences of `scan`'s grid from `reference`'s, one sentence each, naming both files.
     func gridMessages(_ scan: Scan, name: String, against reference: Scan, reference referenceName: String) -> [String] {
-        GridComparison.differences(of: Self.grid(scan), from: Self.grid(reference)).map {
+        GridComparison.differences(of: VoxelGrid(scan), from: VoxelGrid(reference), tolerance: input.tolerance).map {
             $0.describe(subject: name, reference: referenceName) + " (\(display(scan.path)) vs \(display(reference.path)))"
         }
-    }
-
-    /// The voxel grid of a scan: spatial shape `(i, j, k)` and affine.
-    static func grid(_ scan: Scan) -> VoxelGrid {
-        VoxelGrid(shape: [scan.tensor.shape.w, scan.tensor.shape.h, scan.tensor.shape.d], affine: scan.geometry.affine)
     }
 
     /// `path` relative to the input directory when inside it, else as it is.

@@ -6,12 +6,21 @@ import MedPrepDecode
 public struct SourceFiles: Hashable, Sendable {
     /// Absolute path of the file the scan is read through and named by.
     public var path: String
-    /// Absolute paths of the other files the scan is read from, in the format's order.
+    /// Absolute paths of the other files the scan is read from, in the format's order (for a DICOM series: its
+    /// other slices' files, sorted).
     public var companions: [String]
+    /// For a DICOM series case: the assembled series (read by `DICOMSeriesReader`), or why it could not be assembled.
+    package var dicomSeries: DICOMSeriesSource?
 
     public init(path: String, companions: [String]) {
         self.path = path
         self.companions = companions
+    }
+
+    /// The files of a DICOM series case (`path` is its first file).
+    package init(path: String, companions: [String], dicomSeries: DICOMSeriesSource) {
+        self.init(path: path, companions: companions)
+        self.dicomSeries = dicomSeries
     }
 
     /// `path` with the companions its format names that exist now (`ScanFileFormats.companions(of:)`).
@@ -90,6 +99,9 @@ public struct SkippedInput: Hashable, Sendable, CustomStringConvertible {
         case duplicateChannel = "duplicate_channel"
         /// A case whose label map does not exist or is not a regular file.
         case missingLabel = "missing_label"
+        /// A DICOM object that holds no scan (RTSTRUCT, SR, presentation state, DICOMDIR, no pixel matrix): a note,
+        /// never a failure (`DICOMObjectKind`).
+        case dicomNotImage = "dicom_not_image"
 
         /// Whether the note is about a case that was found but is incomplete (missing label or channel, a
         /// channel twice): such a case fails the run unless the pipeline says `input: {missing: skip}`.
@@ -97,7 +109,7 @@ public struct SkippedInput: Hashable, Sendable, CustomStringConvertible {
             switch self {
             case .missingLabel, .missingChannel, .duplicateChannel: true
             case .fifo, .socket, .device, .symlinkOutside, .symlinkLoop, .danglingSymlink, .alreadyVisited,
-                 .nonUTF8Name, .unreadable, .channelPatternMismatch: false
+                 .nonUTF8Name, .unreadable, .channelPatternMismatch, .dicomNotImage: false
             }
         }
     }

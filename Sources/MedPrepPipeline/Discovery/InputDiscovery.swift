@@ -87,7 +87,8 @@ public struct InputDiscovery: Sendable {
     /// The formats' suffixes of more than one extension, longest first.
     static let compoundSuffixes = ScanFileFormats.suffixes.filter { $0.dropFirst().contains(".") }.sorted { $0.count > $1.count }
 
-    /// Turns selected files into cases: one per file, or grouped by the channel pattern; attaches labels. Files
+    /// Turns selected files into cases: one per DICOM series (`dicomSeriesCases`) and one per other file, or grouped
+    /// by the channel pattern; attaches labels. Files
     /// that map to one case id (`scan.png` beside `scan.nii`) make no case: each is named in a `CaseConflict`.
     private func group(_ files: [String], skipped: inout [SkippedInput], conflicts: inout [CaseConflict]) -> [InputCase] {
         var cases = [InputCase]()
@@ -124,9 +125,11 @@ public struct InputDiscovery: Sendable {
                                        paths: ordered.map { directory + "/" + $0.relative }, channelNumbers: ordered.map(\.channel)))
             }
         } else {
+            let (series, others) = dicomSeriesCases(files, skipped: &skipped)
+            cases = series
             var claimants = [String: [String]]()
             var order = [String]()
-            for relative in files {
+            for relative in others {
                 let id = Self.caseID(forRelativePath: relative)
                 if let owners = claimants[id] {
                     // The `.img` of a selected `.hdr` is the data half of that case, not a claimant of its own.

@@ -27,7 +27,7 @@ package struct CaseLoader: Sendable {
 
     /// Decodes and prepares `input`; `decoded` is its already decoded image (channels stacked), if at hand.
     package func load(_ input: InputCase, decoded: Scan? = nil) throws -> PreparedCase {
-        let source = try decoded ?? decodeChannels(input.paths)
+        let source = try decoded ?? decodeChannels(of: input)
         let decodedLabel = try input.labelPath.map {
             try grid.conform(try reader.read(path: $0), role: .label, subject: "label",
                              to: CaseGrid.Reference(source), referenceName: "image")
@@ -39,6 +39,15 @@ package struct CaseLoader: Sendable {
                 reason: "label map has spatial shape \(label.tensor.shape.spatial), the image \(image.tensor.shape.spatial)")
         }
         return PreparedCase(image: image, label: label)
+    }
+
+    /// Decodes a case's image: a DICOM series case as one volume (`DICOMSeriesSource.read`, failing with its
+    /// assembly error if it has one), any other case through `decodeChannels(_:)`.
+    package func decodeChannels(of input: InputCase) throws -> Scan {
+        if input.channels.count == 1, let series = input.channels[0].dicomSeries {
+            return try series.read(limits: reader.limits)
+        }
+        return try decodeChannels(input.paths)
     }
 
     /// Decodes the channel files of a case and stacks them along C; each file after the first must be on the first

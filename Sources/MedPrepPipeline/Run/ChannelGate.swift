@@ -37,7 +37,7 @@ final class ChannelGate: @unchecked Sendable {
     /// Decodes `input`'s channel files with `loader`, settling the gate when `input` is the checked case.
     func decodeChannels(of input: InputCase, loader: CaseLoader) throws -> Scan {
         do {
-            let decoded = try loader.decodeChannels(input.paths)
+            let decoded = try loader.decodeChannels(of: input)
             settle(input, channels: decoded.tensor.shape.c)
             return decoded
         } catch {

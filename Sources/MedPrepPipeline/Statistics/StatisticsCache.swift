@@ -49,9 +49,10 @@ package struct StatisticsCache: Sendable {
         directory + "/" + SHA256Hasher.hexDigest(text: caseID) + ".json"
     }
 
-    /// Path, size and mtime (ns) of every file of the case.
+    /// Path, size and mtime (ns) of every file of the case (`InputCase.fingerprintedPaths`: all slices of a DICOM
+    /// series).
     static func fingerprint(_ input: InputCase) throws -> [[String]] {
-        try input.paths.map { path in
+        try input.fingerprintedPaths.map { path in
             let (size, modified) = try InputFingerprint.status(of: path)
             return [path, String(size), String(modified)]
         }

@@ -1,0 +1,50 @@
+import MedPrepCore
+
+/// Reads one DICOM file's header into a `DICOMSliceHeader` for series assembly, decoding no pixel data.
+///
+/// Every value comes from the raw tags: geometry and rescale per frame from the per-frame functional groups, then
+/// the shared groups, then top level (`DICOMFrameGeometry`'s sequences), as `DICOMReader` reads them. Only the frames
+/// that have a per-frame item are given a position (a multi-frame object that declares more frames than items gets
+/// fewer positions, and series assembly reports it), so a hostile NumberOfFrames costs no work.
+package enum DICOMHeaderReader {
+    package static func read(path: String) throws -> DICOMSliceHeader {
+        let object = try DICOMObject(path: path)
+        let image = object.image
+        func integer(_ group: UInt16, _ element: UInt16) -> Int? {
+            object.numbers(group, element, capacity: 1).first.flatMap { $0.isFinite && abs($0) < 1e15 ? Int($0) : nil }
+        }
+        let frames = max(1, Int(clamping: image.number_of_frames))
+        let described = frames == 1 ? 1 : min(frames, object.perFrameItems)
+        let positions = (0 ..< described).map {
+            object.numbers(0x0020, 0x0032, frame: $0, in: DICOMFrameGeometry.planePosition, capacity: 3)
+        }
+        let slopes = (0 ..< described).map {
+            object.numbers(0x0028, 0x1053, frame: $0, in: DICOMFrameGeometry.valueTransformation, capacity: 1).first ?? 1
+        }
+        let intercepts = (0 ..< described).map {
+            object.numbers(0x0028, 0x1052, frame: $0, in: DICOMFrameGeometry.valueTransformation, capacity: 1).first ?? 0
+        }
+        let orientation = object.numbers(0x0020, 0x0037, frame: 0, in: DICOMFrameGeometry.planeOrientation, capacity: 6)
+        let spacing = object.numbers(0x0028, 0x0030, frame: 0, in: DICOMFrameGeometry.pixelMeasures, capacity: 2)
+        return DICOMSliceHeader(
+            path: path, sopClassUID: object.string(0x0008, 0x0016) ?? "",
+            seriesInstanceUID: object.string(0x0020, 0x000E) ?? "", studyInstanceUID: object.string(0x0020, 0x000D) ?? "",
+            patientID: object.string(0x0010, 0x0020), studyDate: object.string(0x0008, 0x0020),
+            seriesNumber: integer(0x0020, 0x0011), seriesDescription: object.string(0x0008, 0x103E),
+            modality: object.string(0x0008, 0x0060), acquisitionNumber: integer(0x0020, 0x0012),
+            instanceNumber: integer(0x0020, 0x0013), temporalPositionIdentifier: integer(0x0020, 0x0100),
+            echoNumber: integer(0x0018, 0x0086), rows: Int(image.rows), columns: Int(image.columns),
+            samplesPerPixel: Int(image.samples_per_pixel), numberOfFrames: frames,
+            imageOrientation: orientation.count == 6 ? orientation : nil,
+            imagePositions: positions.allSatisfy(\.isEmpty) ? [] : positions,
+            pixelSpacing: spacing.count == 2 ? spacing : nil,
+            sliceThickness: object.numbers(0x0018, 0x0050, frame: 0, in: DICOMFrameGeometry.pixelMeasures, capacity: 1).first,
+            rescaleSlopes: slopes, rescaleIntercepts: intercepts, transferSyntaxUID: object.transferSyntax)
+    }
+
+    /// Whether `path` is read as DICOM: its name has a DICOM suffix, or (no other format claims its name) its
+    /// leading bytes carry `DICM` after the preamble.
+    package static func isDICOM(path: String) -> Bool {
+        (try? ScanReader.format(of: path)) is DICOMFormat
+    }
+}
