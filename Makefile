@@ -9,7 +9,7 @@ TORCH_WHEELS ?= /opt/wheels
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/medprep
 
-.PHONY: deps pydeps build demo test test-slurm sample-data fixtures bench bench-smoke bench-normalize clean \
+.PHONY: deps pydeps build demo test test-slurm sample-data fixtures bench bench-smoke bench-normalize bench-scale clean \
         byte-identity consumer-check test-browser
 
 ## Install the Debian packages medprep links against, when any is missing.
@@ -85,6 +85,13 @@ bench: build
 ## A quick benchmark smoke run on a tiny workload (seconds).
 bench-smoke: build
 	python3 Benchmarks/make_workload.py --scale small && python3 Benchmarks/run_benchmarks.py --quick
+
+## The cron path at scale: first run, no-op re-run, re-run after touching 100 inputs and `stats` over SCALE_CASES
+## tiny cases (default 100 000), beside `find -newer` and a Python `os.stat` of every file (Benchmarks/README.md).
+SCALE_CASES ?= 100000
+bench-scale: build
+	python3 -c "import numpy, nibabel" 2>/dev/null || python3 -m pip install -q nibabel numpy
+	python3 Benchmarks/run_scale_benchmark.py --cases $(SCALE_CASES)
 
 ## End-to-end test of pipelines/slurm on a one-node Slurm cluster started on this machine
 ## (root or sudo; installs slurm-wlm and munge when missing; compares with a single-machine run).

@@ -154,7 +154,9 @@ public final class PipelineRunner: Sendable {
         let present = Set(discovery.cases.map(\.id) + conflicts.map(\.id) + incomplete.ids)
         let store = try openStore()
         if let recovery = store?.recovery { notes.append(recovery) }
-        let recorded = try store?.caseIDs() ?? []
+        // Every record is read once here; cases are then looked up in memory (`assess`, the report of up-to-date cases).
+        let records = try store?.records() ?? [:]
+        let recorded = records.keys.sorted()
         let removed = recorded.filter { !present.contains($0) }
         if options.prune { try checkPruneShare(removed: removed.count, recorded: recorded.count, discovered: present.count) }
         let loader = CaseLoader(reader: ScanReader(limits: pipeline.decodeLimits), plan: plan,
@@ -172,7 +174,7 @@ public final class PipelineRunner: Sendable {
         let usable = discovery.cases.filter { failures[$0.id] == nil }
         let units = try makeUnits(usable, batched: batched, statisticsHash: statistics?.hash)
 
-        let (staleUnits, upToDate, assessments) = assess(units, store: store, failures: &failures)
+        let (staleUnits, upToDate, assessments) = try assess(units, store: store, records: records, failures: &failures)
 
         if options.dryRun {
             return dryRunSummary(staleUnits: staleUnits, upToDate: upToDate, assessments: assessments,
@@ -211,13 +213,21 @@ public final class PipelineRunner: Sendable {
                             failed: failures.count + finished.filter { $0.outcome.status == .failed }.count,
                             left: zip(work, processedUnits).filter { $0.1 == nil }.reduce(0) { $0 + $1.0.cases.count })
 
+        if batched, pipeline.batches == .npy {
+            try writeBatchIndex(units, written: zip(work, processedUnits).map { ($0.0.index, $0.1 ?? []) })
+        }
+        // A run with nothing to do keeps the reports of the same state as they are (`ReportReuse`).
+        let reuse = work.isEmpty && failures.isEmpty && conflicts.isEmpty && removed.isEmpty
+            ? ReportReuse(upToDate: upToDate, records: records,
+                          context: reportContext(statistics: statistics, notes: notes, skipped: incomplete.skipped)) : nil
+        if let kept = try keptReports(reuse, store: store, upToDate: upToDate.count) { return kept }
         for (id, error) in failures {
             let input = discovery.cases.first { $0.id == id }?.relativePaths.joined(separator: "+") ?? incomplete.inputs[id]
             outcomes[id] = FileOutcome(input: input ?? id, status: .failed, error: error)
         }
         for outcome in finished { outcomes[outcome.caseID] = outcome.outcome }
         for input in upToDate {
-            let record = try store?.record(caseID: input.id)
+            let record = records[input.id]
             outcomes[input.id] = FileOutcome(input: input.relativePaths.joined(separator: "+"), status: .upToDate,
                                              outputs: record?.outputs.map(\.path) ?? [],
                                              groups: groups(of: record))
@@ -227,9 +237,6 @@ public final class PipelineRunner: Sendable {
                 let error = MedPrepError(.outputConflict, path: pipeline.inputDirectory + "/" + relative, reason: conflict.description)
                 outcomes["conflict\u{0}" + relative] = FileOutcome(input: relative, status: .failed, error: error)
             }
-        }
-        if batched, pipeline.batches == .npy {
-            try writeBatchIndex(units, written: zip(work, processedUnits).map { ($0.0.index, $0.1 ?? []) })
         }
 
         let ordered = outcomes.values.sorted { $0.input < $1.input }
@@ -249,20 +256,24 @@ public final class PipelineRunner: Sendable {
         summary.failed = counts[.failed] ?? 0
         summary.removed = counts[.removed] ?? 0
         summary.reports = try writeReports(report)
+        if let store, let reuse {
+            try store.setFact(ReportReuse.factName, try reuse.fact(names: pipeline.reports.map(layout.reportFile), in: outputTree))
+        }
         return summary
     }
 
 
-    /// Asks the state store about every case (in parallel: new or touched inputs are hashed); a unit is stale
-    /// when any of its cases is, or with `--force`.
-    func assess(_ units: [Unit], store: StateStore?, failures: inout [String: MedPrepError])
-        -> (stale: [Unit], upToDate: [InputCase], assessments: [String: InputAssessment]) {
+    /// Assesses every case against its record in `records` (in parallel: each case costs a `stat` of its inputs
+    /// and outputs, and new or touched files are hashed); a unit is stale when any of its cases is, or with
+    /// `--force`. Records of cases whose files were only touched are refreshed in one transaction (not in a dry run).
+    func assess(_ units: [Unit], store: StateStore?, records: [String: OutputRecord], failures: inout [String: MedPrepError])
+        throws -> (stale: [Unit], upToDate: [InputCase], assessments: [String: InputAssessment]) {
         let members = units.flatMap { unit in unit.cases.map { (unit.statisticsKey, $0) } }
         let results = WorkerPool.map(count: members.count, jobs: options.jobs) { index -> Result<InputAssessment, MedPrepError> in
             let (key, input) = members[index]
             guard let store else { return .success(InputAssessment(decision: .new, inputs: [])) }
             do {
-                return .success(try store.assess(caseID: input.id, inputPaths: input.fingerprintedPaths,
+                return .success(try store.assess(recorded: records[input.id], inputPaths: input.fingerprintedPaths,
                                                  pipelineHash: processingHash, statisticsHash: key,
                                                  medprepVersion: options.medprepVersion))
             } catch {
@@ -276,6 +287,7 @@ public final class PipelineRunner: Sendable {
             case .failure(let error): failures[input.id] = error
             }
         }
+        if let store, !options.dryRun { try store.record(assessments.values.compactMap(\.refresh)) }
         var stale: [Unit] = []
         var upToDate: [InputCase] = []
         for unit in units {

@@ -22,16 +22,21 @@ enum FileChunks {
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw MedPrepError(.io, path: path, reason: "not a regular file")
         }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
-        defer { buffer.deallocate() }
-        while true {
-            let count = Foundation.read(fd, buffer.baseAddress, size)
-            if count < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw MedPrepError(.io, path: path, reason: "read failed: \(String(cString: strerror(errno)))")
+        // The chunk buffer is the thread's spare (`ScratchArrays`), not a fresh 1 MiB block per file: allocated and
+        // freed for every file while a run hashes its inputs, such blocks left holes that the run's long-lived small
+        // allocations split, and the first run's peak RSS grew with the number of files.
+        var chunk = ScratchArrays.bytes(count: size)
+        defer { ScratchArrays.recycle(&chunk) }
+        try chunk.withUnsafeMutableBytes { buffer in
+            while true {
+                let count = Foundation.read(fd, buffer.baseAddress, size)
+                if count < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    throw MedPrepError(.io, path: path, reason: "read failed: \(String(cString: strerror(errno)))")
+                }
+                if count == 0 { return }
+                body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
             }
-            if count == 0 { return }
-            body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
         }
     }
 }

@@ -94,4 +94,13 @@ package enum InputDecision: Hashable, Sendable {
 package struct InputAssessment: Hashable, Sendable {
     package var decision: InputDecision
     package var inputs: [InputFingerprint]
+    /// For an up-to-date case whose inputs or outputs were only touched (same content, new timestamps): its record
+    /// with the new timestamps, to store so that the next run need not rehash them.
+    package var refresh: OutputRecord?
+
+    package init(decision: InputDecision, inputs: [InputFingerprint], refresh: OutputRecord? = nil) {
+        self.decision = decision
+        self.inputs = inputs
+        self.refresh = refresh
+    }
 }

@@ -172,6 +172,9 @@ package final class StateStore: Sendable {
         migrator.registerMigration("v3: output modification times") { db in
             try db.execute(sql: "ALTER TABLE output_files ADD COLUMN mtime_ns INTEGER")
         }
+        migrator.registerMigration("v4: run facts") { db in
+            try db.execute(sql: "CREATE TABLE run_facts (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+        }
         return migrator
     }
 
@@ -212,26 +215,87 @@ package final class StateStore: Sendable {
                             recordedAt: Date(timeIntervalSince1970: row["recorded_at"]))
     }
 
+    /// Every record, keyed by case id, read in one transaction of three table scans (cases, their inputs, their
+    /// outputs, each ordered by case and position): what a run looks cases up in, instead of one query per case.
+    /// Columns are read by position, in the order the `SELECT`s name them. Rows are fetched whole (`fetchAll`), not
+    /// through cursors: a run whose records were read through cursors grew by hundreds of MB while writing.
+    package func records() throws -> [String: OutputRecord] {
+        try access {
+            try database.read { db in
+                var records: [String: OutputRecord] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT case_id, pipeline_hash, statistics_hash, medprep_version, groups, recorded_at FROM cases
+                    """) {
+                    let id: String = row[0]
+                    records[id] = OutputRecord(caseID: id, inputs: [], pipelineHash: row[1], statisticsHash: row[2],
+                                               medprepVersion: row[3], outputs: [], groupsJSON: row[4],
+                                               recordedAt: Date(timeIntervalSince1970: row[5]))
+                }
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT case_id, path, size, mtime_ns, digest FROM input_files ORDER BY case_id, position
+                    """) {
+                    records[row[0]]?.inputs.append(InputFingerprint(path: row[1], size: row[2], modifiedNanoseconds: row[3],
+                                                                    digest: row[4]))
+                }
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT case_id, path, size, digest, mtime_ns FROM output_files ORDER BY case_id, position
+                    """) {
+                    records[row[0]]?.outputs.append(OutputFile(path: row[1], size: row[2], digest: row[3],
+                                                               modifiedNanoseconds: row[4]))
+                }
+                return records
+            }
+        }
+    }
+
     /// Inserts or replaces the record of a case, in one transaction. Call after the outputs are in place.
     package func record(_ record: OutputRecord) throws {
+        try self.record([record])
+    }
+
+    /// Inserts or replaces the records of several cases, in one transaction.
+    package func record(_ records: [OutputRecord]) throws {
+        guard !records.isEmpty else { return }
         try access {
             try database.write { db in
-                try db.cachedStatement(sql: "DELETE FROM cases WHERE case_id = ?").execute(arguments: [record.caseID])
-                try db.cachedStatement(sql: """
-                    INSERT INTO cases (case_id, pipeline_hash, statistics_hash, medprep_version, recorded_at, groups)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [record.caseID, record.pipelineHash, record.statisticsHash,
-                                             record.medprepVersion, record.recordedAt.timeIntervalSince1970,
-                                             record.groupsJSON])
-                for (position, input) in record.inputs.enumerated() {
-                    try db.cachedStatement(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)").execute(
-                        arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.digest])
-                }
-                for (position, output) in record.outputs.enumerated() {
-                    try db.cachedStatement(sql: """
-                        INSERT INTO output_files (case_id, position, path, size, digest, mtime_ns) VALUES (?, ?, ?, ?, ?, ?)
-                        """).execute(arguments: [record.caseID, position, output.path, output.size, output.digest,
-                                                 output.modifiedNanoseconds])
+                for record in records { try Self.insert(record, db: db) }
+            }
+        }
+    }
+
+    private static func insert(_ record: OutputRecord, db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM cases WHERE case_id = ?").execute(arguments: [record.caseID])
+        try db.cachedStatement(sql: """
+            INSERT INTO cases (case_id, pipeline_hash, statistics_hash, medprep_version, recorded_at, groups)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [record.caseID, record.pipelineHash, record.statisticsHash,
+                                     record.medprepVersion, record.recordedAt.timeIntervalSince1970,
+                                     record.groupsJSON])
+        for (position, input) in record.inputs.enumerated() {
+            try db.cachedStatement(sql: "INSERT INTO input_files VALUES (?, ?, ?, ?, ?, ?)").execute(
+                arguments: [record.caseID, position, input.path, input.size, input.modifiedNanoseconds, input.digest])
+        }
+        for (position, output) in record.outputs.enumerated() {
+            try db.cachedStatement(sql: """
+                INSERT INTO output_files (case_id, position, path, size, digest, mtime_ns) VALUES (?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [record.caseID, position, output.path, output.size, output.digest,
+                                         output.modifiedNanoseconds])
+        }
+    }
+
+    /// A fact the runs keep about the output directory (`name` → text), such as `ReportReuse.factName`; nil if unset.
+    package func fact(_ name: String) throws -> String? {
+        try access { try database.read { try String.fetchOne($0, sql: "SELECT value FROM run_facts WHERE name = ?", arguments: [name]) } }
+    }
+
+    /// Sets (or, with nil, removes) a fact.
+    package func setFact(_ name: String, _ value: String?) throws {
+        try access {
+            try database.write { db in
+                if let value {
+                    try db.execute(sql: "INSERT OR REPLACE INTO run_facts (name, value) VALUES (?, ?)", arguments: [name, value])
+                } else {
+                    try db.execute(sql: "DELETE FROM run_facts WHERE name = ?", arguments: [name])
                 }
             }
         }
@@ -277,7 +341,17 @@ package final class StateStore: Sendable {
     /// - Throws: `MedPrepError(.io)` when an input cannot be stat'ed or read.
     package func assess(caseID: String, inputPaths: [String], pipelineHash: String, statisticsHash: String?,
                        medprepVersion: String) throws -> InputAssessment {
-        let recorded = try record(caseID: caseID)
+        let assessment = try assess(recorded: record(caseID: caseID), inputPaths: inputPaths, pipelineHash: pipelineHash,
+                                    statisticsHash: statisticsHash, medprepVersion: medprepVersion)
+        if let refresh = assessment.refresh { try record(refresh) }
+        return assessment
+    }
+
+    /// `assess` against a record already read (`records()`), without any SQL: the inputs and outputs are only
+    /// `stat`ed (and hashed when their size or time moved). A record to refresh (only timestamps moved) is
+    /// returned in `InputAssessment.refresh` for the caller to write, batched with others (`record(_:)`).
+    package func assess(recorded: OutputRecord?, inputPaths: [String], pipelineHash: String, statisticsHash: String?,
+                        medprepVersion: String) throws -> InputAssessment {
         var fingerprints = [InputFingerprint]()
         for path in inputPaths {
             let (size, modified) = try InputFingerprint.status(of: path)
@@ -295,13 +369,14 @@ package final class StateStore: Sendable {
         if decision == .upToDate {
             (decision, outputs) = try verify(recorded.outputs)
         }
+        var assessment = InputAssessment(decision: decision, inputs: fingerprints)
         if decision == .upToDate, recorded.inputs != fingerprints || recorded.outputs != outputs {
             var refreshed = recorded
             refreshed.inputs = fingerprints
             refreshed.outputs = outputs
-            try record(refreshed)
+            assessment.refresh = refreshed
         }
-        return InputAssessment(decision: decision, inputs: fingerprints)
+        return assessment
     }
 
     private func compare(_ recorded: OutputRecord, _ inputs: [InputFingerprint], pipelineHash: String, statisticsHash: String?,
