@@ -21,6 +21,27 @@ extension EndToEnd {
             #expect(!outcome.transcript.contains("libtiff"))
         }
 
+        /// Every fixture that dcm2niix converts with medprep's semantics (expected.json's `dcm2niix` entries: each
+        /// transfer syntax Debian's dcm2niix decodes) gets dcm2niix's affine from the binary (`inspect --json`), to
+        /// 1e-3 mm. 693_J2KI.dcm, a single CT slice with SliceThickness 5 and SpacingBetweenSlices 20, had a 15 mm
+        /// error: medprep took the thickness where dcm2niix takes the spacing.
+        @Test func singleFilesHaveDcm2niixAffines() throws {
+            let expected = try #require(try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "expected.json"))) as? [String: [String: Any]])
+            let names = expected.filter { $0.value["dcm2niix"] != nil }.keys.sorted()
+            #expect(names.count >= 10 && names.contains("693_J2KI.dcm"))
+            for name in names {
+                let reference = try #require((expected[name]?["dcm2niix"] as? [String: Any])?["affine"] as? [[Double]])
+                let outcome = try MedPrepProcess.run(["inspect", "--json", Self.fixtures + name])
+                #expect(outcome.status == 0, "\(outcome.transcript)")
+                let entries = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [[String: Any]]
+                let affine = try #require(entries?.first?["affine"] as? [[Double]], "\(outcome.transcript)")
+                for (row, want) in zip(affine, reference) {
+                    #expect(zip(row, want).allSatisfy { abs($0 - $1) <= 1e-3 }, "\(name): \(row) vs dcm2niix \(want)")
+                }
+            }
+        }
+
         /// RLE (pydicom's files and ones written by pydicom's encoder), deflated and JPEG 2000 (lossless, RGB) files are
         /// decoded by the binary: `inspect` exits 0 and prints the shape, min, max and mean of pydicom's reference
         /// (expected.json, Scripts/fixtures/make_dicom_fixtures.py).

@@ -8,6 +8,8 @@ OUTPUT_DIR is a `medprep run` output without stages, with `reports: [json]`. Che
 - every reference case is one processed entry of report.json (named by its first file), whose `.nii.gz`, and the
   dcm2niix reference, both brought to the closest canonical (RAS) orientation with nibabel, have the same shape,
   affines within 1e-3 mm, and values within 1e-4 relative of dcm2niix's and of pydicom's rescaled pixels;
+- every reference pixel case (a radiograph without patient frame) is a processed entry whose `.nii.gz` has the
+  reference shape, the affine diag(spacing) (pixel space, as a PNG) and pydicom's values within 1e-4 relative;
 - every reference failure is a failed entry of its directory with the error kind and message fragments;
 - the skipped objects are `dicom_not_image` notes; no other entry exists.
 Prints "ok <first file>" per case; exits 1 at the first mismatch.
@@ -47,6 +49,21 @@ def main(output, fixtures):
             if not close(data, expected):
                 sys.exit(f"{first}: values differ from {name} by up to {numpy.abs(data - expected).max()}")
         print(f"ok {first}")
+    for case in reference.get("pixelCases", []):
+        entry = entries.pop(case["file"], None)
+        if entry is None or entry["status"] != "processed":
+            sys.exit(f"{case['file']}: no processed entry in report.json: {entry}")
+        image = nibabel.load(f"{output}/{entry['outputs'][0]}")
+        data = numpy.asarray(image.dataobj, dtype=numpy.float64)
+        data = data.reshape(data.shape[:3])
+        expected = numpy.array(case["values"]).reshape(case["shape"])
+        if data.shape != expected.shape:
+            sys.exit(f"{case['file']}: shape {data.shape}, expected {expected.shape}")
+        if not numpy.allclose(image.affine, numpy.diag(case["spacing"] + [1.0]), atol=1e-6, rtol=0):
+            sys.exit(f"{case['file']}: affine\n{image.affine}\nexpected diag({case['spacing']})")
+        if not close(data, expected):
+            sys.exit(f"{case['file']}: values differ from pydicom by up to {numpy.abs(data - expected).max()}")
+        print(f"ok {case['file']}")
     for failure in reference["failures"]:
         found = [key for key in entries if key.startswith(failure["directory"] + "/")]
         if len(found) != 1:

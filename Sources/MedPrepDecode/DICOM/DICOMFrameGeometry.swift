@@ -11,12 +11,14 @@ struct DICOMFrameGeometry {
 
     /// The scan geometry and, for each stored frame, its slice index k.
     ///
-    /// - IOP, IPP and PixelSpacing all present: `DICOMGeometry`'s voxel order. One frame: Δs = SliceThickness
-    ///   (1 when absent). Several frames: every frame needs a position and the same orientation, and the positions
+    /// - IOP, IPP and PixelSpacing all present: `DICOMGeometry`'s voxel order. One frame: Δs from
+    ///   `DICOMGeometry.singleSliceStep`. Several frames: every frame needs a position and the same orientation, and the positions
     ///   must step evenly along n (within 1e-3 relative, and no drift across n), else `.unsupported`; frames
     ///   stored in descending n·IPP are reversed so that k ascends.
     /// - Otherwise (secondary captures, a multi-frame object without per-frame positions): no world frame,
-    ///   `.pixel` geometry with spacing [Δc, Δr, 1] (1 when absent); rows stay in stored order, like PNG.
+    ///   `.pixel` geometry with spacing [Δc, Δr, 1] from PixelSpacing, else ImagerPixelSpacing (0018,1164: the
+    ///   detector spacing of a CR/DX radiograph, as ITK/GDCM fall back to it), else 1; rows stay in stored order,
+    ///   like PNG.
     static func make(_ object: DICOMObject, layout: DICOMPixelLayout) throws -> (geometry: ScanGeometry, flipRows: Bool, order: [Int]) {
         let frames = layout.frames
         let spacing = object.numbers(0x0028, 0x0030, frame: 0, in: pixelMeasures)
@@ -26,12 +28,15 @@ struct DICOMFrameGeometry {
         let pixelSpacing = spacing.count == 2 && spacing.allSatisfy({ $0 > 0 && $0.isFinite }) ? spacing : nil
         guard let pixelSpacing, orientation.count == 6, positions.allSatisfy({ $0.count == 3 }),
               frames == 1 || object.perFrameItems >= frames else {
-            let inPlane = pixelSpacing ?? [1, 1]
+            let imager = object.numbers(0x0018, 0x1164, frame: 0, in: pixelMeasures)
+            let inPlane = pixelSpacing
+                ?? (imager.count == 2 && imager.allSatisfy({ $0 > 0 && $0.isFinite }) ? imager : [1, 1])
             return (.pixel(spacing: [inPlane[1], inPlane[0], 1]), false, identity)
         }
         if frames == 1 {
-            let thickness = object.numbers(0x0018, 0x0050, frame: 0, in: pixelMeasures).first ?? 1
-            let step = thickness > 0 && thickness.isFinite ? thickness : 1
+            let step = DICOMGeometry.singleSliceStep(
+                spacingBetweenSlices: object.numbers(0x0018, 0x0088, frame: 0, in: pixelMeasures).first,
+                sliceThickness: object.numbers(0x0018, 0x0050, frame: 0, in: pixelMeasures).first)
             return (DICOMGeometry.geometry(orientation: orientation, firstPosition: positions[0],
                                            pixelSpacing: pixelSpacing, sliceStep: step, rows: layout.rows), true, identity)
         }

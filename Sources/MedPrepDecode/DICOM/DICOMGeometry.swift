@@ -47,6 +47,16 @@ package enum DICOMGeometry {
         return nil
     }
 
+    /// Δs of a single slice, which has no neighbour to measure it from: SpacingBetweenSlices (0018,0088) when
+    /// positive, else SliceThickness (0018,0050) when positive, else 1 mm — the rule dcm2niix follows (checked with
+    /// one CT slice: SpacingBetweenSlices 7 or 3 with SliceThickness 5 → 7 or 3; absent, 0 or −2 → 5).
+    package static func singleSliceStep(spacingBetweenSlices: Double?, sliceThickness: Double?) -> Double {
+        for value in [spacingBetweenSlices, sliceThickness] {
+            if let value, value > 0, value.isFinite { return value }
+        }
+        return 1
+    }
+
     /// The voxel → RAS affine above. `firstPosition` is P₀ (the IPP of the slice with the smallest n·IPP, LPS mm),
     /// `pixelSpacing` is DICOM's [Δr, Δc], `sliceStep` is Δs (> 0), `rows` the slices' Rows.
     package static func affine(orientation: [Double], firstPosition: [Double], pixelSpacing: [Double],

@@ -40,6 +40,8 @@ package enum DICOMHeaderReader {
             imagePositions: positions.allSatisfy(\.isEmpty) ? [] : positions,
             pixelSpacing: spacing.count == 2 ? spacing : nil,
             sliceThickness: object.numbers(0x0018, 0x0050, frame: 0, in: DICOMFrameGeometry.pixelMeasures, capacity: 1).first,
+            spacingBetweenSlices: object.numbers(0x0018, 0x0088, frame: 0, in: DICOMFrameGeometry.pixelMeasures,
+                                                 capacity: 1).first,
             rescaleSlopes: slopes, rescaleIntercepts: intercepts, transferSyntaxUID: object.transferSyntax,
             transferSyntaxName: object.transferSyntaxName)
     }

@@ -2,7 +2,8 @@
 ///
 /// An object is skipped when its SOP Class UID is one of the non-image classes below, or — whatever its class — when
 /// it has no pixel matrix (Rows or Columns 0 or absent). Every other object is treated as an image; one lacking the
-/// geometry tags (IOP, IPP, PixelSpacing) then fails its series with a clear error rather than being dropped.
+/// geometry tags (IOP, IPP, PixelSpacing) in a series whose other images have them fails that series with a clear
+/// error rather than being dropped (a series with no image in the patient frame is read file by file in pixel space).
 package enum DICOMObjectKind {
     /// SOP classes (PS3.4 Annex B) that hold no scan: structure sets, plans, reports, presentation states,
     /// directories, segmentations and wrapped documents. SR classes share the prefix `1.2.840.10008.5.1.4.1.1.88.`

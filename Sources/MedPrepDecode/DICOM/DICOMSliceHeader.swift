@@ -33,8 +33,10 @@ package struct DICOMSliceHeader: Sendable, Hashable {
     package var imagePositions: [[Double]]
     /// (0028,0030): [row spacing (between rows, along c), column spacing (between columns, along r)].
     package var pixelSpacing: [Double]?
-    /// (0018,0050): informative only; slice spacing comes from the positions.
+    /// (0018,0050), (0018,0088): only a single slice's step comes from them (`DICOMGeometry.singleSliceStep`); a
+    /// stack's step comes from the positions.
     package var sliceThickness: Double?
+    package var spacingBetweenSlices: Double?
     /// (0028,1053), (0028,1052) per frame (1 and 0 when absent); they may differ between slices.
     package var rescaleSlopes: [Double]
     package var rescaleIntercepts: [Double]
@@ -48,7 +50,7 @@ package struct DICOMSliceHeader: Sendable, Hashable {
                  instanceNumber: Int? = nil, temporalPositionIdentifier: Int? = nil, echoNumber: Int? = nil,
                  rows: Int, columns: Int, samplesPerPixel: Int = 1, numberOfFrames: Int = 1,
                  imageOrientation: [Double]?, imagePositions: [[Double]], pixelSpacing: [Double]?,
-                 sliceThickness: Double? = nil, rescaleSlopes: [Double] = [1], rescaleIntercepts: [Double] = [0],
+                 sliceThickness: Double? = nil, spacingBetweenSlices: Double? = nil, rescaleSlopes: [Double] = [1], rescaleIntercepts: [Double] = [0],
                  transferSyntaxUID: String, transferSyntaxName: String = "") {
         self.path = path
         self.sopClassUID = sopClassUID
@@ -71,9 +73,18 @@ package struct DICOMSliceHeader: Sendable, Hashable {
         self.imagePositions = imagePositions
         self.pixelSpacing = pixelSpacing
         self.sliceThickness = sliceThickness
+        self.spacingBetweenSlices = spacingBetweenSlices
         self.rescaleSlopes = rescaleSlopes
         self.rescaleIntercepts = rescaleIntercepts
         self.transferSyntaxUID = transferSyntaxUID
         self.transferSyntaxName = transferSyntaxName
+    }
+
+    /// Whether the object places its pixels in the patient frame: ImageOrientationPatient, a position and a
+    /// PixelSpacing (the three `DICOMFrameGeometry` needs for a world affine). Objects without one (CR/DX
+    /// radiographs, secondary captures) are not stacked into series: each is a 2D case of its own in pixel space.
+    package var hasPatientFrame: Bool {
+        imageOrientation != nil && !imagePositions.isEmpty && imagePositions.allSatisfy { $0.count == 3 }
+            && (pixelSpacing?.count ?? 0) == 2
     }
 }

@@ -12,7 +12,7 @@ import MedPrepCore
 ///   such a series; medprep refuses it rather than write a sheared volume with a rectangular affine);
 /// - **missing slices**: some d_k ≈ m·Δs (|d_k − m·Δs| ≤ τ, integer m ≥ 2): m − 1 slices missing there;
 /// - **non-uniform spacing**: some |d_k − Δs| > τ, or the whole extent s_last − s_0 differs from (N−1)·Δs by > τ.
-/// A single slice is a 2D case (depth 1), with Δs = SliceThickness (1 when absent) as dcm2niix writes it.
+/// A single slice is a 2D case (depth 1), with Δs from `DICOMGeometry.singleSliceStep` as dcm2niix writes it.
 package enum DICOMSliceStack {
     /// Gaps below this (mm) are duplicate positions.
     package static let duplicateTolerance = 1e-3
@@ -58,7 +58,8 @@ package enum DICOMSliceStack {
         let name = { (k: Int) in slices[k].frame > 0 ? "\(slices[k].path) [frame \(slices[k].frame)]" : slices[k].path }
         let step: Double
         if slices.count == 1 {
-            step = first.sliceThickness.flatMap { $0 > 0 ? $0 : nil } ?? 1
+            step = DICOMGeometry.singleSliceStep(spacingBetweenSlices: first.spacingBetweenSlices,
+                                                 sliceThickness: first.sliceThickness)
         } else {
             let gaps = zip(s, s.dropFirst()).map { $1 - $0 }
             if let k = gaps.firstIndex(where: { $0 < duplicateTolerance }) {
