@@ -52,6 +52,10 @@ void mp_dicom_close(mp_dicom *dicom);
 /* The last error (empty if none). */
 const char *mp_dicom_error(const mp_dicom *dicom);
 
+/* 1 when mp_dicom_open's error comes from the shim's own checks of a deflated file (its bound, a damaged deflate
+   stream, a declared length beyond the inflated bytes), 0 when it comes from DCMTK. */
+int mp_dicom_error_from_checks(const mp_dicom *dicom);
+
 /* Fills `image`; 0 on success. */
 int mp_dicom_image_info(mp_dicom *dicom, mp_dicom_image *image);
 

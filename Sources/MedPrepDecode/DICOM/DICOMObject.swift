@@ -31,6 +31,7 @@ final class DICOMObject {
         self.handle = handle
         let error = String(cString: mp_dicom_error(handle))
         guard error.isEmpty else {
+            let fromChecks = mp_dicom_error_from_checks(handle) != 0
             mp_dicom_close(handle)
             let lowered = error.lowercased()
             if lowered.contains("inflates beyond") || lowered.contains("larger than the inflated size") {
@@ -38,9 +39,11 @@ final class DICOMObject {
                     reason: "\(error); the file is damaged or a decompression bomb (raise the cap with --max-voxels if it is genuine)")
             }
             let truncated = lowered.contains("end of stream") || lowered.contains("remaining bytes")
-                || lowered.contains("premature")
+                || lowered.contains("premature") || lowered.contains("ends before") || lowered.contains("ends inside")
+            let source = fromChecks
+                ? "the deflated DICOM dataset is inconsistent" : "DCMTK cannot parse the DICOM file"
             throw MedPrepError(truncated ? .truncated : .malformed, path: path,
-                reason: "DCMTK cannot parse the DICOM file (\(error)); the file is damaged or incomplete: copy it again")
+                reason: "\(source) (\(error)); the file is damaged or incomplete: copy it again")
         }
         var image = mp_dicom_image()
         guard mp_dicom_image_info(handle, &image) == 0 else {
