@@ -90,7 +90,7 @@ let package = Package(
         // Spawning the built binary and locating the package, shared by the tests that run medprep out of process.
         .target(name: "MedPrepTestSupport", path: "Tests/MedPrepTestSupport"),
         .testTarget(name: "MedPrepCoreTests", dependencies: ["MedPrepCore"]),
-        .testTarget(name: "MedPrepCodecsTests", dependencies: ["MedPrepCodecs", "MedPrepCore"]),
+        .testTarget(name: "MedPrepCodecsTests", dependencies: ["MedPrepCodecs", "MedPrepCore"], exclude: ["Fixtures"]),
         .testTarget(name: "MedPrepDecodeTests", dependencies: ["MedPrepDecode"], exclude: ["Fixtures"]),
         .testTarget(name: "MedPrepTransformTests", dependencies: ["MedPrepTransform"]),
         .testTarget(name: "MedPrepNormalizeTests", dependencies: ["MedPrepNormalize", "MedPrepCore", "MedPrepTestSupport"]),
