@@ -53,7 +53,8 @@ import zlib
 import nibabel as nib
 import numpy as np
 
-from bench_cases import CASES, pipeline_yaml
+import dicom_peer
+from bench_cases import CASES as NIFTI_CASES, DICOM_CASES, pipeline_yaml
 from measurement import BENCH_DIR, Run, build_png_floor, log_tail, measure, measure_png_floor, warm_page_cache
 
 ROOT = os.path.dirname(BENCH_DIR)
@@ -62,6 +63,7 @@ TOLERANCE = 1e-4
 JOBS = (1, 2)
 WORKERS = (1, 2)
 
+CASES = {**NIFTI_CASES, **DICOM_CASES}
 EXTRA_CASES = ("rss", "floor")
 
 # Targets of issue 5: speed-up = baseline wall time / medprep wall time.
@@ -72,8 +74,13 @@ SPEEDUP_TARGETS = [
     ("gn-nii", 2, 2, 2.5),
     ("dataset", 2, 2, 2.5),
     ("png", 2, 1, 2.5),
+    # issue 18: medprep DICOM → GroupNorm → .nii.gz at least as fast as dcm2niix -z y (1 process, and 2 over halves)
+    ("dicom", 2, 1, 1.0),
+    ("dicom", 2, 2, 1.0),
+    ("dicom-jpeg", 2, 1, 1.0),
+    ("dicom-jpeg", 2, 2, 1.0),
 ]
-RSS_LIMIT_MIB = 250.0       # peak RSS of medprep GroupNorm .nii.gz --jobs 2
+RSS_LIMIT_MIB = 250.0       # peak RSS of medprep GroupNorm .nii.gz --jobs 2, and of the DICOM cases at --jobs 2
 RSS_FLATNESS = 0.10         # peak RSS on 2N files within ±10 % of N files
 JOBS_SCALING = 1.8          # wall(--jobs 1) / wall(--jobs 2), every medprep case
 
@@ -282,6 +289,11 @@ def round_speedups(results, case, jobs, workers):
     return [bw / mw for mw, bw in zip(m.walls, b.walls) if mw > 0]
 
 
+def peer(case):
+    """What medprep is compared with in `case`: the Python baseline, or dcm2niix for the DICOM cases."""
+    return CASES[case].get("peer", "baseline")
+
+
 def spread(values):
     return f"{min(values):.2f}–{max(values):.2f}×" if len(values) > 1 else ""
 
@@ -290,7 +302,7 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
     out = ["# medprep end-to-end benchmarks", ""]
     out += [f"- {key}: {value}" for key, value in meta.items()]
     out += ["", "## Runs", "",
-            "| case | runner | wall s | CPU s | CPU/wall | peak RSS MiB | input MB/s | baseline 1p / this | baseline 2p / this "
+            "| case | runner | wall s | CPU s | CPU/wall | peak RSS MiB | input MB/s | peer 1p / this | peer 2p / this "
             "| max steal s | max iowait s |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in [c for c in args.cases if c in CASES]:
@@ -299,7 +311,7 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
             run = results.get((name, runner))
             if run is None:
                 continue
-            label = runner.replace("medprep-j", "medprep --jobs ").replace("baseline-w", "baseline ").replace(
+            label = runner.replace("medprep-j", "medprep --jobs ").replace("baseline-w", peer(name) + " ").replace(
                 "floor-w", "libpng job floor ") + ("" if runner.startswith("medprep") else " proc")
             if not run.ok:
                 out.append(f"| {CASES[name]['title']} | {label} | failed (exit {run.status}, log {run.log}) | | | | | | | | |")
@@ -311,7 +323,8 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
                        f"{mib(run.rss_kib):.0f} | {input_bytes[name] / 1e6 / run.wall:.0f} | {ratios[0]} | {ratios[1]} | "
                        f"{run.steal:.2f} | {run.iowait:.2f} |")
     out += ["", "Peak RSS: ru_maxrss from os.wait4 (medprep: the process; 2-process baseline: its largest process, "
-            "the tree's total is higher). Input MB/s: input file bytes / wall time. Ratios: baseline wall / medprep wall. "
+            "the tree's total is higher). Input MB/s: input file bytes / wall time. Ratios: baseline wall / medprep wall "
+            "(DICOM cases: dcm2niix wall / medprep wall). "
             "Steal and iowait: the largest over the timed rounds of CPU seconds the whole machine lost to the hypervisor "
             "(steal) or spent waiting for I/O during the run (from /proc/stat); high values mark a noisy round."]
 
@@ -372,7 +385,7 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
         if case not in args.cases:
             continue
         value = speedup(results, case, jobs, workers)
-        label = f"{CASES[case]['title']}: medprep --jobs {jobs} vs {workers}-process baseline ≥ {minimum}×"
+        label = f"{CASES[case]['title']}: medprep --jobs {jobs} vs {workers}-process {peer(case)} ≥ {minimum}×"
         out.append(f"| {label} | {f'{value:.2f}×' if value else 'n/a'} | {spread(round_speedups(results, case, jobs, workers))} | "
                    f"{status_text(value >= minimum) if value else 'n/a'} |")
     gz2 = results.get(("gn-gz", "medprep-j2"))
@@ -381,6 +394,11 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
         peak = mib(max(peaks)) if peaks else None
         out.append(f"| peak RSS GroupNorm .nii.gz --jobs 2 ≤ {RSS_LIMIT_MIB:.0f} MiB (largest run) | "
                    f"{f'{peak:.0f} MiB' if peak else 'n/a'} | | {status_text(peak <= RSS_LIMIT_MIB) if peak else 'n/a'} |")
+    for name in [c for c in args.cases if c in DICOM_CASES]:
+        run = results.get((name, "medprep-j2"))
+        if run is not None and run.ok:
+            out.append(f"| peak RSS {CASES[name]['title']} --jobs 2 ≤ {RSS_LIMIT_MIB:.0f} MiB | {mib(run.rss_kib):.0f} MiB | | "
+                       f"{status_text(mib(run.rss_kib) <= RSS_LIMIT_MIB)} |")
     if len(rss) == 2 and all(run.ok for _, run in rss):
         change = rss[1][1].rss_kib / rss[0][1].rss_kib - 1
         out.append(f"| peak RSS on {rss[1][0]} files within ±{RSS_FLATNESS:.0%} of {rss[0][0]} files | {change:+.1%} | | "
@@ -396,7 +414,7 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
         out.append("| (medprep not run: --baseline-only) | | | n/a |")
 
     if checks:
-        out += ["", "## Correctness (medprep --jobs 2 against the 1-process baseline)", "", "| case | check | result | detail |",
+        out += ["", "## Correctness (medprep --jobs 2 against the 1-process baseline; DICOM: against dcm2niix)", "", "| case | check | result | detail |",
                 "|---|---|---|---|"]
         out += [f"| {CASES[c]['title']} | {check} | {status_text(ok)} | {detail} |" for c, check, ok, detail in checks]
     return "\n".join(out) + "\n"
@@ -413,6 +431,9 @@ def ensure_workload(args):
         directory = os.path.join(BENCH_DIR, ".workload", scale)
         subprocess.run([sys.executable, os.path.join(BENCH_DIR, "make_workload.py"), "--scale", scale,
                         "--out", directory], check=True)
+        if set(args.cases) & set(DICOM_CASES):
+            subprocess.run([sys.executable, os.path.join(BENCH_DIR, "make_dicom_workload.py"), "--scale", scale,
+                            "--out", directory], check=True)
     manifest_path = os.path.join(directory, "manifest.json")
     if not os.path.isfile(manifest_path):
         sys.exit(f"error: {directory} has no manifest.json; run Benchmarks/make_workload.py first")
@@ -486,7 +507,8 @@ def main():
         for name in [c for c in args.cases if c in CASES]:
             case = CASES[name]
             input_dir = os.path.join(workload, case["input"])
-            inputs = sorted(glob.glob(os.path.join(input_dir, case["include"].replace("**/", ""))))
+            inputs = sorted(glob.glob(os.path.join(input_dir, case["include"]), recursive=True))
+            halves = dicom_peer.make_halves(input_dir, os.path.join(out_root, "halves", name)) if name in DICOM_CASES else None
             input_bytes[name] = sum(os.path.getsize(p) for p in inputs)
             warm_page_cache(inputs)
             runners = ([(f"medprep-j{j}", j) for j in JOBS] if medprep_available else []) + \
@@ -507,6 +529,8 @@ def main():
                         command = medprep_command(binary, pipelines_dir, f"{name}-j{count}", case, input_dir, output_dir, count)
                     elif runner.startswith("floor"):
                         command = [png_floor, "-j", str(count), "-o", output_dir, *inputs]
+                    elif name in DICOM_CASES:
+                        command = dicom_peer.command(input_dir, output_dir, count, halves)
                     else:
                         command = baseline_command(case, input_dir, output_dir, count)
                     run = measure(command, os.path.join(logs_dir, f"{name}-{runner}-{attempt}.log"), args.pretouch)
@@ -522,13 +546,22 @@ def main():
                         failed = True
             for runner, _ in runners:
                 results[(name, runner)] = Run.median(runs[runner])
-            if medprep_available and results[(name, "medprep-j2")].ok and results[(name, "baseline-w1")].ok:
+            if medprep_available and name in DICOM_CASES and results[(name, "medprep-j2")].ok:
+                for check, ok, detail in dicom_peer.compare(input_dir, os.path.join(out_root, name, "medprep-j2"),
+                                                            os.path.join(out_root, "halves", name), case["suffix"]):
+                    checks.append((name, check, ok, detail))
+                    failed |= not ok
+                ok, detail = gzip_test(outputs_with_suffix(os.path.join(out_root, name, "medprep-j2"), case["suffix"]))
+                checks.append((name, "gzip -t", ok, detail))
+                failed |= not ok
+            elif medprep_available and results[(name, "medprep-j2")].ok and results[(name, "baseline-w1")].ok:
                 for check, ok, detail in compare_outputs(case, inputs, os.path.join(out_root, name, "medprep-j2"),
                                                          os.path.join(out_root, name, "baseline-w1")):
                     checks.append((name, check, ok, detail))
                     failed |= not ok
             if not args.keep_outputs:
                 shutil.rmtree(os.path.join(out_root, name), ignore_errors=True)
+                shutil.rmtree(os.path.join(out_root, "halves", name), ignore_errors=True)
 
         if "rss" in args.cases and medprep_available:
             inputs = sorted(glob.glob(os.path.join(workload, "ct-gz", "*.nii.gz")))
