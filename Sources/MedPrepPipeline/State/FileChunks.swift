@@ -22,16 +22,21 @@ enum FileChunks {
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw MedPrepError(.io, path: path, reason: "not a regular file")
         }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
-        defer { buffer.deallocate() }
-        while true {
-            let count = Foundation.read(fd, buffer.baseAddress, size)
-            if count < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw MedPrepError(.io, path: path, reason: "read failed: \(String(cString: strerror(errno)))")
+        // The worker's spare buffer, not a new one per file: a 1 MiB block freed after every file of a DICOM series
+        // (thousands of small files) was split by the small allocations made meanwhile, and the heap grew by about
+        // 0.75 MB per file (120 MB for a 160-slice series).
+        var buffer = ScratchArrays.bytes(count: size)
+        defer { ScratchArrays.recycle(&buffer) }
+        try buffer.withUnsafeMutableBytes { chunk in
+            while true {
+                let count = Foundation.read(fd, chunk.baseAddress, size)
+                if count < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    throw MedPrepError(.io, path: path, reason: "read failed: \(String(cString: strerror(errno)))")
+                }
+                if count == 0 { return }
+                body(UnsafeRawBufferPointer(start: chunk.baseAddress, count: count))
             }
-            if count == 0 { return }
-            body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
         }
     }
 }
