@@ -25,6 +25,7 @@ package enum DICOMSeriesReader {
         // with unspecified contents will do.
         var storage = try ScratchArrays.floats(count: count, path: series.directory)
         var frameBuffer = [UInt8]()
+        var table: DICOMRescaleTable?
         var dataType = "", bitsStored = 0
         let byPath = Dictionary(grouping: series.slices.indices, by: { series.slices[$0].path })
         for path in byPath.keys.sorted() {
@@ -66,10 +67,11 @@ package enum DICOMSeriesReader {
                         reason: "frame \(slice.frame + 1) decodes to colour model '\(model)', not RGB; convert the file to RGB first")
                 }
                 let planar = object.image.encapsulated == 0 ? layout.planar : false
+                table = DICOMRescaleTable.reuse(table, converter, slope: slice.slope, intercept: slice.intercept)
                 storage.withUnsafeMutableBufferPointer { output in
                     frameBuffer.withUnsafeBytes { input in
                         converter.convert(input, into: output, slice: k, planar: planar, flipRows: true,
-                                          slope: slice.slope, intercept: slice.intercept)
+                                          slope: slice.slope, intercept: slice.intercept, table: table)
                     }
                 }
             }
