@@ -97,3 +97,32 @@ def compare(input_dir, medprep_dir, scratch, suffix):
                    f"max abs diff {diff:.3g} (≤ {VALUE_TOLERANCE:g}), affine max diff {affine_diff:.2g} mm "
                    f"(≤ {AFFINE_TOLERANCE_MM:g}), shape {a.shape}"))
     return checks
+
+
+def measure_floor(input_dir, codec):
+    """Single-core seconds to read every file of every series (open + read of the bytes, page cache warm) and to
+    deflate each series' float32 GroupNorm volume with `codec` (run_benchmarks.Deflate: libdeflate level 1, as
+    medprep writes): what any tool writing medprep's output from these files must at least spend, before decoding
+    a single sample. Volumes are built untimed with pydicom (values as stored: the deflate input has the output's
+    size and much of its content)."""
+    import time
+    import pydicom
+    read_s = deflate_s = 0.0
+    file_bytes = out_bytes = 0
+    for directory in series_directories(input_dir):
+        paths = sorted(os.path.join(directory, n) for n in os.listdir(directory) if n.endswith(".dcm"))
+        start = time.perf_counter()
+        for path in paths:
+            with open(path, "rb") as f:
+                file_bytes += len(f.read())
+        read_s += time.perf_counter() - start
+        try:
+            slices = [pydicom.dcmread(p).pixel_array for p in paths]
+        except Exception:  # no decoder for the syntax: the floor without the deflate part
+            continue
+        payload = groupnorm(np.stack(slices)).astype(np.float32).tobytes()
+        start = time.perf_counter()
+        codec.deflate(payload)
+        deflate_s += time.perf_counter() - start
+        out_bytes += len(payload)
+    return dict(library=codec.name, read=read_s, deflate=deflate_s, file_bytes=file_bytes, out_bytes=out_bytes)

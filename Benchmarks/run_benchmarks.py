@@ -13,6 +13,11 @@ Cases (--cases, comma separated; default all):
   dataset   dataset statistics (first streaming pass) + z-score, CT .nii.gz -> .nii.gz
   png       16-bit PNG -> float32 .npy [1, 1, H, W]; beside medprep and the baseline, in the same rounds, runners
             floor-w1/-w2 do the same job with libpng and nothing else in 1 and 2 processes (Benchmarks/png_floor.c -o)
+  dicom     DICOM CT series (Benchmarks/make_dicom_workload.py, explicit VR little endian) -> GroupNorm -> .nii.gz,
+            beside dcm2niix -z y (conversion only): runners baseline-w1/-w2 are dcm2niix over the whole tree (1
+            process, as users run it) and 2 dcm2niix processes over halves of the series (Benchmarks/dicom_peer.py);
+            outputs checked against dcm2niix's conversion of the first series + GroupNorm (values, affine to 1e-3 mm)
+  dicom-jpeg  the same series in JPEG lossless SV1 (1.2.840.10008.1.2.4.70, dcmcjpeg +e1)
   rss       memory flatness: medprep GroupNorm .nii.gz --jobs 2 on N and 2N files, peak RSS of both
   floor     inflate + deflate of the gn-gz bytes with the library medprep uses (libdeflate level 1 through ctypes on
             libdeflate.so.0 when it loads, else Python's zlib level 1; the report names which), single core; and the
@@ -298,7 +303,7 @@ def spread(values):
     return f"{min(values):.2f}–{max(values):.2f}×" if len(values) > 1 else ""
 
 
-def render(args, meta, results, input_bytes, checks, rss, floor, medprep_available):
+def render(args, meta, results, input_bytes, checks, rss, floor, medprep_available, dicom_floors):
     out = ["# medprep end-to-end benchmarks", ""]
     out += [f"- {key}: {value}" for key, value in meta.items()]
     out += ["", "## Runs", "",
@@ -339,6 +344,17 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
         for jobs in JOBS:
             run = results.get(("gn-gz", f"medprep-j{jobs}"))
             if run is not None and run.ok:
+                out.append(f"- medprep --jobs {jobs}: {run.wall:.2f} s = {run.wall / (total / jobs):.2f}× its floor")
+    for name, dicom in dicom_floors.items():
+        total = dicom["read"] + dicom["deflate"]
+        out += ["", f"## Floor ({CASES[name]['title']}, single core)", "",
+                f"- read {dicom['file_bytes'] / 1e6:.0f} MB of DICOM files: {dicom['read']:.2f} s; deflate "
+                f"{dicom['out_bytes'] / 1e6:.0f} MB of float32 output with {dicom['library']}: {dicom['deflate']:.2f} s"
+                + ("" if dicom["out_bytes"] else " (pydicom cannot decode these files here: no deflate part)"),
+                f"- floor: {total:.2f} s on 1 core, {total / 2:.2f} s ideally split over 2 (no sample decoded)"]
+        for jobs in JOBS:
+            run = results.get((name, f"medprep-j{jobs}"))
+            if run is not None and run.ok and total > 0:
                 out.append(f"- medprep --jobs {jobs}: {run.wall:.2f} s = {run.wall / (total / jobs):.2f}× its floor")
     if floor and floor.get("png"):
         png = floor["png"]
@@ -424,19 +440,24 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
 
 
 def ensure_workload(args):
+    """The workload directory and its manifest (the DICOM workload's, dicom/manifest.json, when only DICOM cases
+    run); each generator runs only for the cases selected."""
+    dicom_only = not set(args.cases) - set(DICOM_CASES)
     if args.workload:
         directory = os.path.abspath(args.workload)
     else:
         scale = "small" if args.quick else "full"
         directory = os.path.join(BENCH_DIR, ".workload", scale)
-        subprocess.run([sys.executable, os.path.join(BENCH_DIR, "make_workload.py"), "--scale", scale,
-                        "--out", directory], check=True)
+        if not dicom_only:
+            subprocess.run([sys.executable, os.path.join(BENCH_DIR, "make_workload.py"), "--scale", scale,
+                            "--out", directory], check=True)
         if set(args.cases) & set(DICOM_CASES):
             subprocess.run([sys.executable, os.path.join(BENCH_DIR, "make_dicom_workload.py"), "--scale", scale,
                             "--out", directory], check=True)
-    manifest_path = os.path.join(directory, "manifest.json")
+    manifest_path = os.path.join(directory, "dicom", "manifest.json") if dicom_only else os.path.join(directory, "manifest.json")
     if not os.path.isfile(manifest_path):
-        sys.exit(f"error: {directory} has no manifest.json; run Benchmarks/make_workload.py first")
+        sys.exit(f"error: {directory} has no {os.path.relpath(manifest_path, directory)}; run "
+                 f"Benchmarks/{'make_dicom_workload.py' if dicom_only else 'make_workload.py'} first")
     with open(manifest_path) as f:
         return directory, json.load(f)
 
@@ -500,7 +521,7 @@ def main():
         "peak RSS floor": f"{mib(launcher_floor.rss_kib):.1f} MiB (`true` measured through Benchmarks/child_rusage.py; "
                           "every peak RSS includes it)",
     }
-    results, checks, input_bytes, rss, floor = {}, [], {}, [], None
+    results, checks, input_bytes, rss, floor, dicom_floors = {}, [], {}, [], None, {}
     failed = False
     png_floor = build_png_floor(pipelines_dir) if {"png", "floor"} & set(args.cases) else None
     try:
@@ -559,6 +580,8 @@ def main():
                                                          os.path.join(out_root, name, "baseline-w1")):
                     checks.append((name, check, ok, detail))
                     failed |= not ok
+            if name in DICOM_CASES:
+                dicom_floors[name] = dicom_peer.measure_floor(input_dir, Deflate())
             if not args.keep_outputs:
                 shutil.rmtree(os.path.join(out_root, name), ignore_errors=True)
                 shutil.rmtree(os.path.join(out_root, "halves", name), ignore_errors=True)
@@ -593,7 +616,7 @@ def main():
     finally:
         shutil.rmtree(pipelines_dir, ignore_errors=True)
 
-    report = render(args, meta, results, input_bytes, checks, rss, floor, medprep_available)
+    report = render(args, meta, results, input_bytes, checks, rss, floor, medprep_available, dicom_floors)
     print(report)
     with open(args.results, "w") as f:
         f.write(report)
