@@ -1,6 +1,9 @@
 # medprep — the two commands a new machine needs: `make demo` and `make test`.
 SWIFT        ?= swift
 APT_PACKAGES := libpng-dev libtiff-dev libnifti-dev libdeflate-dev libsqlite3-dev libssl-dev libxxhash-dev zlib1g-dev libdcmtk-dev libopenjp2-7-dev dcm2niix pkg-config
+# The peers and encoders of `make bench`'s DICOM cases: dcm2niix (in APT_PACKAGES), pigz (dcm2niix -z y gzips
+# through it when installed, as on a user's machine), dcmtk's dcmcjpeg (writes the JPEG lossless workload).
+BENCH_APT_PACKAGES := dcmtk pigz
 PY_PACKAGES  := numpy nibabel scipy pillow pydicom pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg
 # PyTorch for the README Dataset test, as a CPU wheel, never PyPI's multi-GB CUDA build: from the local wheel
 # directory when it holds one (its dependencies from PyPI), else from PyTorch's own CPU index.
@@ -9,7 +12,7 @@ TORCH_WHEELS ?= /opt/wheels
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/medprep
 
-.PHONY: deps pydeps build demo test test-slurm sample-data fixtures bench bench-smoke bench-normalize bench-scale clean \
+.PHONY: deps pydeps build demo test test-slurm sample-data fixtures bench bench-deps bench-smoke bench-normalize bench-scale clean \
         byte-identity consumer-check test-browser
 
 ## Install the Debian packages medprep links against, when any is missing.
@@ -78,12 +81,17 @@ clean:
 ## End-to-end benchmarks: medprep vs the nibabel + numpy (+ pillow) baseline, side by side; figures in BENCHMARKS.md.
 ## The median of BENCH_REPEAT rounds, each running every runner once.
 BENCH_REPEAT ?= 5
-bench: build
-	python3 -c "import PIL, nibabel" 2>/dev/null || python3 -m pip install -q pillow nibabel numpy
-	python3 Benchmarks/make_workload.py && python3 Benchmarks/run_benchmarks.py --repeat $(BENCH_REPEAT)
+bench: build bench-deps
+	python3 -c "import PIL, nibabel, pydicom" 2>/dev/null || python3 -m pip install -q pillow nibabel numpy pydicom
+	python3 Benchmarks/make_workload.py && python3 Benchmarks/make_dicom_workload.py && \
+	  python3 Benchmarks/run_benchmarks.py --repeat $(BENCH_REPEAT)
+
+## The Debian packages of the DICOM bench cases, when any is missing.
+bench-deps:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 
 ## A quick benchmark smoke run on a tiny workload (seconds).
-bench-smoke: build
+bench-smoke: build bench-deps
 	python3 Benchmarks/make_workload.py --scale small && python3 Benchmarks/run_benchmarks.py --quick
 
 ## The cron path at scale: first run, no-op re-run, re-run after touching 100 inputs and `stats` over SCALE_CASES

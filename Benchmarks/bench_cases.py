@@ -19,6 +19,18 @@ CASES = {
                 compression=None, baseline="png2npy", suffix=".npy"),
 }
 
+# DICOM → GroupNorm → .nii.gz (issue 18), beside dcm2niix: the peer is `dcm2niix -z y` (conversion only), as users run
+# it over the tree and as 2 processes over halves. Kept apart from CASES: Scripts/check_byte_identity.py compares with
+# revisions that predate DICOM input. The inputs are Benchmarks/make_dicom_workload.py's.
+DICOM_CASES = {
+    "dicom": dict(title="DICOM CT → GroupNorm .nii.gz", input="dicom/native", include="**/*.dcm",
+                  stage="{method: groupnorm, groups: 1, eps: 1.0e-5}", volumes="nifti", compression="gzip",
+                  baseline=None, peer="dcm2niix", suffix=".nii.gz"),
+    "dicom-jpeg": dict(title="DICOM CT JPEG lossless → GroupNorm .nii.gz", input="dicom/jpegll", include="**/*.dcm",
+                       stage="{method: groupnorm, groups: 1, eps: 1.0e-5}", volumes="nifti", compression="gzip",
+                       baseline=None, peer="dcm2niix", suffix=".nii.gz"),
+}
+
 
 def pipeline_yaml(name, case, input_dir, output_dir):
     """Version-1 pipeline; strings are JSON-quoted (valid YAML flow scalars)."""

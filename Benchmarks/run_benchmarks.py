@@ -13,6 +13,11 @@ Cases (--cases, comma separated; default all):
   dataset   dataset statistics (first streaming pass) + z-score, CT .nii.gz -> .nii.gz
   png       16-bit PNG -> float32 .npy [1, 1, H, W]; beside medprep and the baseline, in the same rounds, runners
             floor-w1/-w2 do the same job with libpng and nothing else in 1 and 2 processes (Benchmarks/png_floor.c -o)
+  dicom     DICOM CT series (Benchmarks/make_dicom_workload.py, explicit VR little endian) -> GroupNorm -> .nii.gz,
+            beside dcm2niix -z y (conversion only): runners baseline-w1/-w2 are dcm2niix over the whole tree (1
+            process, as users run it) and 2 dcm2niix processes over halves of the series (Benchmarks/dicom_peer.py);
+            outputs checked against dcm2niix's conversion of the first series + GroupNorm (values, affine to 1e-3 mm)
+  dicom-jpeg  the same series in JPEG lossless SV1 (1.2.840.10008.1.2.4.70, dcmcjpeg +e1)
   rss       memory flatness: medprep GroupNorm .nii.gz --jobs 2 on N and 2N files, peak RSS of both
   floor     inflate + deflate of the gn-gz bytes with the library medprep uses (libdeflate level 1 through ctypes on
             libdeflate.so.0 when it loads, else Python's zlib level 1; the report names which), single core; and the
@@ -53,7 +58,8 @@ import zlib
 import nibabel as nib
 import numpy as np
 
-from bench_cases import CASES, pipeline_yaml
+import dicom_peer
+from bench_cases import CASES as NIFTI_CASES, DICOM_CASES, pipeline_yaml
 from measurement import BENCH_DIR, Run, build_png_floor, log_tail, measure, measure_png_floor, warm_page_cache
 
 ROOT = os.path.dirname(BENCH_DIR)
@@ -62,6 +68,7 @@ TOLERANCE = 1e-4
 JOBS = (1, 2)
 WORKERS = (1, 2)
 
+CASES = {**NIFTI_CASES, **DICOM_CASES}
 EXTRA_CASES = ("rss", "floor")
 
 # Targets of issue 5: speed-up = baseline wall time / medprep wall time.
@@ -72,8 +79,13 @@ SPEEDUP_TARGETS = [
     ("gn-nii", 2, 2, 2.5),
     ("dataset", 2, 2, 2.5),
     ("png", 2, 1, 2.5),
+    # issue 18: medprep DICOM → GroupNorm → .nii.gz at least as fast as dcm2niix -z y (1 process, and 2 over halves)
+    ("dicom", 2, 1, 1.0),
+    ("dicom", 2, 2, 1.0),
+    ("dicom-jpeg", 2, 1, 1.0),
+    ("dicom-jpeg", 2, 2, 1.0),
 ]
-RSS_LIMIT_MIB = 250.0       # peak RSS of medprep GroupNorm .nii.gz --jobs 2
+RSS_LIMIT_MIB = 250.0       # peak RSS of medprep GroupNorm .nii.gz --jobs 2, and of the DICOM cases at --jobs 2
 RSS_FLATNESS = 0.10         # peak RSS on 2N files within ±10 % of N files
 JOBS_SCALING = 1.8          # wall(--jobs 1) / wall(--jobs 2), every medprep case
 
@@ -282,15 +294,20 @@ def round_speedups(results, case, jobs, workers):
     return [bw / mw for mw, bw in zip(m.walls, b.walls) if mw > 0]
 
 
+def peer(case):
+    """What medprep is compared with in `case`: the Python baseline, or dcm2niix for the DICOM cases."""
+    return CASES[case].get("peer", "baseline")
+
+
 def spread(values):
     return f"{min(values):.2f}–{max(values):.2f}×" if len(values) > 1 else ""
 
 
-def render(args, meta, results, input_bytes, checks, rss, floor, medprep_available):
+def render(args, meta, results, input_bytes, checks, rss, floor, medprep_available, dicom_floors):
     out = ["# medprep end-to-end benchmarks", ""]
     out += [f"- {key}: {value}" for key, value in meta.items()]
     out += ["", "## Runs", "",
-            "| case | runner | wall s | CPU s | CPU/wall | peak RSS MiB | input MB/s | baseline 1p / this | baseline 2p / this "
+            "| case | runner | wall s | CPU s | CPU/wall | peak RSS MiB | input MB/s | peer 1p / this | peer 2p / this "
             "| max steal s | max iowait s |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in [c for c in args.cases if c in CASES]:
@@ -299,7 +316,7 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
             run = results.get((name, runner))
             if run is None:
                 continue
-            label = runner.replace("medprep-j", "medprep --jobs ").replace("baseline-w", "baseline ").replace(
+            label = runner.replace("medprep-j", "medprep --jobs ").replace("baseline-w", peer(name) + " ").replace(
                 "floor-w", "libpng job floor ") + ("" if runner.startswith("medprep") else " proc")
             if not run.ok:
                 out.append(f"| {CASES[name]['title']} | {label} | failed (exit {run.status}, log {run.log}) | | | | | | | | |")
@@ -311,7 +328,8 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
                        f"{mib(run.rss_kib):.0f} | {input_bytes[name] / 1e6 / run.wall:.0f} | {ratios[0]} | {ratios[1]} | "
                        f"{run.steal:.2f} | {run.iowait:.2f} |")
     out += ["", "Peak RSS: ru_maxrss from os.wait4 (medprep: the process; 2-process baseline: its largest process, "
-            "the tree's total is higher). Input MB/s: input file bytes / wall time. Ratios: baseline wall / medprep wall. "
+            "the tree's total is higher). Input MB/s: input file bytes / wall time. Ratios: baseline wall / medprep wall "
+            "(DICOM cases: dcm2niix wall / medprep wall). "
             "Steal and iowait: the largest over the timed rounds of CPU seconds the whole machine lost to the hypervisor "
             "(steal) or spent waiting for I/O during the run (from /proc/stat); high values mark a noisy round."]
 
@@ -326,6 +344,17 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
         for jobs in JOBS:
             run = results.get(("gn-gz", f"medprep-j{jobs}"))
             if run is not None and run.ok:
+                out.append(f"- medprep --jobs {jobs}: {run.wall:.2f} s = {run.wall / (total / jobs):.2f}× its floor")
+    for name, dicom in dicom_floors.items():
+        total = dicom["read"] + dicom["deflate"]
+        out += ["", f"## Floor ({CASES[name]['title']}, single core)", "",
+                f"- read {dicom['file_bytes'] / 1e6:.0f} MB of DICOM files: {dicom['read']:.2f} s; deflate "
+                f"{dicom['out_bytes'] / 1e6:.0f} MB of float32 output with {dicom['library']}: {dicom['deflate']:.2f} s"
+                + ("" if dicom["out_bytes"] else " (pydicom cannot decode these files here: no deflate part)"),
+                f"- floor: {total:.2f} s on 1 core, {total / 2:.2f} s ideally split over 2 (no sample decoded)"]
+        for jobs in JOBS:
+            run = results.get((name, f"medprep-j{jobs}"))
+            if run is not None and run.ok and total > 0:
                 out.append(f"- medprep --jobs {jobs}: {run.wall:.2f} s = {run.wall / (total / jobs):.2f}× its floor")
     if floor and floor.get("png"):
         png = floor["png"]
@@ -372,7 +401,7 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
         if case not in args.cases:
             continue
         value = speedup(results, case, jobs, workers)
-        label = f"{CASES[case]['title']}: medprep --jobs {jobs} vs {workers}-process baseline ≥ {minimum}×"
+        label = f"{CASES[case]['title']}: medprep --jobs {jobs} vs {workers}-process {peer(case)} ≥ {minimum}×"
         out.append(f"| {label} | {f'{value:.2f}×' if value else 'n/a'} | {spread(round_speedups(results, case, jobs, workers))} | "
                    f"{status_text(value >= minimum) if value else 'n/a'} |")
     gz2 = results.get(("gn-gz", "medprep-j2"))
@@ -381,6 +410,11 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
         peak = mib(max(peaks)) if peaks else None
         out.append(f"| peak RSS GroupNorm .nii.gz --jobs 2 ≤ {RSS_LIMIT_MIB:.0f} MiB (largest run) | "
                    f"{f'{peak:.0f} MiB' if peak else 'n/a'} | | {status_text(peak <= RSS_LIMIT_MIB) if peak else 'n/a'} |")
+    for name in [c for c in args.cases if c in DICOM_CASES]:
+        run = results.get((name, "medprep-j2"))
+        if run is not None and run.ok:
+            out.append(f"| peak RSS {CASES[name]['title']} --jobs 2 ≤ {RSS_LIMIT_MIB:.0f} MiB | {mib(run.rss_kib):.0f} MiB | | "
+                       f"{status_text(mib(run.rss_kib) <= RSS_LIMIT_MIB)} |")
     if len(rss) == 2 and all(run.ok for _, run in rss):
         change = rss[1][1].rss_kib / rss[0][1].rss_kib - 1
         out.append(f"| peak RSS on {rss[1][0]} files within ±{RSS_FLATNESS:.0%} of {rss[0][0]} files | {change:+.1%} | | "
@@ -396,7 +430,7 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
         out.append("| (medprep not run: --baseline-only) | | | n/a |")
 
     if checks:
-        out += ["", "## Correctness (medprep --jobs 2 against the 1-process baseline)", "", "| case | check | result | detail |",
+        out += ["", "## Correctness (medprep --jobs 2 against the 1-process baseline; DICOM: against dcm2niix)", "", "| case | check | result | detail |",
                 "|---|---|---|---|"]
         out += [f"| {CASES[c]['title']} | {check} | {status_text(ok)} | {detail} |" for c, check, ok, detail in checks]
     return "\n".join(out) + "\n"
@@ -406,16 +440,24 @@ def render(args, meta, results, input_bytes, checks, rss, floor, medprep_availab
 
 
 def ensure_workload(args):
+    """The workload directory and its manifest (the DICOM workload's, dicom/manifest.json, when only DICOM cases
+    run); each generator runs only for the cases selected."""
+    dicom_only = not set(args.cases) - set(DICOM_CASES)
     if args.workload:
         directory = os.path.abspath(args.workload)
     else:
         scale = "small" if args.quick else "full"
         directory = os.path.join(BENCH_DIR, ".workload", scale)
-        subprocess.run([sys.executable, os.path.join(BENCH_DIR, "make_workload.py"), "--scale", scale,
-                        "--out", directory], check=True)
-    manifest_path = os.path.join(directory, "manifest.json")
+        if not dicom_only:
+            subprocess.run([sys.executable, os.path.join(BENCH_DIR, "make_workload.py"), "--scale", scale,
+                            "--out", directory], check=True)
+        if set(args.cases) & set(DICOM_CASES):
+            subprocess.run([sys.executable, os.path.join(BENCH_DIR, "make_dicom_workload.py"), "--scale", scale,
+                            "--out", directory], check=True)
+    manifest_path = os.path.join(directory, "dicom", "manifest.json") if dicom_only else os.path.join(directory, "manifest.json")
     if not os.path.isfile(manifest_path):
-        sys.exit(f"error: {directory} has no manifest.json; run Benchmarks/make_workload.py first")
+        sys.exit(f"error: {directory} has no {os.path.relpath(manifest_path, directory)}; run "
+                 f"Benchmarks/{'make_dicom_workload.py' if dicom_only else 'make_workload.py'} first")
     with open(manifest_path) as f:
         return directory, json.load(f)
 
@@ -479,14 +521,15 @@ def main():
         "peak RSS floor": f"{mib(launcher_floor.rss_kib):.1f} MiB (`true` measured through Benchmarks/child_rusage.py; "
                           "every peak RSS includes it)",
     }
-    results, checks, input_bytes, rss, floor = {}, [], {}, [], None
+    results, checks, input_bytes, rss, floor, dicom_floors = {}, [], {}, [], None, {}
     failed = False
     png_floor = build_png_floor(pipelines_dir) if {"png", "floor"} & set(args.cases) else None
     try:
         for name in [c for c in args.cases if c in CASES]:
             case = CASES[name]
             input_dir = os.path.join(workload, case["input"])
-            inputs = sorted(glob.glob(os.path.join(input_dir, case["include"].replace("**/", ""))))
+            inputs = sorted(glob.glob(os.path.join(input_dir, case["include"]), recursive=True))
+            halves = dicom_peer.make_halves(input_dir, os.path.join(out_root, "halves", name)) if name in DICOM_CASES else None
             input_bytes[name] = sum(os.path.getsize(p) for p in inputs)
             warm_page_cache(inputs)
             runners = ([(f"medprep-j{j}", j) for j in JOBS] if medprep_available else []) + \
@@ -507,6 +550,8 @@ def main():
                         command = medprep_command(binary, pipelines_dir, f"{name}-j{count}", case, input_dir, output_dir, count)
                     elif runner.startswith("floor"):
                         command = [png_floor, "-j", str(count), "-o", output_dir, *inputs]
+                    elif name in DICOM_CASES:
+                        command = dicom_peer.command(input_dir, output_dir, count, halves)
                     else:
                         command = baseline_command(case, input_dir, output_dir, count)
                     run = measure(command, os.path.join(logs_dir, f"{name}-{runner}-{attempt}.log"), args.pretouch)
@@ -522,13 +567,24 @@ def main():
                         failed = True
             for runner, _ in runners:
                 results[(name, runner)] = Run.median(runs[runner])
-            if medprep_available and results[(name, "medprep-j2")].ok and results[(name, "baseline-w1")].ok:
+            if medprep_available and name in DICOM_CASES and results[(name, "medprep-j2")].ok:
+                for check, ok, detail in dicom_peer.compare(input_dir, os.path.join(out_root, name, "medprep-j2"),
+                                                            os.path.join(out_root, "halves", name), case["suffix"]):
+                    checks.append((name, check, ok, detail))
+                    failed |= not ok
+                ok, detail = gzip_test(outputs_with_suffix(os.path.join(out_root, name, "medprep-j2"), case["suffix"]))
+                checks.append((name, "gzip -t", ok, detail))
+                failed |= not ok
+            elif medprep_available and results[(name, "medprep-j2")].ok and results[(name, "baseline-w1")].ok:
                 for check, ok, detail in compare_outputs(case, inputs, os.path.join(out_root, name, "medprep-j2"),
                                                          os.path.join(out_root, name, "baseline-w1")):
                     checks.append((name, check, ok, detail))
                     failed |= not ok
+            if name in DICOM_CASES:
+                dicom_floors[name] = dicom_peer.measure_floor(input_dir, Deflate())
             if not args.keep_outputs:
                 shutil.rmtree(os.path.join(out_root, name), ignore_errors=True)
+                shutil.rmtree(os.path.join(out_root, "halves", name), ignore_errors=True)
 
         if "rss" in args.cases and medprep_available:
             inputs = sorted(glob.glob(os.path.join(workload, "ct-gz", "*.nii.gz")))
@@ -560,7 +616,7 @@ def main():
     finally:
         shutil.rmtree(pipelines_dir, ignore_errors=True)
 
-    report = render(args, meta, results, input_bytes, checks, rss, floor, medprep_available)
+    report = render(args, meta, results, input_bytes, checks, rss, floor, medprep_available, dicom_floors)
     print(report)
     with open(args.results, "w") as f:
         f.write(report)

@@ -6,9 +6,10 @@ import MedPrepCore
 /// MONOCHROME1-inverted exactly as `DICOMReader` does for one object) and the affine from `DICOMGeometry.geometry`.
 ///
 /// A slice whose RescaleSlope is 0 or whose rescale is not finite fails the series (`malformed`), as in `DICOMReader`.
-/// Memory: the volume is checked against the voxel cap before it is allocated; then one object is open and one
-/// frame buffer held at a time. Every slice must have the series' Rows, Columns and samples and a pixel layout that
-/// decodes (`DICOMObject.pixelLayout`), else the case fails naming the file.
+/// Memory: the volume is checked against the voxel cap before it is allocated (from the worker's `ScratchArrays`);
+/// then one object is open and one frame buffer, reused from file to file, held at a time. Every slice must have
+/// the series' Rows, Columns and samples and a pixel layout that decodes (`DICOMObject.pixelLayout`), else the case
+/// fails naming the file.
 package enum DICOMSeriesReader {
     package static func read(_ series: DICOMSeries, limits: DecodeLimits) throws -> Scan {
         let depth = series.slices.count
@@ -20,7 +21,11 @@ package enum DICOMSeriesReader {
         let count = try limits.checkedElementCount([series.samplesPerPixel, depth, series.rows, series.columns],
                                                    path: series.directory)
         let shape = TensorShape(c: series.samplesPerPixel, d: depth, h: series.rows, w: series.columns)
-        var storage = [Float](repeating: 0, count: count)
+        // Every voxel is written below (each slice k once, all its rows and columns), so a reused worker buffer
+        // with unspecified contents will do.
+        var storage = try ScratchArrays.floats(count: count, path: series.directory)
+        var frameBuffer = [UInt8]()
+        var table: DICOMRescaleTable?
         var dataType = "", bitsStored = 0
         let byPath = Dictionary(grouping: series.slices.indices, by: { series.slices[$0].path })
         for path in byPath.keys.sorted() {
@@ -50,7 +55,7 @@ package enum DICOMSeriesReader {
             var volumeLayout = layout
             volumeLayout.frames = depth
             let converter = DICOMSampleConverter(layout: volumeLayout)
-            var frameBuffer = [UInt8](repeating: 0, count: Int(frameSize))
+            if frameBuffer.count != Int(frameSize) { frameBuffer = [UInt8](repeating: 0, count: Int(frameSize)) }
             for k in byPath[path] ?? [] {
                 let slice = series.slices[k]
                 guard slice.frame < layout.frames else {
@@ -62,10 +67,11 @@ package enum DICOMSeriesReader {
                         reason: "frame \(slice.frame + 1) decodes to colour model '\(model)', not RGB; convert the file to RGB first")
                 }
                 let planar = object.image.encapsulated == 0 ? layout.planar : false
+                table = DICOMRescaleTable.reuse(table, converter, slope: slice.slope, intercept: slice.intercept)
                 storage.withUnsafeMutableBufferPointer { output in
                     frameBuffer.withUnsafeBytes { input in
                         converter.convert(input, into: output, slice: k, planar: planar, flipRows: true,
-                                          slope: slice.slope, intercept: slice.intercept)
+                                          slope: slice.slope, intercept: slice.intercept, table: table)
                     }
                 }
             }
