@@ -82,15 +82,12 @@ public struct QuantileSketch: Sendable, Codable {
     public mutating func add(contentsOf values: UnsafeBufferPointer<Float>, nonFiniteAsZero: Bool) {
         var accumulator = SketchAccumulator(nonFiniteAsZero: nonFiniteAsZero)
         accumulator.add(values)
-        let (positiveCounts, negativeCounts, zeros) = accumulator.finish()
-        zeroCount += zeros
-        let lowest = Self.indexRange.lowerBound
-        for (offset, count) in positiveCounts.enumerated() where count > 0 {
-            positive.add(index: offset + lowest, count: count)
-        }
-        for (offset, count) in negativeCounts.enumerated() where count > 0 {
-            negative.add(index: offset + lowest, count: count)
-        }
+        accumulator.finish(into: &self)
+    }
+
+    /// Adds `count` values of the zero bucket.
+    mutating func addZeros(_ count: Int) {
+        zeroCount += count
     }
 
     /// Adds the other sketch's counts (exact, order-independent).

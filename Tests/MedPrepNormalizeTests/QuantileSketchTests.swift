@@ -48,4 +48,27 @@ import Testing
         #expect(Self.bulk(values, nonFiniteAsZero: false) == Self.oneByOne(values, nonFiniteAsZero: false))
         #expect(Self.bulk(values, nonFiniteAsZero: false).count == values.count)
     }
+
+    /// The tables are the thread's and are reused: after scans of other ranges (wide CT, negative floats,
+    /// non-finite values, tiny scans), each bulk sketch still equals its one-by-one sketch, so nothing a
+    /// previous scan counted is left behind.
+    @Test func reusedTablesLeaveNothingBehind() {
+        var generator = SplitMix(seed: 7)
+        let scans: [[Float]] = [
+            (0 ..< 70_000).map { _ in Float(Int(generator.next() % 4000) - 1024) },
+            (0 ..< 2048).map { _ in Float(Int(generator.next() % 50)) },
+            (0 ..< 3000).map { _ in -Float(generator.next() % 1_000_000) / 991 },
+            [Float.nan, .infinity, 0, 5, -5, 65536, -32769, 1e-40],
+            (0 ..< 2048).map { _ in Float(Int(generator.next() % 4024) - 1024) },
+            [3],
+            [],
+        ]
+        for round in 0 ..< 2 {
+            for (index, values) in scans.enumerated() {
+                let nonFiniteAsZero = (index + round) % 2 == 0
+                #expect(Self.bulk(values, nonFiniteAsZero: nonFiniteAsZero) == Self.oneByOne(values, nonFiniteAsZero: nonFiniteAsZero),
+                        "scan \(index), round \(round)")
+            }
+        }
+    }
 }

@@ -28,17 +28,41 @@ package final class ContentDigest {
         _ = XXH3_128bits_update(state, base, bytes.count)
     }
 
+    /// A digest as its two 64-bit halves: kept without a heap allocation until it is written out (`hex`).
+    package struct Value: Sendable, Hashable {
+        package var high: UInt64
+        package var low: UInt64
+
+        /// 32 lowercase hex digits, high 64 bits first (as `xxhsum -H2`).
+        package var hex: String { Self.hex(high) + Self.hex(low) }
+
+        private static func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+    }
+
+    /// The digest of everything appended.
+    package func finalize() -> Value {
+        let digest = XXH3_128bits_digest(state)
+        return Value(high: digest.high64, low: digest.low64)
+    }
+
     /// The digest of everything appended, as 32 lowercase hex digits (high 64 bits first, as `xxhsum -H2`).
     package func finalizeHex() -> String {
-        let digest = XXH3_128bits_digest(state)
-        return hex(digest.high64) + hex(digest.low64)
+        finalize().hex
     }
 
     /// The digest of the regular file at `path`.
-    package static func hexDigest(file path: String) throws -> String {
+    package static func digest(file path: String) throws -> Value {
         let digest = ContentDigest()
         try FileChunks.read(path) { digest.update($0) }
-        return digest.finalizeHex()
+        return digest.finalize()
+    }
+
+    /// The digest of the regular file at `path`, as hex digits.
+    package static func hexDigest(file path: String) throws -> String {
+        try digest(file: path).hex
     }
 
     /// The digest of regular file `relative` of `tree`, read without following a symbolic link below the tree's
@@ -47,10 +71,5 @@ package final class ContentDigest {
         let digest = ContentDigest()
         try tree.read(relative) { digest.update($0) }
         return digest.finalizeHex()
-    }
-
-    private func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -28,18 +28,23 @@ public struct StatisticsFile: Sendable, Equatable {
     /// the digest of every file of each counted case. A case that cannot be read or digested is a failure.
     package static func compute(_ cases: [InputCase], pass: StatisticsPass) -> (file: StatisticsFile, failures: [String: MedPrepError]) {
         var total = DatasetStatistics()
-        var inputs: [CoveredInput] = []
+        // Digests stay numbers until the pass is over: a string kept per case, allocated between one case's
+        // transient buffers and the next's, split the freed blocks and memory grew with the number of cases.
+        var files: [(path: String, digest: ContentDigest.Value)] = []
+        files.reserveCapacity(cases.count)
         var failures: [String: MedPrepError] = [:]
         pass.forEachCase(cases) { input, result in
+            let count = files.count
             do {
                 let statistics = try result.get()
-                let covered = try CoveredInput.of(input)
+                try CoveredInput.append(input, to: &files)
                 try total.merge(statistics)
-                inputs += covered
             } catch {
+                files.removeLast(files.count - count)
                 failures[input.id] = MedPrepError.wrap(error, path: input.paths.first)
             }
         }
+        let inputs = files.map { CoveredInput(path: $0.path, digest: $0.digest.hex) }
         return (StatisticsFile(statistics: total, inputs: inputs), failures)
     }
 
