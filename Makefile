@@ -75,14 +75,18 @@ fixtures:
 clean:
 	rm -rf .build
 
-## End-to-end benchmarks: medprep vs the nibabel + numpy (+ pillow) baseline, side by side; figures in BENCHMARKS.md.
+## End-to-end benchmarks: medprep vs the nibabel + numpy (+ pillow) baseline, and the CT pipeline cases vs SimpleITK,
+## TorchIO, MONAI and scipy, side by side; figures in BENCHMARKS.md.
 ## The median of BENCH_REPEAT rounds, each running every runner once.
 ## BENCH_CASES (comma separated, default all) picks cases, e.g. `make bench BENCH_CASES=ct-pipeline,ct-orient,ct-labels`.
-BENCH_REPEAT ?= 5
-BENCH_CASES  ?=
+## The CT pipeline cases take BENCH_CT_REPEAT rounds: each round runs 6 runners of 10–90 s per case.
+BENCH_REPEAT    ?= 5
+BENCH_CT_REPEAT ?= 3
+BENCH_CASES     ?=
 bench: build bench-deps
 	python3 Benchmarks/make_workload.py && \
-	  python3 Benchmarks/run_benchmarks.py --repeat $(BENCH_REPEAT) $(if $(BENCH_CASES),--cases $(BENCH_CASES))
+	  python3 Benchmarks/run_benchmarks.py --repeat $(BENCH_REPEAT) --ct-repeat $(BENCH_CT_REPEAT) \
+	    $(if $(BENCH_CASES),--cases $(BENCH_CASES))
 
 ## The peers of the CT pipeline cases (SimpleITK, TorchIO, MONAI, on the CPU PyTorch of `make pydeps`); a peer that
 ## does not install is left out of the run, and the report says so.

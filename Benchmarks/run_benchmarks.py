@@ -21,7 +21,8 @@ Cases (--cases, comma separated; default all):
             the realistic CT pipeline (clip, resample 1.5 mm, crop/pad 128×128×96, GroupNorm, float32 .nii.gz) without
             and with `orient` and label maps: medprep --jobs 2 beside SimpleITK, TorchIO, MONAI, scipy + nibabel and
             its codec floor, 2 workers each, in the same rounds (--repeat, --warmup, --pretouch as here); defined and
-            run by Benchmarks/run_ct_pipeline.py (see there), its table appended to the report; not with --baseline-only
+            run by Benchmarks/run_ct_pipeline.py (see there), its table appended to the report; not with --baseline-only;
+            --ct-repeat N sets their rounds apart from --repeat (each round runs 6 runners of 10–90 s)
 With --repeat N every runner of a case runs once per round, N rounds, and the median is reported; --warmup W
 (default 1) untimed rounds come first. Before every run of every runner, untimed, the page cache is synced and
 --pretouch GiB (default 2) of memory is written and freed: on a VM that hands idle free memory back to the host,
@@ -387,6 +388,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny workload (--scale small): smoke test")
     parser.add_argument("--cases", default=",".join(list(CASES) + list(EXTRA_CASES) + list(CT_CASES)))
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is reported")
+    parser.add_argument("--ct-repeat", type=int, help="rounds of the CT pipeline cases (default: --repeat)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds of every runner before the timed ones")
     parser.add_argument("--pretouch", type=float, default=2.0, metavar="GIB",
                         help="GiB of memory written and freed (untimed) right before every run; 0 turns it off")
@@ -513,7 +515,7 @@ def main():
 
         ct_names = [c for c in args.cases if c in CT_CASES]
         if ct_names and medprep_available:
-            ct_report, ct_failed = run_ct_cases(ct_names, workload, binary, out_root, logs_dir, args.repeat, args.warmup,
+            ct_report, ct_failed = run_ct_cases(ct_names, workload, binary, out_root, logs_dir, args.ct_repeat or args.repeat, args.warmup,
                                                 args.pretouch, keep_outputs=args.keep_outputs)
             failed |= ct_failed
     finally:
