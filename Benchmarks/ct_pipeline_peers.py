@@ -15,7 +15,9 @@ centre crop or pad to 128×128×96 → per-volume z-score with eps (GroupNorm, g
            slicing / np.pad, float64 mean and var.
   floor    the codec work alone: inflate every input (and label) with libdeflate (zlib without it), and deflate at
            level 1 the raw bytes of the float32 (and label) outputs of a reference run (--reference DIR, `.nii`
-           files) — what any tool writing these outputs from these inputs has to do at least.
+           files), writing them — what any tool writing these outputs from these inputs has to do at least. It
+           prints {"codec_seconds": s, "workers": n}: the time of the inflate and deflate calls alone, summed over
+           the workers (the process's own start-up, imports and file reads are not codec work).
 
 Writing: SimpleITK's and TorchIO's own writers (ITK's NiftiImageIO) ignore the compression level and always gzip at
 zlib's default level 6 (checked: sitk.WriteImage(…, True, 1) and (…, True, 9) give the same bytes, gzip XFL 0), which
@@ -30,9 +32,11 @@ writes level 1 (libdeflate). So every tool writes gzip level 1.
                                                [--reference DIR] [--uncompressed]
 """
 import argparse
+import json
 import multiprocessing
 import os
 import sys
+import time
 
 for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS"):
     os.environ[_variable] = "1"
@@ -264,14 +268,21 @@ def floor_job(task):
     if label_path:
         pairs.append((label_path, os.path.join(reference, "labels", name + ".nii"),
                       os.path.join(output_dir, "labels", name + ".nii.gz")))
+    seconds = 0.0
     for source, raw, target in pairs:
         with open(source, "rb") as f:
-            codec.inflate(f.read())
+            compressed = f.read()
+        start = time.perf_counter()
+        codec.inflate(compressed)
+        seconds += time.perf_counter() - start
         with open(raw, "rb") as f:
-            compressed = codec.deflate(f.read())
+            data = f.read()
+        start = time.perf_counter()
+        compressed = codec.deflate(data)
+        seconds += time.perf_counter() - start
         with open(target, "wb") as f:
             f.write(compressed)
-    return path
+    return seconds
 
 
 JOBS = {"sitk": sitk_job, "torchio": torchio_job, "monai": monai_job, "scipy": scipy_job, "floor": floor_job}
@@ -316,12 +327,12 @@ def main():
     job = JOBS[args.tool]
     if args.workers == 1:
         initialize_worker()
-        for task in tasks:
-            job(task)
+        returned = [job(task) for task in tasks]
     else:
         with multiprocessing.get_context("fork").Pool(args.workers, initializer=initialize_worker) as pool:
-            for _ in pool.imap_unordered(job, tasks):
-                pass
+            returned = list(pool.imap_unordered(job, tasks))
+    if args.tool == "floor":
+        print(json.dumps({"codec_seconds": sum(returned), "workers": args.workers}))
     return 0
 
 

@@ -14,7 +14,10 @@ Runners per round: medprep `run --jobs 2`, and Benchmarks/ct_pipeline_peers.py w
 floor, each as a 2-process pool (a peer whose package is not installed is left out, and the report says so). The
 floor is the codec work alone, with libdeflate as the other cases' floors: inflate every int16 input (and label map),
 deflate at level 1 the float32 (and label) outputs of a reference run and write them (the scipy peer writing .nii,
-made once and cached in the workload's ct-reference/<case>/). Measured as the other cases (measurement.measure,
+made once and cached in the workload's ct-reference/<case>/). As the other cases' floors, the floor figure is the
+time of the codec calls alone (the floor runner prints it; summed over its workers, ÷ 2 as if split ideally over the
+2 cores), measured in every round; the floor process's own wall (Python start-up, imports, pool) is shown beside it
+and is no floor. Every runner is measured as the other cases (measurement.measure,
 with the same --repeat, --warmup and --pretouch): wall, CPU = user + sys of the tree, peak RSS = the largest single
 process. Medians over the rounds, with the per-round spread of the ratios.
 Checks after the last round, on every runner's outputs: 24 images (and labels) of shape 128×128×96, float32
@@ -33,9 +36,11 @@ import argparse
 import glob
 import gzip
 import importlib.util
+import json
 import multiprocessing
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,7 +64,7 @@ CT_CASES = {
 }
 PEERS = [("sitk", "SimpleITK"), ("torchio", "TorchIO"), ("monai", "MONAI"), ("scipy", "scipy.ndimage.zoom + nibabel")]
 RUNNERS = ["medprep"] + [p for p, _ in PEERS] + ["floor"]
-LABELS = dict(PEERS, medprep="medprep run --jobs 2", floor="floor (inflate + deflate level 1)")
+LABELS = dict(PEERS, medprep="medprep run --jobs 2", floor="floor process (inflate + deflate level 1, Python pool)")
 # Issue 19: medprep wall × factor ≤ peer wall; medprep ≤ 1.3 × floor; peak RSS ≤ 250 MiB.
 TARGETS = {"sitk": 5.0, "torchio": 10.0, "monai": 10.0}
 FLOOR_FACTOR = 1.3
@@ -258,7 +263,7 @@ def run_cases(names, workload, binary, out_root, logs_dir, repeat=1, warmup=1, p
         print(f"  ct: not installed, their runners are left out: {', '.join(missing)} "
               "(pip install SimpleITK torchio monai, after a CPU torch: `make pydeps`)", file=sys.stderr)
     load_before = os.getloadavg()
-    started, elapsed, workload_shape = time.time(), {}, (0, "?")
+    started, elapsed, workload_shape, codec = time.time(), {}, (0, "?"), {}
     try:
         for name in names:
             case_start = time.perf_counter()
@@ -287,6 +292,8 @@ def run_cases(names, workload, binary, out_root, logs_dir, repeat=1, warmup=1, p
                     run = measure(command, os.path.join(logs_dir, f"{name}-{runner}-{attempt}.log"), pretouch)
                     if attempt >= 0 or not run.ok:
                         runs[runner].append(run)
+                    if runner == "floor" and run.ok and attempt >= 0:
+                        codec.setdefault(name, []).append(codec_seconds(run.log))
                     label = f"run {attempt + 1}" if attempt >= 0 else "warm-up"
                     print(f"  {name:11s} {runner:8s} {label}: {run.wall:7.2f} s wall, {run.cpu:7.2f} s CPU, "
                           f"{mib(run.rss_kib):6.0f} MiB, steal {run.steal:.2f} s, load {os.getloadavg()[0]:.2f}"
@@ -307,7 +314,8 @@ def run_cases(names, workload, binary, out_root, logs_dir, repeat=1, warmup=1, p
             elapsed[name] = time.perf_counter() - case_start
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return render(names, results, checks, repeat, warmup, workload_shape, load_before, missing, started, elapsed), failed
+    return render(names, results, checks, codec, repeat, warmup, workload_shape, load_before, missing, started,
+                  elapsed), failed
 
 
 def ratio_rounds(a, b):
@@ -321,7 +329,15 @@ def spread(values):
     return f"{min(values):.2f}–{max(values):.2f}×" if len(values) > 1 else ""
 
 
-def render(names, results, checks, repeat, warmup, workload_shape, load_before, missing, started, elapsed):
+def codec_seconds(log):
+    """Seconds of the floor's inflate and deflate calls over both workers, ÷ 2: the floor's wall on 2 ideal cores."""
+    with open(log) as f:
+        lines = [line for line in f if line.startswith('{"codec_seconds"')]
+    found = json.loads(lines[-1])
+    return found["codec_seconds"] / found["workers"]
+
+
+def render(names, results, checks, codec, repeat, warmup, workload_shape, load_before, missing, started, elapsed):
     load_after = os.getloadavg()
     counts, shape = workload_shape
     out = ["## Realistic CT pipeline (issue 19)", "",
@@ -352,6 +368,10 @@ def render(names, results, checks, repeat, warmup, workload_shape, load_before, 
                 inverse = f"{medprep.wall / run.wall:.2f}×"
             out.append(f"| {name} | {LABELS[runner]} | {run.wall:.2f} | {run.cpu:.2f} | {mib(run.rss_kib):.0f} | "
                        f"{ratio} | {rounds} | {inverse} |")
+            if runner == "floor" and codec.get(name) and medprep is not None and medprep.ok:
+                seconds = statistics.median(codec[name])
+                out.append(f"| {name} | floor, codec calls only (÷ 2 workers) | {seconds:.2f} | {2 * seconds:.2f} | | "
+                           f"{seconds / medprep.wall:.2f}× | | {medprep.wall / seconds:.2f}× |")
     out += ["", "Peak RSS: medprep's process; a 2-process peer's largest process (the pool's parent included).", "",
             "| case | target | measured | status |", "|---|---|---:|---|"]
     for name in names:
@@ -364,10 +384,10 @@ def render(names, results, checks, repeat, warmup, workload_shape, load_before, 
             if run is not None and run.ok:
                 value = run.wall / medprep.wall
                 out.append(f"| {name} | ≥ {factor:g}× {LABELS[peer]} | {value:.2f}× | {'met' if value >= factor else 'NOT MET'} |")
-        floor = results.get((name, "floor"))
-        if floor is not None and floor.ok:
-            value = medprep.wall / floor.wall
-            out.append(f"| {name} | medprep ≤ {FLOOR_FACTOR}× the floor | {value:.2f}× | "
+        if codec.get(name):
+            rounds = [m / c for m, c in zip(medprep.walls, codec[name]) if c > 0]
+            value = medprep.wall / statistics.median(codec[name])
+            out.append(f"| {name} | medprep ≤ {FLOOR_FACTOR}× the codec floor | {value:.2f}× {spread(rounds)} | "
                        f"{'met' if value <= FLOOR_FACTOR else 'NOT MET'} |")
         peak = mib(medprep.rss_kib)
         out.append(f"| {name} | peak RSS ≤ {RSS_LIMIT_MIB:.0f} MiB | {peak:.0f} MiB | "
