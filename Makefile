@@ -79,7 +79,7 @@ clean:
 ## TorchIO, MONAI and scipy, side by side; figures in BENCHMARKS.md.
 ## The median of BENCH_REPEAT rounds, each running every runner once.
 ## BENCH_CASES (comma separated, default all) picks cases, e.g. `make bench BENCH_CASES=ct-pipeline,ct-orient,ct-labels`.
-## The CT pipeline cases take BENCH_CT_REPEAT rounds: each round runs 6 runners of 10–90 s per case.
+## The CT pipeline cases take BENCH_CT_REPEAT rounds (each runs 6 runners per case; BENCHMARKS.md gives the time).
 BENCH_REPEAT    ?= 5
 BENCH_CT_REPEAT ?= 3
 BENCH_CASES     ?=

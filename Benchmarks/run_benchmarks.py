@@ -22,7 +22,7 @@ Cases (--cases, comma separated; default all):
             and with `orient` and label maps: medprep --jobs 2 beside SimpleITK, TorchIO, MONAI, scipy + nibabel and
             its codec floor, 2 workers each, in the same rounds (--repeat, --warmup, --pretouch as here); defined and
             run by Benchmarks/run_ct_pipeline.py (see there), its table appended to the report; not with --baseline-only;
-            --ct-repeat N sets their rounds apart from --repeat (each round runs 6 runners of 10–90 s)
+            --ct-repeat N sets their rounds apart from --repeat (each round runs 6 runners per case)
 With --repeat N every runner of a case runs once per round, N rounds, and the median is reported; --warmup W
 (default 1) untimed rounds come first. Before every run of every runner, untimed, the page cache is synced and
 --pretouch GiB (default 2) of memory is written and freed: on a VM that hands idle free memory back to the host,
