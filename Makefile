@@ -95,7 +95,8 @@ bench-deps: pydeps
 	@python3 -c "import SimpleITK, torchio, monai" 2>/dev/null || python3 -m pip install -q $(BENCH_PEERS) || \
 	  echo "note: $(BENCH_PEERS) not all installed; the CT pipeline cases leave out the missing peers"
 
-## A quick benchmark smoke run on a tiny workload (seconds).
+## A quick benchmark smoke run on a tiny workload (about 5 minutes: the CT cases run their Python peers, each
+## taking 10–30 s to start up and process 4 small volumes).
 bench-smoke: build
 	python3 Benchmarks/make_workload.py --scale small && python3 Benchmarks/run_benchmarks.py --quick
 
