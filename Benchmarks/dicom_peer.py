@@ -101,7 +101,7 @@ def compare(input_dir, medprep_dir, scratch, suffix):
 
 def measure_floor(input_dir, codec):
     """Single-core seconds to read every file of every series (open + read of the bytes, page cache warm) and to
-    deflate each series' float32 GroupNorm volume with `codec` (run_benchmarks.Deflate: libdeflate level 1, as
+    deflate each series' float32 GroupNorm volume with `codec` (measurement.Deflate: libdeflate level 1, as
     medprep writes): what any tool writing medprep's output from these files must at least spend, before decoding
     a single sample. Volumes are built untimed with pydicom (values as stored: the deflate input has the output's
     size and much of its content)."""

@@ -1,11 +1,13 @@
-"""Measurement helpers of run_benchmarks.py: one child process timed through child_rusage.py, medians, page-cache
-and memory preparation, the PNG floor program. Not run on its own."""
+"""Measurement helpers of run_benchmarks.py and run_ct_pipeline.py: one child process timed through child_rusage.py,
+medians, page-cache and memory preparation, the gzip codec of the floors, the PNG floor program. Not run on its own."""
+import ctypes
 import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 
@@ -127,3 +129,57 @@ def measure_png_floor(program, inputs):
         print(f"  floor    PNG floor failed: {getattr(error, 'stderr', '') or error}", file=sys.stderr)
         return None
     return json.loads(result.stdout)
+
+
+class Deflate:
+    """gzip inflate/deflate level 1 through libdeflate.so.0 (ctypes) or, when it does not load, Python's zlib."""
+
+    def __init__(self):
+        self.library = None
+        try:
+            lib = ctypes.CDLL("libdeflate.so.0")
+        except OSError:
+            self.name = f"zlib {zlib.ZLIB_RUNTIME_VERSION} level 1 (Python zlib; libdeflate.so.0 not loadable)"
+            return
+        size_t, void = ctypes.c_size_t, ctypes.c_void_p
+        lib.libdeflate_alloc_decompressor.restype = void
+        lib.libdeflate_gzip_decompress.argtypes = [void, void, size_t, void, size_t, ctypes.POINTER(size_t)]
+        lib.libdeflate_gzip_decompress.restype = ctypes.c_int
+        lib.libdeflate_alloc_compressor.argtypes = [ctypes.c_int]
+        lib.libdeflate_alloc_compressor.restype = void
+        lib.libdeflate_gzip_compress_bound.argtypes = [void, size_t]
+        lib.libdeflate_gzip_compress_bound.restype = size_t
+        lib.libdeflate_gzip_compress.argtypes = [void, void, size_t, void, size_t]
+        lib.libdeflate_gzip_compress.restype = size_t
+        self.decompressor = lib.libdeflate_alloc_decompressor()
+        self.compressor = lib.libdeflate_alloc_compressor(1)
+        if not self.decompressor or not self.compressor:
+            raise MemoryError("libdeflate allocation failed")
+        self.library = lib
+        self.name = "libdeflate level 1 (ctypes, libdeflate.so.0)"
+
+    def inflate(self, data):
+        if self.library is None:
+            return zlib.decompress(data, 31)
+        size = int.from_bytes(data[-4:], "little")  # ISIZE: the inputs are < 4 GiB
+        source = np.frombuffer(data, dtype=np.uint8)
+        out = np.empty(size, dtype=np.uint8)
+        actual = ctypes.c_size_t(0)
+        status = self.library.libdeflate_gzip_decompress(self.decompressor, source.ctypes.data, source.size,
+                                                         out.ctypes.data, out.size, ctypes.byref(actual))
+        if status != 0 or actual.value != size:
+            raise ValueError(f"libdeflate_gzip_decompress failed (status {status})")
+        return out
+
+    def deflate(self, data):
+        """The gzip member (bytes, or a uint8 array viewing the output buffer)."""
+        if self.library is None:
+            packer = zlib.compressobj(1, zlib.DEFLATED, 31)
+            return packer.compress(data) + packer.flush()
+        source = np.frombuffer(data, dtype=np.uint8)
+        out = np.empty(self.library.libdeflate_gzip_compress_bound(self.compressor, source.size), dtype=np.uint8)
+        written = self.library.libdeflate_gzip_compress(self.compressor, source.ctypes.data, source.size,
+                                                        out.ctypes.data, out.size)
+        if written == 0:
+            raise ValueError("libdeflate_gzip_compress failed")
+        return out[:written]

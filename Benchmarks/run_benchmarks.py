@@ -22,6 +22,12 @@ Cases (--cases, comma separated; default all):
   floor     inflate + deflate of the gn-gz bytes with the library medprep uses (libdeflate level 1 through ctypes on
             libdeflate.so.0 when it loads, else Python's zlib level 1; the report names which), single core; and the
             libpng row decode of the png files (Benchmarks/png_floor.c, compiled with cc), single core
+  ct-pipeline, ct-orient, ct-labels
+            the realistic CT pipeline (clip, resample 1.5 mm, crop/pad 128×128×96, GroupNorm, float32 .nii.gz) without
+            and with `orient` and label maps: medprep --jobs 2 beside SimpleITK, TorchIO, MONAI, scipy + nibabel and
+            its codec floor, 2 workers each, in the same rounds (--repeat, --warmup, --pretouch as here); defined and
+            run by Benchmarks/run_ct_pipeline.py (see there), its table appended to the report; not with --baseline-only;
+            --ct-repeat N sets their rounds apart from --repeat (each round runs 6 runners per case)
 With --repeat N every runner of a case runs once per round, N rounds, and the median is reported; --warmup W
 (default 1) untimed rounds come first. Before every run of every runner, untimed, the page cache is synced and
 --pretouch GiB (default 2) of memory is written and freed: on a VM that hands idle free memory back to the host,
@@ -43,7 +49,6 @@ Exit status: 0 when everything ran and every correctness check passed (targets a
 Needs numpy, nibabel (and pillow for the PNG case through baseline.py).
 """
 import argparse
-import ctypes
 import glob
 import json
 import os
@@ -60,7 +65,8 @@ import numpy as np
 
 import dicom_peer
 from bench_cases import CASES as NIFTI_CASES, DICOM_CASES, pipeline_yaml
-from measurement import BENCH_DIR, Run, build_png_floor, log_tail, measure, measure_png_floor, warm_page_cache
+from run_ct_pipeline import CT_CASES, run_cases as run_ct_cases
+from measurement import BENCH_DIR, Deflate, Run, build_png_floor, log_tail, measure, measure_png_floor, warm_page_cache
 
 ROOT = os.path.dirname(BENCH_DIR)
 DEFAULT_BINARY = os.path.join(ROOT, ".build", "release", "medprep")
@@ -183,59 +189,6 @@ def gzip_test(paths):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Floor: inflate + deflate with libdeflate (or zlib)
-
-
-class Deflate:
-    """gzip inflate/deflate level 1 through libdeflate.so.0 (ctypes) or, when it does not load, Python's zlib."""
-
-    def __init__(self):
-        self.library = None
-        try:
-            lib = ctypes.CDLL("libdeflate.so.0")
-        except OSError:
-            self.name = f"zlib {zlib.ZLIB_RUNTIME_VERSION} level 1 (Python zlib; libdeflate.so.0 not loadable)"
-            return
-        size_t, void = ctypes.c_size_t, ctypes.c_void_p
-        lib.libdeflate_alloc_decompressor.restype = void
-        lib.libdeflate_gzip_decompress.argtypes = [void, void, size_t, void, size_t, ctypes.POINTER(size_t)]
-        lib.libdeflate_gzip_decompress.restype = ctypes.c_int
-        lib.libdeflate_alloc_compressor.argtypes = [ctypes.c_int]
-        lib.libdeflate_alloc_compressor.restype = void
-        lib.libdeflate_gzip_compress_bound.argtypes = [void, size_t]
-        lib.libdeflate_gzip_compress_bound.restype = size_t
-        lib.libdeflate_gzip_compress.argtypes = [void, void, size_t, void, size_t]
-        lib.libdeflate_gzip_compress.restype = size_t
-        self.decompressor = lib.libdeflate_alloc_decompressor()
-        self.compressor = lib.libdeflate_alloc_compressor(1)
-        if not self.decompressor or not self.compressor:
-            raise MemoryError("libdeflate allocation failed")
-        self.library = lib
-        self.name = "libdeflate level 1 (ctypes, libdeflate.so.0)"
-
-    def inflate(self, data):
-        if self.library is None:
-            return zlib.decompress(data, 31)
-        size = int.from_bytes(data[-4:], "little")  # ISIZE: the inputs are < 4 GiB
-        source = np.frombuffer(data, dtype=np.uint8)
-        out = np.empty(size, dtype=np.uint8)
-        actual = ctypes.c_size_t(0)
-        status = self.library.libdeflate_gzip_decompress(self.decompressor, source.ctypes.data, source.size,
-                                                         out.ctypes.data, out.size, ctypes.byref(actual))
-        if status != 0 or actual.value != size:
-            raise ValueError(f"libdeflate_gzip_decompress failed (status {status})")
-        return out
-
-    def deflate(self, data):
-        if self.library is None:
-            packer = zlib.compressobj(1, zlib.DEFLATED, 31)
-            return len(packer.compress(data) + packer.flush())
-        source = np.frombuffer(data, dtype=np.uint8)
-        out = np.empty(self.library.libdeflate_gzip_compress_bound(self.compressor, source.size), dtype=np.uint8)
-        written = self.library.libdeflate_gzip_compress(self.compressor, source.ctypes.data, source.size,
-                                                        out.ctypes.data, out.size)
-        if written == 0:
-            raise ValueError("libdeflate_gzip_compress failed")
-        return written
 
 
 def measure_floor(inputs):
@@ -475,8 +428,9 @@ def machine_description():
 def main():
     parser = argparse.ArgumentParser(description="medprep vs Python baseline, end to end")
     parser.add_argument("--quick", action="store_true", help="tiny workload (--scale small): smoke test")
-    parser.add_argument("--cases", default=",".join(list(CASES) + list(EXTRA_CASES)))
+    parser.add_argument("--cases", default=",".join(list(CASES) + list(EXTRA_CASES) + list(CT_CASES)))
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is reported")
+    parser.add_argument("--ct-repeat", type=int, help="rounds of the CT pipeline cases (default: --repeat)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds of every runner before the timed ones")
     parser.add_argument("--pretouch", type=float, default=2.0, metavar="GIB",
                         help="GiB of memory written and freed (untimed) right before every run; 0 turns it off")
@@ -487,9 +441,10 @@ def main():
     parser.add_argument("--results", default=os.path.join(BENCH_DIR, "results.md"))
     args = parser.parse_args()
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
-    unknown = [c for c in args.cases if c not in CASES and c not in EXTRA_CASES]
+    known = list(CASES) + list(EXTRA_CASES) + list(CT_CASES)
+    unknown = [c for c in args.cases if c not in known]
     if unknown:
-        parser.error(f"unknown case(s) {', '.join(unknown)}; known: {', '.join(list(CASES) + list(EXTRA_CASES))}")
+        parser.error(f"unknown case(s) {', '.join(unknown)}; known: {', '.join(known)}")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     if args.warmup < 0:
@@ -521,7 +476,7 @@ def main():
         "peak RSS floor": f"{mib(launcher_floor.rss_kib):.1f} MiB (`true` measured through Benchmarks/child_rusage.py; "
                           "every peak RSS includes it)",
     }
-    results, checks, input_bytes, rss, floor, dicom_floors = {}, [], {}, [], None, {}
+    results, checks, input_bytes, rss, floor, dicom_floors, ct_report = {}, [], {}, [], None, {}, ""
     failed = False
     png_floor = build_png_floor(pipelines_dir) if {"png", "floor"} & set(args.cases) else None
     try:
@@ -613,10 +568,17 @@ def main():
             floor["png"] = measure_png_floor(png_floor, sorted(glob.glob(os.path.join(workload, "png", "*.png"))))
             if floor["png"]:
                 print(f"  floor    libpng: {floor['png']['decode_s']:.2f} s", file=sys.stderr)
+
+        ct_names = [c for c in args.cases if c in CT_CASES]
+        if ct_names and medprep_available:
+            ct_report, ct_failed = run_ct_cases(ct_names, workload, binary, out_root, logs_dir, args.ct_repeat or args.repeat, args.warmup,
+                                                args.pretouch, keep_outputs=args.keep_outputs)
+            failed |= ct_failed
     finally:
         shutil.rmtree(pipelines_dir, ignore_errors=True)
 
     report = render(args, meta, results, input_bytes, checks, rss, floor, medprep_available, dicom_floors)
+    report += ("\n" + ct_report) if ct_report else ""
     print(report)
     with open(args.results, "w") as f:
         f.write(report)
