@@ -20,9 +20,9 @@ enum GridSampler {
     static func sample(_ tensor: Tensor, outShape: TensorShape, axes: [SampleAxis], window: [Range<Int>],
                        fill: Float, nearest: Bool, clamp: ClosedRange<Float>?) -> [Float] {
         let whole = (0 ..< 3).allSatisfy { window[$0] == 0 ..< outShape.sizeIJK[$0] }
-        var storage = whole
-            ? [Float](unsafeUninitializedCapacity: outShape.count) { _, initialized in initialized = outShape.count }
-            : [Float](repeating: fill, count: outShape.count)
+        // The thread's spare array (the last case's output, recycled after it was written) when one fits.
+        var storage = ScratchArrays.floats(count: outShape.count)
+        if !whole { storage.withUnsafeMutableBufferPointer { $0.update(repeating: fill) } }
         guard window.allSatisfy({ !$0.isEmpty }) else { return storage }
         let layout = Layout(input: tensor.shape, output: outShape, window: window)
         storage.withUnsafeMutableBufferPointer { output in
