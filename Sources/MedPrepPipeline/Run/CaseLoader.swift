@@ -27,12 +27,16 @@ package struct CaseLoader: Sendable {
 
     /// Decodes and prepares `input`; `decoded` is its already decoded image (channels stacked), if at hand.
     package func load(_ input: InputCase, decoded: Scan? = nil) throws -> PreparedCase {
-        let source = try decoded ?? decodeChannels(of: input)
+        var source = try decoded ?? decodeChannels(of: input)
         let decodedLabel = try input.labelPath.map {
             try grid.conform(try reader.read(path: $0), role: .label, subject: "label",
                              to: CaseGrid.Reference(source), referenceName: "image")
         }
         let (image, labelTransforms) = try plan.prepareImage(source)
+        if !image.tensor.storage.sharesStorage(with: source.tensor.storage) {
+            // The decoded volume is no longer needed: the thread's next decode reuses its block (`ScratchArrays`).
+            ScratchArrays.recycle(&source.tensor.storage)
+        }
         let label = try decodedLabel.map { try plan.prepareLabel($0, transforms: labelTransforms) }
         if let label, label.tensor.shape.spatial != image.tensor.shape.spatial {
             throw MedPrepError(.shapeMismatch, path: input.labelPath,
@@ -74,5 +78,12 @@ package struct CaseLoader: Sendable {
         }
         first.tensor = Tensor(shape: shape, storage: storage)
         return first
+    }
+}
+
+extension Array where Element == Float {
+    /// Whether both arrays use the same buffer (a stage that passed its input through unchanged).
+    fileprivate func sharesStorage(with other: [Float]) -> Bool {
+        withUnsafeBufferPointer { a in other.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
     }
 }

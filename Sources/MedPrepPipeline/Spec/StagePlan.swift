@@ -4,11 +4,13 @@ import MedPrepNormalize
 
 /// The executable form of a pipeline's stages: per-scan transforms (from MedPrepTransform), then at most one
 /// normalization over the batch (from MedPrepNormalize). Label maps go through the spatial transforms only.
+/// Adjacent stages that can run as one kernel are fused (`StageFusion`), with the same result.
 package struct StagePlan: Sendable {
     package let transforms: [any ScanTransform]
     package let normalize: NormalizeSpec?
 
-    package init(stages: [StageSpec], limits: DecodeLimits) throws {
+    /// `fusing: false` keeps every stage separate (tests compare both plans).
+    package init(stages: [StageSpec], limits: DecodeLimits, fusing: Bool = true) throws {
         var transforms: [any ScanTransform] = []
         var normalize: NormalizeSpec?
         for stage in stages {
@@ -17,7 +19,7 @@ package struct StagePlan: Sendable {
             case .normalize(let spec): normalize = spec
             }
         }
-        self.transforms = transforms
+        self.transforms = fusing ? StageFusion.fused(transforms) : transforms
         self.normalize = normalize
     }
 

@@ -43,10 +43,24 @@ package struct CropOrPad: ScanTransform {
         }
     }
 
+    /// The output sizes `(i, j, k)` for a scan of `sizes`.
+    package func targets(for sizes: [Int]) -> [Int] {
+        (0 ..< 3).map { $0 < shape.count ? shape[$0] : sizes[$0] }
+    }
+
+    /// Per axis, the output index range that maps inside an input of `sizes`: `p' ∈ [max(0, −o), min(t, n − o))`.
+    func kept(for sizes: [Int]) -> [Range<Int>] {
+        let (targets, offsets) = (targets(for: sizes), offsets(for: sizes))
+        return (0 ..< 3).map { axis in
+            let first = max(0, -offsets[axis])
+            return first ..< max(first, min(targets[axis], sizes[axis] - offsets[axis]))
+        }
+    }
+
     package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
         let inShape = scan.tensor.shape
         let sizes = inShape.sizeIJK
-        let targets = (0 ..< 3).map { $0 < shape.count ? shape[$0] : sizes[$0] }
+        let targets = targets(for: sizes)
         var outShape = inShape
         (outShape.w, outShape.h, outShape.d) = (targets[0], targets[1], targets[2])
         _ = try limits.checkedElementCount(outShape.dimensions, path: scan.path)
@@ -56,21 +70,19 @@ package struct CropOrPad: ScanTransform {
         result.geometry = scan.geometry.reindexed(scale: [1, 1, 1], offset: offsets.map(Double.init))
         if targets == sizes { return result }
 
-        // Output index range per axis that maps inside the input: p' ∈ [max(0, −o), min(t, n − o)).
-        let first = (0 ..< 3).map { max(0, -offsets[$0]) }
-        let end = (0 ..< 3).map { min(targets[$0], sizes[$0] - offsets[$0]) }
+        let window = kept(for: sizes)
         let fill = role == .label ? 0 : padValue
         var storage = [Float](repeating: fill, count: outShape.count)
-        if (0 ..< 3).allSatisfy({ first[$0] < end[$0] }) {
-            let runLength = end[0] - first[0]
+        if window.allSatisfy({ !$0.isEmpty }) {
+            let (first, runLength) = (window[0].lowerBound, window[0].count)
             storage.withUnsafeMutableBufferPointer { output in
                 scan.tensor.storage.withUnsafeBufferPointer { input in
                     for plane in 0 ..< inShape.n * inShape.c {
                         let inBase = plane * inShape.spatialCount, outBase = plane * outShape.spatialCount
-                        for z in first[2] ..< end[2] {
-                            for y in first[1] ..< end[1] {
-                                let source = inBase + ((z + offsets[2]) * inShape.h + y + offsets[1]) * inShape.w + first[0] + offsets[0]
-                                let target = outBase + (z * outShape.h + y) * outShape.w + first[0]
+                        for z in window[2] {
+                            for y in window[1] {
+                                let source = inBase + ((z + offsets[2]) * inShape.h + y + offsets[1]) * inShape.w + first + offsets[0]
+                                let target = outBase + (z * outShape.h + y) * outShape.w + first
                                 _ = UnsafeMutableBufferPointer(rebasing: output[target ..< target + runLength])
                                     .update(fromContentsOf: UnsafeBufferPointer(rebasing: input[source ..< source + runLength]))
                             }

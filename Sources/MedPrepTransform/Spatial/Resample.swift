@@ -19,7 +19,7 @@ import MedPrepCore
 ///
 /// 2D images (`D = 1`) are resampled in-plane only: give 2 entries `[i, j]`, or 3 with `k` equal to the current
 /// `k` spacing; a different `k` spacing is an `.invalidArgument` error. A 2-entry spacing on a 3D scan is one too.
-package struct Resample: ScanTransform {
+package struct Resample: GridResampling {
     /// Target spacing `[i, j]` or `[i, j, k]`.
     package let spacing: [Double]
     /// Cap on the output size.
@@ -46,6 +46,10 @@ package struct Resample: ScanTransform {
     package var name: String { "resample" }
 
     package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
+        try samplingPlan(for: scan).sampled(scan, role: role)
+    }
+
+    package func samplingPlan(for scan: Scan) throws -> SamplingPlan {
         let shape = scan.tensor.shape
         let source = scan.geometry.spacingIJK
         guard source.allSatisfy({ $0.isFinite && $0 > 0 }) else {
@@ -67,17 +71,13 @@ package struct Resample: ScanTransform {
         (outShape.w, outShape.h, outShape.d) = (outSizes[0], outSizes[1], outSizes[2])
         _ = try limits.checkedElementCount(outShape.dimensions, path: scan.path)
 
-        var result = scan
         let spacingCount = min(3, max(scan.geometry.spacing.count, spacing.count))
-        result.geometry = scan.geometry.reindexed(scale: ratios, offset: [0, 0, 0])
-        result.geometry.spacing = Array(target.prefix(spacingCount))
-        if outSizes == sizes && ratios.allSatisfy({ $0 == 1 }) { return result }
-
-        let axes = (0 ..< 3).map { SampleAxis(inputSize: sizes[$0], outputSize: outSizes[$0], ratio: ratios[$0]) }
-        result.tensor = Tensor(shape: outShape, storage: role == .label || interpolation == .nearest
-            ? Self.nearest(scan.tensor, outShape: outShape, axes: axes)
-            : Self.trilinear(scan.tensor, outShape: outShape, axes: axes))
-        return result
+        var geometry = scan.geometry.reindexed(scale: ratios, offset: [0, 0, 0])
+        geometry.spacing = Array(target.prefix(spacingCount))
+        let unchanged = outSizes == sizes && ratios.allSatisfy { $0 == 1 }
+        let axes = unchanged ? nil
+            : (0 ..< 3).map { SampleAxis(inputSize: sizes[$0], outputSize: outSizes[$0], ratio: ratios[$0]) }
+        return SamplingPlan(geometry: geometry, shape: outShape, axes: axes, interpolation: interpolation)
     }
 
     /// The full `(i, j, k)` target spacing after the 2D rules.
@@ -94,61 +94,6 @@ package struct Resample: ScanTransform {
                 reason: "a 2D image (D = 1) cannot be resampled along k (spacing \(source[2]) → \(spacing[2])); give [i, j] only")
         }
         return spacing
-    }
-
-    /// Trilinear interpolation of every channel plane at the positions of `axes`; weights and sums in Double.
-    /// Shared with `Resize`.
-    static func trilinear(_ tensor: Tensor, outShape: TensorShape, axes: [SampleAxis]) -> [Float] {
-        let (x, y, z) = (axes[0], axes[1], axes[2])
-        let inShape = tensor.shape
-        let inPlane = inShape.spatialCount
-        let rowLength = inShape.w
-        return [Float](unsafeUninitializedCapacity: outShape.count) { output, initialized in
-            tensor.storage.withUnsafeBufferPointer { input in
-                var target = 0
-                for plane in 0 ..< inShape.n * inShape.c {
-                    let base = plane * inPlane
-                    for oz in 0 ..< outShape.d {
-                        let (z0, z1, fz) = (z.lower[oz], z.upper[oz], z.fraction[oz])
-                        for oy in 0 ..< outShape.h {
-                            let (y0, y1, fy) = (y.lower[oy], y.upper[oy], y.fraction[oy])
-                            let rows = TrilinearRows(base: base, height: inShape.h, width: rowLength,
-                                                     z: (z0, z1, fz), y: (y0, y1, fy))
-                            for ox in 0 ..< outShape.w {
-                                output[target] = Float(rows.sum(input, x0: x.lower[ox], x1: x.upper[ox], fx: x.fraction[ox]))
-                                target += 1
-                            }
-                        }
-                    }
-                }
-            }
-            initialized = outShape.count
-        }
-    }
-
-    /// Nearest-neighbour sampling of every channel plane at the positions of `axes`. Shared with `Resize`.
-    static func nearest(_ tensor: Tensor, outShape: TensorShape, axes: [SampleAxis]) -> [Float] {
-        let (x, y, z) = (axes[0], axes[1], axes[2])
-        let inShape = tensor.shape
-        let inPlane = inShape.spatialCount
-        return [Float](unsafeUninitializedCapacity: outShape.count) { output, initialized in
-            tensor.storage.withUnsafeBufferPointer { input in
-                var target = 0
-                for plane in 0 ..< inShape.n * inShape.c {
-                    let base = plane * inPlane
-                    for oz in 0 ..< outShape.d {
-                        for oy in 0 ..< outShape.h {
-                            let row = base + (z.nearest[oz] * inShape.h + y.nearest[oy]) * inShape.w
-                            for ox in 0 ..< outShape.w {
-                                output[target] = input[row + x.nearest[ox]]
-                                target += 1
-                            }
-                        }
-                    }
-                }
-            }
-            initialized = outShape.count
-        }
     }
 }
 
@@ -173,6 +118,14 @@ struct SampleAxis {
             fraction.append(point.fraction)
             nearest.append(point.nearest)
         }
+    }
+
+    /// The tables of the output indices in `range` only.
+    func restricted(to range: Range<Int>) -> SampleAxis {
+        var axis = self
+        (axis.lower, axis.upper) = (Array(lower[range]), Array(upper[range]))
+        (axis.fraction, axis.nearest) = (Array(fraction[range]), Array(nearest[range]))
+        return axis
     }
 }
 

@@ -19,7 +19,7 @@ import MedPrepCore
 /// field of view's corners is unchanged. An axis whose size is unchanged keeps its values and affine column.
 ///
 /// A 2D image (`D = 1`) cannot be resized along `k`: a 3-entry shape with `D ≠ 1` is an `.invalidArgument` error.
-package struct Resize: ScanTransform {
+package struct Resize: GridResampling {
     /// Target `[W, H]` or `[W, H, D]`.
     package let shape: [Int]
     /// Interpolation of images; label maps always use nearest.
@@ -40,6 +40,10 @@ package struct Resize: ScanTransform {
     package var name: String { "resize" }
 
     package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
+        try samplingPlan(for: scan).sampled(scan, role: role)
+    }
+
+    package func samplingPlan(for scan: Scan) throws -> SamplingPlan {
         let inShape = scan.tensor.shape
         let sizes = inShape.sizeIJK
         if shape.count == 3 && sizes[2] == 1 && shape[2] != 1 {
@@ -52,17 +56,12 @@ package struct Resize: ScanTransform {
         _ = try limits.checkedElementCount(outShape.dimensions, path: scan.path)
 
         let ratios = (0 ..< 3).map { Double(sizes[$0]) / Double(targets[$0]) }
-        var result = scan
-        result.geometry = scan.geometry.reindexed(scale: ratios, offset: ratios.map { ($0 - 1) / 2 })
-        result.geometry.spacing = scan.geometry.spacing.enumerated().map { axis, value in
+        var geometry = scan.geometry.reindexed(scale: ratios, offset: ratios.map { ($0 - 1) / 2 })
+        geometry.spacing = scan.geometry.spacing.enumerated().map { axis, value in
             axis < 3 ? value * ratios[axis] : value
         }
-        if targets == sizes { return result }
-
-        let axes = (0 ..< 3).map { SampleAxis(inputSize: sizes[$0], outputSize: targets[$0], ratio: ratios[$0], centred: true) }
-        result.tensor = Tensor(shape: outShape, storage: role == .label || interpolation == .nearest
-            ? Resample.nearest(scan.tensor, outShape: outShape, axes: axes)
-            : Resample.trilinear(scan.tensor, outShape: outShape, axes: axes))
-        return result
+        let axes = targets == sizes ? nil
+            : (0 ..< 3).map { SampleAxis(inputSize: sizes[$0], outputSize: targets[$0], ratio: ratios[$0], centred: true) }
+        return SamplingPlan(geometry: geometry, shape: outShape, axes: axes, interpolation: interpolation)
     }
 }
