@@ -55,9 +55,11 @@ package enum ScratchArrays {
     /// Keeps `array`'s storage for reuse on this thread, leaving `array` empty.
     package static func recycle(_ array: inout [Float]) { give(&array, to: \.floats) }
 
-    /// The smallest spare that holds `count` elements, else the largest spare grown, else a new array. `check`
-    /// sees the byte size of every large block about to be allocated. A new array's memory is not touched here:
-    /// its pages come in as the caller writes them, so memory follows the data that actually arrives.
+    /// The smallest spare that holds `count` elements, else a new array, for which the largest spare (too small) is
+    /// given up first, so that a worker keeps one block per role. `check` sees the byte size of every large block
+    /// about to be allocated. A new array's memory is not touched here: its pages come in as the caller writes
+    /// them, so memory follows the data that actually arrives. (Growing the spare instead zero-filled the new part:
+    /// a 1 MiB hashing buffer grown to 500 MB touched every page and, in a debug build, took minutes.)
     private static func take<Element: Numeric>(count: Int, from kind: ReferenceWritableKeyPath<Spares, [[Element]]>,
                                                check: (Int) throws -> Void) rethrows -> [Element] {
         let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
@@ -65,8 +67,10 @@ package enum ScratchArrays {
         let capacities = spares[keyPath: kind].map(\.capacity)
         let fitting = capacities.indices.filter { capacities[$0] >= count }.min { capacities[$0] < capacities[$1] }
         if fitting == nil { try check(overflow ? Int.max : bytes) }
-        guard bytes >= minimumBytes,
-              let index = fitting ?? capacities.indices.max(by: { capacities[$0] < capacities[$1] }) else {
+        guard bytes >= minimumBytes, let index = fitting else {
+            if bytes >= minimumBytes, let largest = capacities.indices.max(by: { capacities[$0] < capacities[$1] }) {
+                spares[keyPath: kind].remove(at: largest)
+            }
             return [Element](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         }
         var array = spares[keyPath: kind].remove(at: index)
