@@ -28,16 +28,23 @@ package struct CaseLoader: Sendable {
     /// Decodes and prepares `input`; `decoded` is its already decoded image (channels stacked), if at hand.
     package func load(_ input: InputCase, decoded: Scan? = nil) throws -> PreparedCase {
         var source = try decoded ?? decodeChannels(of: input)
-        let decodedLabel = try input.labelPath.map {
-            try grid.conform(try reader.read(path: $0), role: .label, subject: "label",
-                             to: CaseGrid.Reference(source), referenceName: "image")
-        }
+        let reference = CaseGrid.Reference(source)
         let (image, labelTransforms) = try plan.prepareImage(source)
         if !image.tensor.storage.sharesStorage(with: source.tensor.storage) {
             // The decoded volume is no longer needed: the thread's next decode reuses its block (`ScratchArrays`).
             ScratchArrays.recycle(&source.tensor.storage)
         }
-        let label = try decodedLabel.map { try plan.prepareLabel($0, transforms: labelTransforms) }
+        // The label map is decoded only now, into the block the image's decoded volume left: the two full-size
+        // volumes are never held at once.
+        let label = try input.labelPath.map { path in
+            var decodedLabel = try grid.conform(try reader.read(path: path), role: .label, subject: "label",
+                                                to: reference, referenceName: "image")
+            let prepared = try plan.prepareLabel(decodedLabel, transforms: labelTransforms)
+            if !prepared.tensor.storage.sharesStorage(with: decodedLabel.tensor.storage) {
+                ScratchArrays.recycle(&decodedLabel.tensor.storage)
+            }
+            return prepared
+        }
         if let label, label.tensor.shape.spatial != image.tensor.shape.spatial {
             throw MedPrepError(.shapeMismatch, path: input.labelPath,
                 reason: "label map has spatial shape \(label.tensor.shape.spatial), the image \(image.tensor.shape.spatial)")
