@@ -38,7 +38,7 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, JPEGLosslessSV1
 
-from make_workload import BENCH_DIR, SCALES, ct_volume, write_file
+from make_workload import BENCH_DIR, SCALES, ct_volume, up_to_date, write_file
 
 GENERATOR_VERSION = 1
 UID_ROOT = "1.2.826.0.1.3680043.9.7433.18"
@@ -162,18 +162,6 @@ def parameters(args):
     return {"generator_version": GENERATOR_VERSION, "scale": args.scale,
             "series": args.series if args.series is not None else scale["ct"],
             "shape": list(scale["ct_shape"]), "spacing": list(scale["ct_spacing"])}
-
-
-def up_to_date(out, params):
-    try:
-        with open(os.path.join(out, "manifest.json")) as f:
-            manifest = json.load(f)
-    except (OSError, ValueError):
-        return False
-    if manifest.get("parameters") != params:
-        return False
-    return all(os.path.isfile(os.path.join(out, p)) and os.path.getsize(os.path.join(out, p)) == n
-               for p, n in manifest.get("files", {}).items())
 
 
 def main():

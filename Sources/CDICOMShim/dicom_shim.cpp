@@ -81,6 +81,17 @@ DcmPixelData *pixelData(DcmDataset *dataset) {
     return OFstatic_cast(DcmPixelData *, element);
 }
 
+/// The encapsulated pixel data's fragment sequence, or nullptr with `dicom->error` set.
+DcmPixelSequence *encapsulatedPixels(mp_dicom *dicom) {
+    DcmDataset *dataset = dicom->file.getDataset();
+    DcmPixelData *pixels = dataset == nullptr ? nullptr : pixelData(dataset);
+    if (pixels == nullptr) { dicom->error = "no pixel data"; return nullptr; }
+    DcmPixelSequence *sequence = nullptr;
+    OFCondition status = pixels->getEncapsulatedRepresentation(dataset->getOriginalXfer(), nullptr, sequence);
+    if (status.bad() || sequence == nullptr) { dicom->error = "no encapsulated pixel data"; return nullptr; }
+    return sequence;
+}
+
 
 }  // namespace
 
@@ -254,12 +265,8 @@ int64_t mp_dicom_per_frame_items(mp_dicom *dicom) {
 
 int64_t mp_dicom_fragment_count(mp_dicom *dicom) {
     try {
-        DcmDataset *dataset = dicom->file.getDataset();
-        DcmPixelData *pixels = dataset == nullptr ? nullptr : pixelData(dataset);
-        if (pixels == nullptr) { dicom->error = "no pixel data"; return -1; }
-        DcmPixelSequence *sequence = nullptr;
-        OFCondition status = pixels->getEncapsulatedRepresentation(dataset->getOriginalXfer(), nullptr, sequence);
-        if (status.bad() || sequence == nullptr) { dicom->error = "no encapsulated pixel data"; return -1; }
+        DcmPixelSequence *sequence = encapsulatedPixels(dicom);
+        if (sequence == nullptr) return -1;
         unsigned long items = sequence->card();
         return items == 0 ? 0 : OFstatic_cast(int64_t, items - 1);
     } catch (...) {
@@ -270,12 +277,8 @@ int64_t mp_dicom_fragment_count(mp_dicom *dicom) {
 
 int64_t mp_dicom_frame_bytes(mp_dicom *dicom, uint32_t frame, uint32_t frames, void *buffer, uint64_t size) {
     try {
-        DcmDataset *dataset = dicom->file.getDataset();
-        DcmPixelData *pixels = dataset == nullptr ? nullptr : pixelData(dataset);
-        if (pixels == nullptr) { dicom->error = "no pixel data"; return -1; }
-        DcmPixelSequence *sequence = nullptr;
-        OFCondition status = pixels->getEncapsulatedRepresentation(dataset->getOriginalXfer(), nullptr, sequence);
-        if (status.bad() || sequence == nullptr) { dicom->error = "no encapsulated pixel data"; return -1; }
+        DcmPixelSequence *sequence = encapsulatedPixels(dicom);
+        if (sequence == nullptr) return -1;
         unsigned long items = sequence->card();
         unsigned long fragments = items == 0 ? 0 : items - 1;
         if (frames == 0 || frame >= frames || fragments == 0) { dicom->error = "no fragment for the frame"; return -1; }
