@@ -4,7 +4,7 @@ import Testing
 @testable import MedPrepPipeline
 
 /// `StageFusion`: the fused plan gives bit-identical outputs and geometry to the separate stages, and fuses only
-/// the adjacent pattern `clip`? → `resample` | `resize` → `crop_or_pad`?.
+/// the adjacent pattern `orient`? → `clip`? → `resample` | `resize` → `crop_or_pad`?.
 @Suite struct StageFusionTests {
     /// A 2-channel 23×17×9 volume with anisotropic spacing, an oblique-free affine with a translation, values
     /// spread over −3000…5000 (beyond the clip bounds), one NaN and one infinity.
@@ -34,6 +34,13 @@ import Testing
         [.clip(min: -500, max: 500), .resize(shape: [30, 10, 4], interpolation: .linear), .cropOrPad(shape: [20, 12], padValue: 1)],
         [.resize(shape: [7, 40, 9], interpolation: .nearest), .cropOrPad(shape: [9, 20, 11], padValue: 0)],
         [.clip(min: -1024, max: 3000), .resample(spacing: [0.7, 0.9, 2.5], interpolation: .linear), .cropOrPad(shape: [10, 10, 10], padValue: 0)],
+        // orient read through reversed axes (RAS → LPS, LAI, RPS), and one that permutes axes (ASR: a copy first)
+        [.orient(to: "LPS")!, .clip(min: -1024, max: 3000), .resample(spacing: [1.5, 1.5, 1.5], interpolation: .linear), .cropOrPad(shape: [12, 8, 20], padValue: -7)],
+        [.orient(to: "LAI")!, .resample(spacing: [0.5, 1.3, 1.1], interpolation: .linear), .cropOrPad(shape: [40, 9, 7], padValue: 0)],
+        [.orient(to: "RPS")!, .clip(min: 0, max: 100), .resample(spacing: [1.5, 1.5, 1.5], interpolation: .nearest)],
+        [.orient(to: "LPI")!, .resize(shape: [30, 10, 4], interpolation: .linear), .cropOrPad(shape: [20, 12], padValue: 1)],
+        [.orient(to: "ASR")!, .clip(min: -1024, max: 3000), .resample(spacing: [1.1, 0.6, 3.1], interpolation: .linear), .cropOrPad(shape: [9, 9, 9], padValue: 0)],
+        [.orient(to: "RAS")!, .resample(spacing: [1.5, 1.5, 1.5], interpolation: .linear)],
     ]
 
     @Test(arguments: pipelines.indices)
@@ -61,7 +68,9 @@ import Testing
         let orient = try #require(StageSpec.orient(to: "RAS"))
         let names = { (stages: [StageSpec]) in try StagePlan(stages: stages, limits: limits).transforms.map(\.name) }
         #expect(try names([resample, clip, crop]) == ["resample", "clip", "crop_or_pad"])
-        #expect(try names([clip, orient, resample, crop]) == ["clip", "orient", "resample+crop_or_pad"])
+        #expect(try names([clip, orient, resample, crop]) == ["clip", "orient+resample+crop_or_pad"])
+        #expect(try names([orient, clip, resample, crop]) == ["orient+clip+resample+crop_or_pad"])
+        #expect(try names([orient, crop]) == ["orient", "crop_or_pad"])
         #expect(try names([clip, resample, orient, crop]) == ["clip+resample", "orient", "crop_or_pad"])
         #expect(try names([resample]) == ["resample"])
         #expect(try names([clip, clip, resample, crop, crop]) == ["clip", "clip+resample+crop_or_pad", "crop_or_pad"])

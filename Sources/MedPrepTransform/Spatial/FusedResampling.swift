@@ -1,8 +1,13 @@
 import MedPrepCore
 
-/// `clip` → `resample`/`resize` → `crop_or_pad` (any two or three of them, in that order) as one pass, with the
-/// exact result of applying them one after the other. `StageFusion` (the pipeline engine) builds it.
+/// `orient` → `clip` → `resample`/`resize` → `crop_or_pad` (the sampler and at least one other, in that order) as
+/// one pass, with the exact result of applying them one after the other. `StageFusion` (the pipeline engine)
+/// builds it.
 ///
+/// - An orient that only reverses axes (`Orient.reversal`, e.g. LPS → RAS) is read through: the sampler plans on
+///   the reoriented geometry and reads input index `n − 1 − q` where the reoriented scan has `q`
+///   (`SampleAxis.reversed`), same neighbours and fractions, so no reoriented copy is made. An orient that
+///   permutes axes is applied first, as a copy.
 /// - The clip is applied to each input value the sampler reads (`GridSampler`'s `clamp`): clamping a tap is what
 ///   clipping the whole input first gives it, so no clipped copy of the input is made. (Clipping the sampled
 ///   output instead would differ: clip∘trilinear ≠ trilinear∘clip.)
@@ -14,11 +19,13 @@ import MedPrepCore
 ///
 /// When the resampler leaves the grid unchanged, the parts are applied one after the other.
 package struct FusedResampling: ScanTransform {
+    package let orient: Orient?
     package let clip: Clip?
     package let sampling: any GridResampling
     package let crop: CropOrPad?
 
-    package init(clip: Clip?, sampling: any GridResampling, crop: CropOrPad?) {
+    package init(orient: Orient? = nil, clip: Clip?, sampling: any GridResampling, crop: CropOrPad?) {
+        self.orient = orient
         self.clip = clip
         self.sampling = sampling
         self.crop = crop
@@ -26,15 +33,31 @@ package struct FusedResampling: ScanTransform {
 
     /// The parts in pipeline order.
     package var parts: [any ScanTransform] {
-        [clip].compactMap { $0 } + [sampling] + [crop].compactMap { $0 }
+        [orient].compactMap { $0 } + [clip].compactMap { $0 } + [sampling] + [crop].compactMap { $0 }
     }
 
     package var name: String { parts.map(\.name).joined(separator: "+") }
 
-    package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
+    package func apply(to input: Scan, role: ScanRole) throws -> Scan {
+        // `scan` is the input as the sampler sees it: reoriented geometry over the input's voxels when the orient
+        // only reverses axes (`reversed`), else the reoriented copy.
+        var scan = input
+        var reversed = [false, false, false]
+        if let orient {
+            if let reversal = try orient.reversal(of: input) {
+                (scan.geometry, reversed) = reversal
+            } else {
+                scan = try orient.apply(to: input, role: role)
+            }
+        }
         let plan = try sampling.samplingPlan(for: scan)
-        guard let axes = plan.axes else {
-            return try parts.reduce(scan) { try $1.apply(to: $0, role: role) }
+        guard var axes = plan.axes else {
+            let oriented = reversed.contains(true) ? try orient!.apply(to: input, role: role) : scan
+            return try parts.dropFirst(orient == nil ? 0 : 1).reduce(oriented) { try $1.apply(to: $0, role: role) }
+        }
+        let inputSizes = scan.tensor.shape.sizeIJK
+        for axis in 0 ..< 3 where reversed[axis] {
+            axes[axis] = axes[axis].reversed(inputSize: inputSizes[axis])
         }
         var result = scan
         result.geometry = plan.geometry

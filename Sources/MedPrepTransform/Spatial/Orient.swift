@@ -38,7 +38,29 @@ package struct Orient: ScanTransform {
 
     /// - Throws: `.malformed` when the affine has no closest code (a degenerate affine: a zero or repeated column).
     package func apply(to scan: Scan, role: ScanRole) throws -> Scan {
-        guard scan.geometry.affineSource != .pixel else { return scan }
+        guard let (source, reversed) = try axisMap(of: scan) else { return scan }
+        if source == [0, 1, 2] && !reversed.contains(true) { return scan }
+        let sizes = scan.tensor.shape.sizeIJK
+        var result = scan
+        result.geometry = scan.geometry.reoriented(source: source, reversed: reversed, sizes: sizes)
+        result.tensor = Self.permuted(scan.tensor, source: source, reversed: reversed)
+        return result
+    }
+
+    /// What `apply` does to `scan` when it only reverses axes (no permutation, or nothing): the geometry it gives
+    /// and which voxel axes `(i, j, k)` run reversed, so that a sampler can read the input through reversed indices
+    /// (`n − 1 − p`) instead of a reoriented copy (`FusedResampling`). Nil when `apply` permutes axes. Throws what
+    /// `apply` throws.
+    package func reversal(of scan: Scan) throws -> (geometry: ScanGeometry, reversed: [Bool])? {
+        guard let (source, reversed) = try axisMap(of: scan) else { return (scan.geometry, [false, false, false]) }
+        guard source == [0, 1, 2] else { return nil }
+        guard reversed.contains(true) else { return (scan.geometry, reversed) }
+        return (scan.geometry.reoriented(source: source, reversed: reversed, sizes: scan.tensor.shape.sizeIJK), reversed)
+    }
+
+    /// The axis map from `scan`'s closest code to `target`; nil for a scan without a world frame.
+    private func axisMap(of scan: Scan) throws -> (source: [Int], reversed: [Bool])? {
+        guard scan.geometry.affineSource != .pixel else { return nil }
         guard let current = AxisCodes(affine: scan.geometry.affine) else {
             let axes = AxisCodes.closestDirections(of: scan.geometry.affine).enumerated()
                 .filter { $0.element == nil }.map { ["i", "j", "k"][$0.offset] }
@@ -47,13 +69,7 @@ package struct Orient: ScanTransform {
                     + "\(axes.joined(separator: ", ")) no world direction (a zero or repeated column); fix the file's "
                     + "sform/qform or remove the orient stage")
         }
-        let (source, reversed) = Self.axisMap(from: current, to: target)
-        if source == [0, 1, 2] && !reversed.contains(true) { return scan }
-        let sizes = scan.tensor.shape.sizeIJK
-        var result = scan
-        result.geometry = scan.geometry.reoriented(source: source, reversed: reversed, sizes: sizes)
-        result.tensor = Self.permuted(scan.tensor, source: source, reversed: reversed)
-        return result
+        return Self.axisMap(from: current, to: target)
     }
 
     /// The tensor with output axis `j` (in `(i, j, k)` = `(W, H, D)` order) read from input axis `source[j]`,

@@ -120,6 +120,16 @@ struct SampleAxis {
         }
     }
 
+    /// The tables read through a reversed input axis of size `n`: input index `q` becomes `n − 1 − q`, the
+    /// fractions unchanged, so the sampled values are exactly those of the reversed input.
+    func reversed(inputSize n: Int) -> SampleAxis {
+        var axis = self
+        axis.lower = lower.map { n - 1 - $0 }
+        axis.upper = upper.map { n - 1 - $0 }
+        axis.nearest = nearest.map { n - 1 - $0 }
+        return axis
+    }
+
     /// The tables of the output indices in `range` only.
     func restricted(to range: Range<Int>) -> SampleAxis {
         var axis = self
