@@ -53,9 +53,12 @@ package struct CaseLoader: Sendable {
     }
 
     /// One channel's scan: a DICOM series (`DICOMSeriesSource.read`, which throws the series' assembly error if it
-    /// has one), or the file `source.path` through the format registry.
+    /// has one), or the file `source.path` through the format registry. A DICOM file named as another format
+    /// (`DICOMHeaderReader.misnamed`) is refused: discovery did not look into it for its series.
     func read(_ source: SourceFiles) throws -> Scan {
-        try source.dicomSeries.map { try $0.read(limits: reader.limits) } ?? reader.read(path: source.path)
+        if let series = source.dicomSeries { return try series.read(limits: reader.limits) }
+        if let misnamed = DICOMHeaderReader.misnamed(path: source.path) { throw misnamed }
+        return try reader.read(path: source.path)
     }
 
     func decodeChannels(_ sources: [SourceFiles]) throws -> Scan {

@@ -21,6 +21,8 @@ package final class StateStore: Sendable {
     /// The output directory opened for checking recorded outputs without following symbolic links; nil when it
     /// cannot be opened (every recorded output then counts as missing).
     let outputTree: OutputTree?
+    /// `outputTree`'s statuses with its directories kept open (`OutputTreeProbe`), for checking recorded outputs.
+    let outputProbe: OutputTreeProbe?
     /// The SQLite file.
     package let path: String
     private let database: DatabaseQueue
@@ -55,6 +57,7 @@ package final class StateStore: Sendable {
                 + "make the output directory writable, or choose another one with --output")
         }
         outputTree = try? OutputTree(directory: outputDirectory, create: false)
+        outputProbe = outputTree.map { OutputTreeProbe(tree: $0) }
         do {
             database = try Self.open(path, durable: durable)
             recovery = nil
