@@ -56,16 +56,17 @@ package enum DICOMHeaderReader {
     /// suffix of another format (`.nii.gz`, `.nii`, `.hdr`, `.img`, `.png`, `.tif`…, compared case-insensitively),
     /// so that a tree of such files is classified by name alone, without opening each file; true for a DICOM
     /// suffix or a name no format claims (`IM0001`). A DICOM file under another format's name is refused when it is
-    /// read as a case (`misnamed(path:)`), never taken silently as a lone slice.
+    /// read as a case (`misnamed(path:format:)`), never taken silently as a lone slice.
     package static func mayBeDICOM(name: String) -> Bool {
         let lowered = name.lowercased()
         return !otherFormatSuffixes.contains { lowered.hasSuffix($0) }
     }
 
-    /// The error for a file that holds DICOM (`DICM` after the preamble) under another format's name, which
-    /// discovery therefore did not group into its series; nil for any other file.
-    package static func misnamed(path: String) -> MedPrepError? {
-        guard !mayBeDICOM(name: path), isDICOM(path: path) else { return nil }
+    /// The error for `path` when it was read as DICOM (`format`, from `ScanReader.format(of:)`: `DICM` after the
+    /// preamble) although its name is another format's, so that discovery did not group it into its series; nil
+    /// for any other file.
+    package static func misnamed(path: String, format: any ScanFileFormat) -> MedPrepError? {
+        guard format is DICOMFormat, !mayBeDICOM(name: path) else { return nil }
         return MedPrepError(.unknownFormat, path: path, reason: "holds DICOM (DICM after the preamble) but is named as "
             + "another format (\(otherFormatSuffixes.filter { path.lowercased().hasSuffix($0) }.joined(separator: ", "))), "
             + "so it was not grouped into a DICOM series: rename it to .dcm (or without an extension)")

@@ -57,8 +57,9 @@ package struct CaseLoader: Sendable {
     /// (`DICOMHeaderReader.misnamed`) is refused: discovery did not look into it for its series.
     func read(_ source: SourceFiles) throws -> Scan {
         if let series = source.dicomSeries { return try series.read(limits: reader.limits) }
-        if let misnamed = DICOMHeaderReader.misnamed(path: source.path) { throw misnamed }
-        return try reader.read(path: source.path)
+        let format = try ScanReader.format(of: source.path)
+        if let misnamed = DICOMHeaderReader.misnamed(path: source.path, format: format) { throw misnamed }
+        return try format.read(path: source.path, limits: reader.limits)
     }
 
     func decodeChannels(_ sources: [SourceFiles]) throws -> Scan {
