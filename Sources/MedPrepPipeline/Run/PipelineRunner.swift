@@ -290,6 +290,7 @@ public final class PipelineRunner: Sendable {
             }
         }
         var assessments: [String: InputAssessment] = [:]
+        assessments.reserveCapacity(members.count)
         for ((_, input), result) in zip(members, results) {
             switch result {
             case .success(let assessment): assessments[input.id] = assessment

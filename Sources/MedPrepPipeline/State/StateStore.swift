@@ -227,6 +227,8 @@ package final class StateStore: Sendable {
         try access {
             try database.read { db in
                 var records: [String: OutputRecord] = [:]
+                // Sized once: growing a dictionary of 100 000 records copied it several times, and held old and new.
+                records.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM cases") ?? 0)
                 var shared = RecordScan.SharedText()
                 try RecordScan.rows(db, """
                     SELECT case_id, pipeline_hash, statistics_hash, medprep_version, groups, recorded_at FROM cases
