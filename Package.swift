@@ -73,6 +73,7 @@ let package = Package(
                 "COpenSSL", "CXXHash",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         // The command line.

@@ -3,6 +3,7 @@
 
   python3 Benchmarks/run_scale_benchmark.py [--cases 100000] [--medprep .build/release/medprep]
                                             [--baseline OTHER_MEDPREP] [--repeat 3] [--work Benchmarks/.scale]
+                                            [--reuse-outputs] [--no-stats]
 
 Generates the tree (make_scale_tree.py: 16×16×8 int16 `.nii.gz` in 100 directories), then measures with
 measurement.py (wall, CPU, peak RSS through child_rusage.py):
@@ -13,7 +14,9 @@ measurement.py (wall, CPU, peak RSS through child_rusage.py):
   floor: find        `find TREE -newer REF` (REF = the generated tree's marker)
   floor: stat        Python `os.stat` of every input file (os.walk)
 With --baseline, another medprep binary does its own first run (into its own output) and no-op re-runs in the
-same rounds, for a before/after figure. Prints a Markdown table (also to WORK/results.md)."""
+same rounds, for a before/after figure, and its own re-run after the same touches. --reuse-outputs keeps an output
+directory that already has a state store (no first run: the no-op rows are then all steady-state no-ops, the
+first no-op after a first run being the one that writes the reports); --no-stats leaves out `medprep stats`. Prints a Markdown table (also to WORK/results.md)."""
 import argparse
 import os
 import shutil
@@ -61,6 +64,8 @@ def main():
     parser.add_argument("--baseline", help="another medprep binary measured beside --medprep")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", default=os.path.join(BENCH_DIR, ".scale"))
+    parser.add_argument("--reuse-outputs", action="store_true", help="keep outputs that have a state store")
+    parser.add_argument("--no-stats", action="store_true", help="leave out `medprep stats`")
     args = parser.parse_args()
     work = os.path.abspath(args.work)
     tree = os.path.join(work, f"in-{args.cases}")
@@ -78,28 +83,34 @@ def main():
 
     for name, binary in binaries:
         output = os.path.join(work, f"out-{name}-{args.cases}")
-        shutil.rmtree(output, ignore_errors=True)
-        pipeline = os.path.join(work, f"{name}.yaml")
+        reuse = args.reuse_outputs and os.path.exists(os.path.join(output, ".medprep", "state.sqlite"))
+        if not reuse:
+            shutil.rmtree(output, ignore_errors=True)
+        pipeline = os.path.join(work, f"{name}-{args.cases}.yaml")
         with open(pipeline, "w") as f:
             f.write(PIPELINE.format(input=tree, output=output))
         command = [binary, "run", pipeline, "--jobs", "2"]
-        add(f"{name}: first run", checked(measure(command, os.path.join(logs, f"{name}-first.log")), "first run"),
-            args.cases)
+        if not reuse:
+            add(f"{name}: first run", checked(measure(command, os.path.join(logs, f"{name}-first.log")), "first run"),
+                args.cases)
         noop = [checked(measure(command, os.path.join(logs, f"{name}-noop-{r}.log")), "no-op re-run")
                 for r in range(args.repeat)]
         add(f"{name}: no-op re-run", Run.median(noop), args.cases)
-    output = os.path.join(work, f"out-medprep-{args.cases}")
-    command = [binaries[0][1], "run", os.path.join(work, "medprep.yaml"), "--jobs", "2"]
-    touched = []
+    touched = {name: [] for name, _ in binaries}
     for r in range(args.repeat):
-        now = time.time() + r + 1
-        for case in range(0, args.cases, max(1, args.cases // 100))[:100]:
-            os.utime(os.path.join(tree, f"d{case % 100:03d}", f"case{case:06d}.nii.gz"), (now, now))
-        touched.append(checked(measure(command, os.path.join(logs, f"touch-{r}.log")), "re-run after touching"))
-    add("medprep: re-run after touching 100", Run.median(touched), args.cases)
-    stats = [checked(measure([binaries[0][1], "stats", tree, "--jobs", "2", "--output", os.path.join(work, "stats.json")],
-                             os.path.join(logs, f"stats-{r}.log")), "stats") for r in range(args.repeat)]
-    add("medprep: stats", Run.median(stats), args.cases)
+        for name, binary in binaries:
+            now = time.time() + r + 1
+            for case in range(0, args.cases, max(1, args.cases // 100))[:100]:
+                os.utime(os.path.join(tree, f"d{case % 100:03d}", f"case{case:06d}.nii.gz"), (now, now))
+            command = [binary, "run", os.path.join(work, f"{name}-{args.cases}.yaml"), "--jobs", "2"]
+            touched[name].append(checked(measure(command, os.path.join(logs, f"{name}-touch-{r}.log")),
+                                         "re-run after touching"))
+    for name, _ in binaries:
+        add(f"{name}: re-run after touching 100", Run.median(touched[name]), args.cases)
+    if not args.no_stats:
+        stats = [checked(measure([binaries[0][1], "stats", tree, "--jobs", "2", "--output", os.path.join(work, "stats.json")],
+                                 os.path.join(logs, f"stats-{r}.log")), "stats") for r in range(args.repeat)]
+        add("medprep: stats", Run.median(stats), args.cases)
     find = [checked(measure(["find", tree, "-newer", os.path.join(tree, ".params.json")],
                             os.path.join(logs, f"find-{r}.log")), "find") for r in range(args.repeat)]
     add("floor: find -newer", Run.median(find), args.cases)

@@ -40,7 +40,7 @@ extension OutputTree {
         try withDirectory(of: relative, create: false) { directory, name -> OutputFileStatus? in
             guard let info = try entry(name, in: directory, relative: relative) else { return nil }
             try requireKind(info, S_IFREG, shown: relative)
-            return Self.status(info)
+            return Self.fileStatus(info)
         } ?? nil
     }
 
@@ -106,6 +106,11 @@ extension OutputTree {
         }
         var subdirectories: [String] = []
         while let item = readdir(stream) {
+            // Only directories and temporary names need a name and a type: the other entries (every output) are
+            // passed over on their first byte and their `readdir` type, without a `String` or an `fstatat`.
+            let type = item.pointee.d_type
+            let first = withUnsafeBytes(of: item.pointee.d_name) { $0[0] }
+            if type != UInt8(DT_DIR), type != UInt8(DT_UNKNOWN), first != UInt8(ascii: ".") { continue }
             let name = withUnsafeBytes(of: item.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             if name == "." || name == ".." { continue }
             var info = stat()
@@ -136,7 +141,7 @@ extension OutputTree {
         return info
     }
 
-    private static func status(_ info: stat) -> OutputFileStatus {
+    static func fileStatus(_ info: stat) -> OutputFileStatus {
         #if os(Linux)
         let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         #else

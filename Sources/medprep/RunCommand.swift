@@ -120,6 +120,7 @@ struct RunCommand: ParsableCommand {
                                                         medprepVersion: MedPrep.version, shard: selected,
                                                         waitTimeout: waitTimeout)
         options.stopOnSignals = true
+        options.leavesCasesToExit = true
         let runner = PipelineRunner(pipeline: spec.resolved(), options: options, log: log)
         let summary: RunSummary
         do {

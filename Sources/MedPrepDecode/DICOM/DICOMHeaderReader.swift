@@ -51,4 +51,28 @@ package enum DICOMHeaderReader {
     package static func isDICOM(path: String) -> Bool {
         (try? ScanReader.format(of: path)) is DICOMFormat
     }
+
+    /// Whether discovery looks into a file named `name` for DICOM (`isDICOM`): false when the name ends with a
+    /// suffix of another format (`.nii.gz`, `.nii`, `.hdr`, `.img`, `.png`, `.tif`…, compared case-insensitively),
+    /// so that a tree of such files is classified by name alone, without opening each file; true for a DICOM
+    /// suffix or a name no format claims (`IM0001`). A DICOM file under another format's name is refused when it is
+    /// read as a case (`misnamed(path:format:)`), never taken silently as a lone slice.
+    package static func mayBeDICOM(name: String) -> Bool {
+        let lowered = name.lowercased()
+        return !otherFormatSuffixes.contains { lowered.hasSuffix($0) }
+    }
+
+    /// The error for `path` when it was read as DICOM (`format`, from `ScanReader.format(of:)`: `DICM` after the
+    /// preamble) although its name is another format's, so that discovery did not group it into its series; nil
+    /// for any other file.
+    package static func misnamed(path: String, format: any ScanFileFormat) -> MedPrepError? {
+        guard format is DICOMFormat, !mayBeDICOM(name: path) else { return nil }
+        return MedPrepError(.unknownFormat, path: path, reason: "holds DICOM (DICM after the preamble) but is named as "
+            + "another format (\(otherFormatSuffixes.filter { path.lowercased().hasSuffix($0) }.joined(separator: ", "))), "
+            + "so it was not grouped into a DICOM series: rename it to .dcm (or without an extension)")
+    }
+
+    /// The lower-case suffixes of every format other than DICOM, own and companion.
+    static let otherFormatSuffixes = ScanFileFormats.all.filter { !($0 is DICOMFormat) }
+        .flatMap { $0.suffixes + $0.companionSuffixes }
 }

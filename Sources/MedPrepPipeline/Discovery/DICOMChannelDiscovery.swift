@@ -32,7 +32,8 @@ extension InputDiscovery {
             let path = directory + "/" + relative
             guard let index = parts.dropLast().lastIndex(where: { pattern.match($0) != nil }),
                   let (caseName, channel) = pattern.match(parts[index]),
-                  DICOMHeaderReader.isDICOM(path: path), let header = try? DICOMHeaderReader.read(path: path) else {
+                  DICOMHeaderReader.mayBeDICOM(name: relative), DICOMHeaderReader.isDICOM(path: path),
+                  let header = try? DICOMHeaderReader.read(path: path) else {
                 others.append(relative)
                 continue
             }

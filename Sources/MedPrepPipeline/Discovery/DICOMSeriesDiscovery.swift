@@ -4,7 +4,8 @@ import MedPrepDecode
 /// DICOM directories become one case per series, not one case per file.
 ///
 /// The selected files read as DICOM (`DICOMHeaderReader.isDICOM`: a `.dcm`/`.dicom` name, or `DICM` after the
-/// preamble of a file no other format claims) have their headers read — no pixel data — and
+/// preamble of a file no other format claims; files named as another format, `.nii.gz`, `.png`…, are not opened
+/// here, `DICOMHeaderReader.mayBeDICOM`) have their headers read — no pixel data — and
 /// `DICOMSeriesAssembler` groups, names and stacks them. Each series is one case whose files are all its slices'
 /// files (the first is the case's path, the rest its companions), so the state store fingerprints the whole series:
 /// adding, removing or changing a slice redoes it. A series that cannot be stacked is still a case, which fails
@@ -19,7 +20,8 @@ extension InputDiscovery {
         var headers = [DICOMSliceHeader](), others = [String]()
         for relative in files {
             let path = directory + "/" + relative
-            guard DICOMHeaderReader.isDICOM(path: path), let header = try? DICOMHeaderReader.read(path: path) else {
+            guard DICOMHeaderReader.mayBeDICOM(name: relative), DICOMHeaderReader.isDICOM(path: path),
+                  let header = try? DICOMHeaderReader.read(path: path) else {
                 others.append(relative)
                 continue
             }

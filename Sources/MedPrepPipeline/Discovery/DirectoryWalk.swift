@@ -1,7 +1,7 @@
 import Foundation
 
-/// The recursive part of `InputDiscovery`: lists directories with `readdir`, classifies entries with
-/// `lstat`/`stat`, and collects selected regular files (relative paths) and notes.
+/// The recursive part of `InputDiscovery`: lists directories with `readdir`, classifies entries by the type
+/// `readdir` gives (a regular file is taken as it is) or else with `lstat`/`stat`, and collects selected regular files (relative paths) and notes.
 struct Walk {
     /// `realpath` of the input directory: symlink targets must lie under it.
     let root: String
@@ -23,26 +23,32 @@ struct Walk {
     /// Lists one directory and recurses; false if it cannot be opened.
     mutating func visit(directoryPath: String, relative: String, identity: FileIdentity) -> Bool {
         guard let handle = opendir(directoryPath) else { return false }
-        var names = [[UInt8]]()
+        var names = [(name: [UInt8], type: UInt8)]()
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 Array(raw.prefix { $0 != 0 })
             }
             if name.first == UInt8(ascii: ".") { continue }
-            names.append(name)
+            names.append((name, entry.pointee.d_type))
         }
         closedir(handle)
         ancestors.insert(identity)
         visited.insert(identity)
         defer { ancestors.remove(identity) }
-        for raw in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        for (raw, type) in names.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
             guard let name = String(validating: raw, as: UTF8.self) else {
                 let shown = String(decoding: raw, as: UTF8.self)
                 skipped.append(SkippedInput(path: relative.isEmpty ? shown : relative + "/" + shown, reason: .nonUTF8Name,
                                             detail: "the name is not valid UTF-8"))
                 continue
             }
-            visitEntry(path: directoryPath + "/" + name, relative: relative.isEmpty ? name : relative + "/" + name)
+            let entryRelative = relative.isEmpty ? name : relative + "/" + name
+            // A regular file by its directory entry needs no `lstat` (the assessment `stat`s selected inputs anyway).
+            if type == UInt8(DT_REG) {
+                if discovery.selects(entryRelative) { files.append(entryRelative) }
+                continue
+            }
+            visitEntry(path: directoryPath + "/" + name, relative: entryRelative)
         }
         return true
     }

@@ -10,7 +10,13 @@ public struct SourceFiles: Hashable, Sendable {
     /// other slices' files, sorted).
     public var companions: [String]
     /// For a DICOM series case: the assembled series (read by `DICOMSeriesReader`), or why it could not be assembled.
-    package var dicomSeries: DICOMSeriesSource?
+    package var dicomSeries: DICOMSeriesSource? {
+        get { series?.source }
+        set { series = newValue.map(SeriesBox.init) }
+    }
+    /// `dicomSeries` out of line: a case is copied through several arrays in a run, and a series inline would
+    /// make every case (and every file source) as large as the series description, whether it has one or not.
+    private var series: SeriesBox?
 
     public init(path: String, companions: [String]) {
         self.path = path
@@ -30,6 +36,17 @@ public struct SourceFiles: Hashable, Sendable {
 
     /// `path`, then the companions.
     public var files: [String] { [path] + companions }
+
+    /// The boxed `dicomSeries`, compared and hashed by value.
+    final class SeriesBox: Hashable, Sendable {
+        let source: DICOMSeriesSource
+
+        init(_ source: DICOMSeriesSource) { self.source = source }
+
+        static func == (lhs: SeriesBox, rhs: SeriesBox) -> Bool { lhs.source == rhs.source }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(source) }
+    }
 }
 
 /// One unit of work: a scan made of one source per channel (usually one channel), optionally with a label map.

@@ -82,41 +82,60 @@ struct OutputLayout {
     /// The cases whose outputs collide with another case's or with the run's own paths, each with the reason.
     ///
     /// Both (all) claimants of a shared path fail. In a sharded run `cases` must be every case of the input, not
-    /// only the shard's, since shards write one tree.
+    /// only the shard's, since shards write one tree. Linear in the number of outputs: only the paths that break
+    /// the rule are sorted (a case's first reason in path order is the one reported).
     func collisions(_ cases: [InputCase], outputDirectory: String) -> [String: MedPrepError] {
-        var claims = [String: [InputCase]]()
-        for input in cases {
+        var claims = [String: [Int]]()
+        claims.reserveCapacity(cases.count * max(1, volumes.writers(compressed: compression == .gzip).count))
+        for (index, input) in cases.enumerated() {
             for file in volumeFiles(caseID: input.id, hasLabel: input.labelPath != nil) {
-                claims[file.path, default: []].append(input)
+                claims[file.path, default: []].append(index)
             }
         }
+        let reserved = reserved
+        let reservedPaths = Set(reserved.map(\.path)), reservedPrefixes = reserved.map { $0.path + "/" }
+        let broken = claims.keys.filter { path in
+            claims[path]!.count > 1 || reservedPaths.contains(path) || reservedPrefixes.contains { path.hasPrefix($0) }
+                || Self.parents(of: path).contains { claims[$0] != nil }
+        }
         var failures = [String: MedPrepError]()
-        func fail(_ input: InputCase, _ reason: String) {
+        func fail(_ index: Int, _ reason: String) {
+            let input = cases[index]
             guard failures[input.id] == nil else { return }
             failures[input.id] = MedPrepError(.outputConflict, path: input.paths.first ?? input.id, reason: reason
                 + "; rename or move the input, or leave it out with input.exclude")
         }
+        func names(_ indices: [Int]) -> [String] { indices.map { cases[$0].relativePaths.joined(separator: "+") } }
         let fix = "\(outputDirectory)/"
-        for (path, claimants) in claims.sorted(by: { $0.key < $1.key }) {
+        for path in broken.sorted() {
+            let claimants = claims[path]!
             if claimants.count > 1 {
-                for input in claimants {
-                    let others = claimants.filter { $0.id != input.id }.map { $0.relativePaths.joined(separator: "+") }
-                    fail(input, "its output \(fix)\(path) is also the output of \(others.joined(separator: ", "))")
+                for index in claimants {
+                    let others = names(claimants.filter { cases[$0].id != cases[index].id })
+                    fail(index, "its output \(fix)\(path) is also the output of \(others.joined(separator: ", "))")
                 }
             }
             for item in reserved where path == item.path || path.hasPrefix(item.path + "/") {
                 claimants.forEach { fail($0, "its output \(fix)\(path) lies in \(item.path), \(item.use)") }
             }
-            var parent = (path as NSString).deletingLastPathComponent
-            while !parent.isEmpty {
-                if let owners = claims[parent] {
-                    let names = owners.map { $0.relativePaths.joined(separator: "+") }.joined(separator: ", ")
-                    claimants.forEach { fail($0, "its output \(fix)\(path) needs a directory where \(names) writes the file \(parent)") }
-                    owners.forEach { fail($0, "its output \(fix)\(parent) would be a file where \(path) needs a directory") }
-                }
-                parent = (parent as NSString).deletingLastPathComponent
+            for parent in Self.parents(of: path) {
+                guard let owners = claims[parent] else { continue }
+                let shown = names(owners).joined(separator: ", ")
+                claimants.forEach { fail($0, "its output \(fix)\(path) needs a directory where \(shown) writes the file \(parent)") }
+                owners.forEach { fail($0, "its output \(fix)\(parent) would be a file where \(path) needs a directory") }
             }
         }
         return failures
+    }
+
+    /// The directories `path` lies in, innermost first (`a/b/c` → `a/b`, `a`).
+    static func parents(of path: String) -> [String] {
+        var result = [String]()
+        var end = path.utf8.endIndex
+        while let slash = path.utf8[..<end].lastIndex(of: UInt8(ascii: "/")) {
+            if slash > path.utf8.startIndex { result.append(String(path[..<slash])) }
+            end = slash
+        }
+        return result
     }
 }

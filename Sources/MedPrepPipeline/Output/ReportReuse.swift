@@ -23,10 +23,22 @@ struct ReportReuse {
     init?(upToDate: [InputCase], records: [String: OutputRecord], context: [String]) {
         let hasher = SHA256Hasher()
         for part in context { hasher.update(text: part + "\u{0}") }
-        for input in upToDate.sorted(by: { $0.id < $1.id }) {
+        // Discovery gives the cases sorted already (by UTF-8 bytes, which is `<` on strings): then no copy is sorted.
+        let inOrder = zip(upToDate, upToDate.dropFirst()).allSatisfy { $0.id < $1.id }
+        // The text hashed per case, piece by piece: id NUL inputs(+) NUL outputs(U+0001) NUL groups NUL.
+        func update(_ parts: [String], separator: String) {
+            for (index, part) in parts.enumerated() {
+                if index > 0 { hasher.update(text: separator) }
+                hasher.update(text: part)
+            }
+            hasher.update(text: "\u{0}")
+        }
+        for input in inOrder ? upToDate : upToDate.sorted(by: { $0.id < $1.id }) {
             guard let record = records[input.id], let groups = record.groupsJSON else { return nil }
-            hasher.update(text: input.id + "\u{0}" + input.relativePaths.joined(separator: "+") + "\u{0}")
-            hasher.update(text: record.outputs.map(\.path).joined(separator: "\u{1}") + "\u{0}" + groups + "\u{0}")
+            update([input.id], separator: "")
+            update(input.relativePaths, separator: "+")
+            update(record.outputs.map(\.path), separator: "\u{1}")
+            update([groups], separator: "")
         }
         key = hasher.finalizeHex()
     }

@@ -64,9 +64,13 @@ package struct CaseLoader: Sendable {
     }
 
     /// One channel's scan: a DICOM series (`DICOMSeriesSource.read`, which throws the series' assembly error if it
-    /// has one), or the file `source.path` through the format registry.
+    /// has one), or the file `source.path` through the format registry. A DICOM file named as another format
+    /// (`DICOMHeaderReader.misnamed`) is refused: discovery did not look into it for its series.
     func read(_ source: SourceFiles) throws -> Scan {
-        try source.dicomSeries.map { try $0.read(limits: reader.limits) } ?? reader.read(path: source.path)
+        if let series = source.dicomSeries { return try series.read(limits: reader.limits) }
+        let format = try ScanReader.format(of: source.path)
+        if let misnamed = DICOMHeaderReader.misnamed(path: source.path, format: format) { throw misnamed }
+        return try format.read(path: source.path, limits: reader.limits)
     }
 
     func decodeChannels(_ sources: [SourceFiles]) throws -> Scan {

@@ -39,6 +39,10 @@ public struct RunOptions: Sendable {
     /// Once the lock is held, let SIGINT and SIGTERM stop the run cleanly (`StopRequest`): no new case is
     /// started, cases in flight finish, and the run ends with `RunInterrupted`.
     public var stopOnSignals = false
+    /// Leave the run's per-case structures (discovered cases, records, assessments) to the process's exit instead
+    /// of freeing them one by one when `run()` returns (`RunLeftovers`): for a command that exits right after the
+    /// run. Freeing them was a tenth of a no-op run's CPU over 100 000 cases.
+    public var leavesCasesToExit = false
 
     public init(jobs: Int = 1, dryRun: Bool = false, force: Bool = false, prune: Bool = false, pruneAll: Bool = false,
                 pruneMaxShare: Double = 0.5, wait: Bool = false, fsync: Bool = false,
@@ -175,6 +179,11 @@ public final class PipelineRunner: Sendable {
         let units = try makeUnits(usable, batched: batched, statisticsHash: statistics?.hash)
 
         let (staleUnits, upToDate, assessments) = try assess(units, store: store, records: records, failures: &failures)
+        defer {
+            if options.leavesCasesToExit {
+                RunLeftovers.keep([discovery, records, usable, units, staleUnits, upToDate, assessments, present])
+            }
+        }
 
         if options.dryRun {
             return dryRunSummary(staleUnits: staleUnits, upToDate: upToDate, assessments: assessments,
@@ -281,6 +290,7 @@ public final class PipelineRunner: Sendable {
             }
         }
         var assessments: [String: InputAssessment] = [:]
+        assessments.reserveCapacity(members.count)
         for ((_, input), result) in zip(members, results) {
             switch result {
             case .success(let assessment): assessments[input.id] = assessment

@@ -10,10 +10,10 @@ extension StateStore {
     func verify(_ outputs: [OutputFile]) throws -> (InputDecision, [OutputFile]) {
         var current = outputs
         for (index, output) in outputs.enumerated() {
-            guard let tree = outputTree else { return (.changed("output directory \(outputDirectory) cannot be opened"), outputs) }
+            guard let tree = outputTree, let probe = outputProbe else { return (.changed("output directory \(outputDirectory) cannot be opened"), outputs) }
             let status: OutputFileStatus?
             do {
-                status = try tree.status(of: output.path)
+                status = try probe.status(of: output.path)
             } catch {
                 return (.changed("recorded output \(output.path) cannot be checked: \(error)"), outputs)
             }

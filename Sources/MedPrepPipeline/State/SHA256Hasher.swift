@@ -35,7 +35,8 @@ package final class SHA256Hasher {
 
     /// Appends the UTF-8 encoding of `text` to the message.
     package func update(text: String) {
-        update(Array(text.utf8))
+        var text = text
+        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
     }
 
     /// Returns the 32-byte digest. The hasher should not be used afterwards.

@@ -21,6 +21,8 @@ package final class StateStore: Sendable {
     /// The output directory opened for checking recorded outputs without following symbolic links; nil when it
     /// cannot be opened (every recorded output then counts as missing).
     let outputTree: OutputTree?
+    /// `outputTree`'s statuses with its directories kept open (`OutputTreeProbe`), for checking recorded outputs.
+    let outputProbe: OutputTreeProbe?
     /// The SQLite file.
     package let path: String
     private let database: DatabaseQueue
@@ -55,6 +57,7 @@ package final class StateStore: Sendable {
                 + "make the output directory writable, or choose another one with --output")
         }
         outputTree = try? OutputTree(directory: outputDirectory, create: false)
+        outputProbe = outputTree.map { OutputTreeProbe(tree: $0) }
         do {
             database = try Self.open(path, durable: durable)
             recovery = nil
@@ -217,31 +220,37 @@ package final class StateStore: Sendable {
 
     /// Every record, keyed by case id, read in one transaction of three table scans (cases, their inputs, their
     /// outputs, each ordered by case and position): what a run looks cases up in, instead of one query per case.
-    /// Columns are read by position, in the order the `SELECT`s name them. Rows are fetched whole (`fetchAll`), not
-    /// through cursors: a run whose records were read through cursors grew by hundreds of MB while writing.
+    /// Rows are stepped through SQLite directly (`RecordScan`), one at a time, so no row objects pile up (a run
+    /// whose records were read through GRDB rows spent most of the read decoding them, and its peak memory with
+    /// them); the values every case shares (pipeline hash, statistics hash, version) are stored once.
     package func records() throws -> [String: OutputRecord] {
         try access {
             try database.read { db in
                 var records: [String: OutputRecord] = [:]
-                for row in try Row.fetchAll(db, sql: """
+                // Sized once: growing a dictionary of 100 000 records copied it several times, and held old and new.
+                records.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM cases") ?? 0)
+                var shared = RecordScan.SharedText()
+                try RecordScan.rows(db, """
                     SELECT case_id, pipeline_hash, statistics_hash, medprep_version, groups, recorded_at FROM cases
-                    """) {
-                    let id: String = row[0]
-                    records[id] = OutputRecord(caseID: id, inputs: [], pipelineHash: row[1], statisticsHash: row[2],
-                                               medprepVersion: row[3], outputs: [], groupsJSON: row[4],
-                                               recordedAt: Date(timeIntervalSince1970: row[5]))
+                    """) { row in
+                    let id = row.text(0)
+                    records[id] = OutputRecord(caseID: id, inputs: [], pipelineHash: shared.text(row, 1, slot: 0),
+                                               statisticsHash: row.isNull(2) ? nil : shared.text(row, 2, slot: 1),
+                                               medprepVersion: shared.text(row, 3, slot: 2), outputs: [],
+                                               groupsJSON: row.isNull(4) ? nil : row.text(4),
+                                               recordedAt: Date(timeIntervalSince1970: row.double(5)))
                 }
-                for row in try Row.fetchAll(db, sql: """
+                try RecordScan.rows(db, """
                     SELECT case_id, path, size, mtime_ns, digest FROM input_files ORDER BY case_id, position
-                    """) {
-                    records[row[0]]?.inputs.append(InputFingerprint(path: row[1], size: row[2], modifiedNanoseconds: row[3],
-                                                                    digest: row[4]))
+                    """) { row in
+                    records[row.text(0)]?.inputs.append(InputFingerprint(path: row.text(1), size: row.int64(2),
+                                                                         modifiedNanoseconds: row.int64(3), digest: row.text(4)))
                 }
-                for row in try Row.fetchAll(db, sql: """
+                try RecordScan.rows(db, """
                     SELECT case_id, path, size, digest, mtime_ns FROM output_files ORDER BY case_id, position
-                    """) {
-                    records[row[0]]?.outputs.append(OutputFile(path: row[1], size: row[2], digest: row[3],
-                                                               modifiedNanoseconds: row[4]))
+                    """) { row in
+                    records[row.text(0)]?.outputs.append(OutputFile(path: row.text(1), size: row.int64(2), digest: row.text(3),
+                                                                    modifiedNanoseconds: row.isNull(4) ? nil : row.int64(4)))
                 }
                 return records
             }
