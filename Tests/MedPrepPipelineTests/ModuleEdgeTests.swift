@@ -21,7 +21,7 @@ import Testing
         "MedPrepWrite": ["MedPrepCore", "MedPrepCodecs", "CLinuxFile"],
         "MedPrepReport": ["MedPrepCore", "MedPrepCodecs", "MedPrepNormalize"],
         "MedPrepPipeline": ["MedPrepCore", "MedPrepCodecs", "MedPrepDecode", "MedPrepTransform", "MedPrepNormalize",
-                            "MedPrepWrite", "MedPrepReport", "Yams", "CYaml", "GRDB", "COpenSSL", "CXXHash"],
+                            "MedPrepWrite", "MedPrepReport", "Yams", "CYaml", "GRDB", "GRDBSQLite", "COpenSSL", "CXXHash"],
         "medprep": nil,
     ]
 
