@@ -22,18 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-PIPELINE = """version: 1
-name: phases
-input:
-  directory: {input}
-  include: ["**/*.nii.gz"]
-stages:
-  - normalize: {{method: groupnorm, groups: 1, eps: 1.0e-5}}
-output:
-  directory: {output}
-  volumes: nifti
-  reports: [json]
-"""
+from run_scale_benchmark import PIPELINE  # noqa: E402  (the same tiny-case pipeline as make bench-scale)
 
 PHASES = [("decode + normalize", r"CaseProcessorV7process"),
           ("encode + write", r"RunnerC12writeVolumes"),
